@@ -1,0 +1,109 @@
+"""`Assistant`: the one object every front end talks to (ingest, retrieve, ask, stream, stats)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.extractive import ExtractiveAnswerer, refusal
+from assistant.retrieve import Retriever
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Passage
+from ingest.embed import CachedEmbeddings, make_embeddings
+from ingest.pipeline import IngestReport, run_ingest
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]] | Sequence[dict[str, str]]
+
+
+class Assistant:
+    """Question answering over an ingested news corpus, with verbatim citations."""
+
+    def __init__(self, settings: Settings | None = None, *, store: str | Path | None = None) -> None:
+        self.settings = settings or load_settings()
+        if store is not None:
+            self.settings.store.path = Path(store)
+            self.settings.store.host = None
+        emb = self.settings.embedding
+        inner, self.model_id = make_embeddings(
+            emb.kind,
+            openai_model=emb.openai_model,
+            openai_api_key=self.settings.llm.api_key.get_secret_value() if self.settings.llm.api_key else None,
+            openai_base_url=self.settings.llm.base_url,
+            max_length=emb.max_length,
+            cache_dir=emb.cache_dir,
+        )
+        self.embeddings = CachedEmbeddings(inner, self.model_id, emb.cache_dir / "vectors.sqlite")
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    # ---- the store -----------------------------------------------------------------------------
+    def store(self, create: bool = False) -> Store:
+        """The opened store (raises StoreError with a one-line reason when it cannot be used)."""
+        with self._lock:
+            if self._store is None or (create and self._store is None):
+                self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
+            return self._store
+
+    def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:
+        """Ingest files or folders; only new or changed articles are embedded."""
+        store = self.store(create=True)
+        return run_ingest([Path(p) for p in paths], store, self.embeddings, self.settings.ingest, prune, progress)
+
+    # ---- questions -----------------------------------------------------------------------------
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """Ranked passages for a question, best first."""
+        return Retriever(self.store(), self.embeddings, self.settings.retrieval).retrieve(question, k)
+
+    def ask(self, question: str, history: History | None = None, k: int | None = None) -> Answer:
+        """Answer with inline `[n]` citations, or refuse when the corpus does not hold the answer."""
+        final: Answer | None = None
+        for item in self.stream(question, history, k):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(self, question: str, history: History | None = None, k: int | None = None) -> Iterator[str | Answer]:
+        """Yield text deltas as the answer is written, then the final Answer."""
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        retriever = Retriever(self.store(), self.embeddings, self.settings.retrieval)
+        vector = retriever.query_vector(question)
+        passages = retriever.retrieve(question, k, vector=vector)
+        answerer = ExtractiveAnswerer(self.embeddings)
+        if not passages or passages[0].score < self.settings.retrieval.min_relevance:
+            answer = refusal(question, answerer.name)
+            answer.passages = passages
+            yield answer.answer
+            yield answer
+            return
+        for item in answerer.stream(question, passages, vector):
+            if isinstance(item, Answer):
+                item.passages = passages
+            yield item
+
+    def stats(self) -> dict[str, Any]:
+        """What the store holds (no secrets)."""
+        store = self.store()
+        articles = store.articles()
+        sources: dict[str, int] = {}
+        dates = sorted(str(m.get("published_at", ""))[:10] for m in articles.values() if m.get("published_at"))
+        for meta in articles.values():
+            sources[str(meta.get("source") or "(unknown)")] = sources.get(str(meta.get("source") or "(unknown)"), 0) + 1
+        return {
+            "store": store.location,
+            "embedding_model": self.model_id,
+            "articles": len(articles),
+            "chunks": store.count(),
+            "files": len(store.files()),
+            "sources": dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "published_from": dates[0] if dates else None,
+            "published_to": dates[-1] if dates else None,
+        }

@@ -1,0 +1,1 @@
+"""Front ends: thin adapters from a user's channel to `Assistant`."""

@@ -1,0 +1,205 @@
+"""files -> load/clean -> chunk -> embed -> store, idempotently: only new or changed articles are embedded."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+from tqdm import tqdm
+
+from assistant.settings import IngestSettings
+from assistant.types import Article, Chunk
+from ingest.chunk import chunk_article, embedding_text
+from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
+from ingest.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI report and for tests."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    removed: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Chunks written per second of wall time."""
+        return self.chunks / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """One line of counts and speed."""
+        return (
+            f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.skipped} skipped, {self.failed} failed, {self.removed} removed; "
+            f"chunks: {self.chunks} written ({self.embedded} embedded); "
+            f"{self.seconds:.1f} s, {self.chunks_per_second:.1f} chunks/s"
+        )
+
+
+@dataclass
+class _FileWork:
+    path: str
+    sha256: str
+    articles: list[Article]
+    previous: tuple[str, ...]
+
+
+def chunker_signature(settings: IngestSettings) -> str:
+    """Identifies the chunking; a change re-chunks every article on the next ingest."""
+    return f"cl100k_base/{settings.chunk_tokens}/{settings.chunk_overlap}/v1"
+
+
+@contextmanager
+def writer_lock(store: Store) -> Iterator[None]:
+    """One ingest at a time per embedded store; a second one stops with a clear message."""
+    if store.settings.host:
+        yield
+        return
+    lock_path = Path(store.settings.path) / ".ingest.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StoreError(f"another ingest (pid {holder}) is writing to {store.location}; try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_ingest(
+    paths: Iterable[Path],
+    store: Store,
+    embeddings: Embeddings,
+    settings: IngestSettings,
+    prune: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    """Ingest files and folders into the store; unchanged files cost a hash, changed ones replace their chunks."""
+    started = time.perf_counter()
+    report = IngestReport()
+    files, rejected = find_files(Path(p) for p in paths)
+    for path, reason in rejected:
+        _fail(report, str(path), reason)
+    signature = chunker_signature(settings)
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+
+    with writer_lock(store), store.writing() as interrupted:
+        if interrupted:
+            log.warning("the previous ingest was interrupted; removing its partial writes")
+            store.sweep()
+        known_files = store.files()
+        committed = {a: meta for a, meta in store.articles().items() if meta.get("chunker") == signature}
+
+        work: list[_FileWork] = []
+        seen: set[str] = set()
+        for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
+            key = str(path)
+            previous = known_files.get(key)
+            try:
+                data = read_bytes(path, max_bytes)
+            except LoadError as exc:
+                _fail(report, key, str(exc))
+                continue
+            sha = file_sha256(data)
+            if previous and previous.sha256 == sha and all(a in committed for a in previous.article_ids):
+                fresh = [a for a in previous.article_ids if a not in seen]
+                report.unchanged += len(fresh)
+                seen.update(previous.article_ids)
+                continue
+            try:
+                loaded = parse_file(path, data)
+            except LoadError as exc:
+                _fail(report, key, str(exc))
+                continue
+            for problem in loaded.problems:
+                _fail(report, f"{key} {problem.split(':')[0]}", problem.split(": ", 1)[-1])
+            unique: list[Article] = []
+            for article in loaded.articles:
+                if article.article_id in seen:
+                    report.skipped += 1  # the same article again (another file or record)
+                    continue
+                seen.add(article.article_id)
+                unique.append(article)
+            work.append(_FileWork(key, sha, unique, previous.article_ids if previous else ()))
+
+        misses_before = int(getattr(embeddings, "misses", 0))
+        to_embed = [a for w in work for a in w.articles if a.article_id not in committed]
+        pending = {a.article_id: chunk_article(a, settings.chunk_tokens, settings.chunk_overlap) for a in to_embed}
+        total = sum(len(c) for c in pending.values())
+        with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total == 0) as bar:
+            for batch in _batches(to_embed, pending, settings.batch_size * 4):
+                texts = [embedding_text(a, c) for a in batch for c in pending[a.article_id]]
+                vectors = embeddings.embed_documents(texts)
+                offset = 0
+                for article in batch:
+                    chunks = pending[article.article_id]
+                    store.add_chunks(article, chunks, vectors[offset : offset + len(chunks)])
+                    store.commit_article(article, len(chunks), signature)
+                    offset += len(chunks)
+                    committed[article.article_id] = {}
+                report.chunks += len(texts)
+                bar.update(len(texts))
+        report.embedded = int(getattr(embeddings, "misses", misses_before + report.chunks)) - misses_before
+
+        for w in work:
+            ids = [a.article_id for a in w.articles]
+            new_ids = set(ids) - set(w.previous)
+            replaced = min(len(set(w.previous) - set(ids)), len(new_ids))
+            report.updated += replaced
+            report.added += len(new_ids) - replaced
+            report.unchanged += len(set(ids) & set(w.previous))
+            store.record_file(w.path, w.sha256, ids)
+
+        if prune:
+            for path in [p for p in store.files() if not Path(p).exists()]:
+                store.forget_file(path)
+        referenced = {a for record in store.files().values() for a in record.article_ids}
+        gone = [a for a in store.articles() if a not in referenced]
+        report.removed = len(gone)
+        store.delete_articles(gone)
+
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _batches(articles: list[Article], chunks: dict[str, list[Chunk]], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    count = 0
+    for article in articles:
+        batch.append(article)
+        count += len(chunks[article.article_id])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+def _fail(report: IngestReport, where: str, reason: str) -> None:
+    report.failed += 1
+    report.failures.append((where, reason))
+    log.warning("skipped %s: %s", where, reason)

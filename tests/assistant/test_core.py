@@ -1,0 +1,64 @@
+"""The Assistant core with the extractive answerer on the example corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant
+from assistant.extractive import REFUSAL
+from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+from ingest.load import load_file
+
+
+def _article_text(title: str) -> str:
+    for path in EXAMPLES.iterdir():
+        for article in load_file(path, 10**7).articles:
+            if article.title == title:
+                return article.text
+    raise AssertionError(title)
+
+
+def test_seed_question_is_answered_with_a_verbatim_citation(assistant: Assistant) -> None:
+    answer = assistant.ask(SEED_QUESTION)
+    assert not answer.refused and answer.answerer == "extractive"
+    first = next(c for c in answer.citations if "Ba N’Daou" in c.quote)
+    assert "Colonel Major Ba N’Daou as Mali’s interim president" in first.quote
+    assert (first.title, first.source, first.published_at) == (
+        "France Conducts Counter-Terrorism Operation in Mali, Kills 50",
+        "Reuters",
+        "2020-11-04",
+    )
+    text = _article_text(first.title)
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote if c.title == first.title else True
+        assert f"[{c.n}]" in answer.answer
+    assert first.chunk_id.startswith(first.article_id + ":")
+
+
+def test_retrieval_chooses_the_right_article(assistant: Assistant) -> None:
+    hits = assistant.retrieve("Who was named interim chief executive of the robotics company?", k=3)
+    assert hits[0].title == "Lumen Robotics names interim chief executive"
+    assert hits == sorted(hits, key=lambda p: -p.score)
+    assert {"chunk_id", "article_id", "title", "source", "published_at", "text", "score"} <= set(hits[0].model_dump())
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the boiling point of tungsten?", "Which team won the 1998 football World Cup final?"],
+)
+def test_unanswerable_questions_are_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.answer == REFUSAL
+    assert answer.citations == []
+
+
+def test_empty_question_is_an_error(assistant: Assistant) -> None:
+    with pytest.raises(ValueError, match="^the question is empty$"):
+        assistant.ask("   ")
+
+
+def test_stats(assistant: Assistant) -> None:
+    stats = assistant.stats()
+    assert (stats["articles"], stats["files"], stats["embedding_model"]) == (5, 4, "all-MiniLM-L6-v2-int8")
+    assert stats["published_from"] == "2020-11-04"

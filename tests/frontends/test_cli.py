@@ -1,0 +1,90 @@
+"""The `assistant` command: JSON schemas, reports and one-line errors (click's CliRunner, real store)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from assistant.frontends.cli import cli
+from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+
+CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "source", "published_at", "url", "quote", "start", "end"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ask_json_schema(example_store: Path) -> None:
+    code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {"question", "answer", "refused", "citations"} <= set(data)
+    assert data["question"] == SEED_QUESTION and data["refused"] is False
+    assert all(set(c) >= CITATION_KEYS for c in data["citations"])
+    assert any("Ba N’Daou" in c["quote"] for c in data["citations"])
+
+
+def test_ask_prints_answer_and_sources(example_store: Path) -> None:
+    code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store))
+    assert code == 0
+    assert "Ba N’Daou" in out
+    assert "[1] France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters, 2020-11-04" in out
+
+
+def test_retrieve_jsonl(example_store: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "a", "question": "flood barriers harbour"}\n{"id": "b", "question": "solar kiosks"}\n')
+    code, out, _ = run("retrieve", "--queries", str(queries), "--store", str(example_store), "--k", "2")
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b"]
+    assert all(len(line["results"]) == 2 for line in lines)
+    assert set(lines[0]["results"][0]) == {"chunk_id", "article_id", "title", "source", "published_at", "text", "score"}
+    assert lines[0]["results"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+
+
+def test_retrieve_bad_line_is_one_line_error(example_store: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"question": "no id"}\n')
+    code, _, err = run("retrieve", "--queries", str(queries), "--store", str(example_store))
+    assert code == 1
+    assert err == f'Error: {queries} line 1: expected a JSON object with "id" and "question"\n'
+
+
+def test_ingest_report_and_exit_code(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"")
+    code, out, err = run("ingest", str(EXAMPLES), str(bad), "--store", str(tmp_path / "s"), "-q")
+    assert code == 1
+    assert f"skipped {bad}: empty file" in err
+    assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 skipped, 1 failed, 0 removed; chunks: ")
+
+
+def test_missing_store_is_one_line(tmp_path: Path) -> None:
+    code, _, err = run("ask", "anything", "--store", str(tmp_path / "nope"))
+    assert code == 1
+    assert err == f"Error: no store at {tmp_path / 'nope'}: run `assistant ingest PATH --store {tmp_path / 'nope'}` first\n"
+
+
+def test_bad_configuration_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "many")
+    code, _, err = run("stats", "--store", str(tmp_path))
+    assert code == 1
+    assert err == "Error: bad configuration: retrieval.k: Input should be a valid integer, unable to parse string as an integer\n"
+
+
+def test_malformed_settings_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "assistant.toml").write_text("[store\npath = 1\n")
+    code, _, err = run("stats")
+    assert code == 1
+    assert err.startswith("Error: bad configuration: ") and err.count("\n") == 1
+
+
+def test_empty_question_is_a_usage_error(example_store: Path) -> None:
+    code, _, err = run("ask", "  ", "--store", str(example_store))
+    assert code == 2
+    assert err.endswith("Error: the question is empty\n")

@@ -1,0 +1,128 @@
+"""Ingest end to end on a real embedded Chroma store with the real offline embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from assistant import Assistant
+from ingest.store import StoreError
+from tests.fixtures.core import EXAMPLES, make_settings
+
+SEED = EXAMPLES / "mali-takuba-2020-11-04.txt"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES, folder)
+    return folder
+
+
+def _assistant(tmp_path: Path, cache_dir: Path) -> Assistant:
+    return Assistant(make_settings(tmp_path / "store", cache_dir))
+
+
+def test_seed_article_is_stored_with_metadata(tmp_path: Path, cache_dir: Path) -> None:
+    assistant = _assistant(tmp_path, cache_dir)
+    report = assistant.ingest([SEED])
+    assert (report.added, report.failed, report.chunks) == (1, 0, 4)
+    passages = list(assistant.store().iter_passages())
+    assert {p.title for p in passages} == {"France Conducts Counter-Terrorism Operation in Mali, Kills 50"}
+    assert {(p.source, p.published_at) for p in passages} == {("Reuters", "2020-11-04")}
+    assert not any("gtag" in p.text for p in passages)
+
+
+def test_second_ingest_adds_and_embeds_nothing(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    assistant = _assistant(tmp_path, cache_dir)
+    first = assistant.ingest([corpus])
+    assert (first.added, first.failed) == (5, 0)
+    before = assistant.store().count()
+    again = _assistant(tmp_path, cache_dir).ingest([corpus])
+    assert (again.added, again.updated, again.unchanged, again.chunks, again.embedded) == (0, 0, 5, 0, 0)
+    assert assistant.store().count() == before
+
+
+def test_changed_file_replaces_its_chunks(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    assistant = _assistant(tmp_path, cache_dir)
+    assistant.ingest([corpus])
+    md = corpus / "harborview-budget-2024-03-12.md"
+    old_ids = {p.chunk_id for p in assistant.store().iter_passages() if p.title.startswith("Harborview")}
+    md.write_text(md.read_text().replace("7 to 2", "8 to 1"))
+    report = assistant.ingest([corpus])
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 4)
+    harbor = [p for p in assistant.store().iter_passages() if p.title.startswith("Harborview")]
+    assert harbor and not old_ids & {p.chunk_id for p in harbor}
+    assert all("8 to 1" in p.text for p in harbor if "voted" in p.text)
+    assert len(assistant.store().articles()) == 5
+
+
+def test_prune_drops_articles_of_deleted_files(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    assistant = _assistant(tmp_path, cache_dir)
+    assistant.ingest([corpus])
+    (corpus / "regional-wire.jsonl").unlink()
+    assert assistant.ingest([corpus]).removed == 0  # without --prune nothing goes
+    report = assistant.ingest([corpus], prune=True)
+    assert report.removed == 2
+    assert sorted(m["title"] for m in assistant.store().articles().values()) == [
+        "France Conducts Counter-Terrorism Operation in Mali, Kills 50",
+        "Harborview Council Passes Flood-Defence Budget",
+        "Lumen Robotics names interim chief executive",
+    ]
+
+
+def test_duplicate_articles_are_stored_once(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    copy = corpus / "copy-of-seed.txt"
+    copy.write_text("<!-- scraped again -->\n" + SEED.read_text())
+    report = _assistant(tmp_path, cache_dir).ingest([corpus])
+    assert (report.added, report.skipped) == (5, 1)
+
+
+def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (corpus / "latin1.md").write_bytes("Caf\xe9 story\n\nbody".encode("latin-1"))
+    settings = make_settings(tmp_path / "store", cache_dir)
+    settings.ingest.max_file_mb = 0.002
+    report = Assistant(settings).ingest([corpus])
+    reasons = {Path(where).name: reason for where, reason in report.failures}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "image.txt": "binary file (contains NUL bytes)",
+        "latin1.md": "not valid UTF-8 text (bad byte at offset 3)",
+        "mali-takuba-2020-11-04.txt": "file too large (3.9 kB > 2.0 kB limit)",
+    }
+    assert (report.added, report.failed) == (4, 4)
+
+
+def test_store_remembers_its_embedding_model(tmp_path: Path, cache_dir: Path) -> None:
+    assistant = _assistant(tmp_path, cache_dir)
+    assistant.ingest([SEED])
+    other = make_settings(tmp_path / "store", cache_dir)
+    other.embedding.kind = "openai"
+    other.llm.api_key = SecretStr("sk-test-not-used")
+    with pytest.raises(StoreError, match="was built with embedding model 'all-MiniLM-L6-v2-int8', but the settings select 'openai:text-embedding-3-small'"):
+        Assistant(other).store()
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path, cache_dir: Path) -> None:
+    with pytest.raises(StoreError, match=r"^no store at .*missing: run `assistant ingest PATH --store .*missing` first$"):
+        Assistant(make_settings(tmp_path / "missing", cache_dir)).store()
+
+
+def test_chroma_server_mode_end_to_end(chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path) -> None:
+    host, port = chroma_server
+    settings = make_settings(tmp_path / "unused", cache_dir)
+    settings.store.host, settings.store.port = host, port
+    settings.store.collection = "server_e2e"
+    assistant = Assistant(settings)
+    report = assistant.ingest([EXAMPLES])
+    assert (report.added, report.failed) == (5, 0)
+    assert assistant.ingest([EXAMPLES]).chunks == 0
+    answer = assistant.ask("Who leads the interim government?")
+    assert not answer.refused
+    assert any("Ba N’Daou" in c.quote for c in answer.citations)
+    assert not (tmp_path / "unused").exists()
