@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.condense import condense
 from assistant.extractive import ExtractiveAnswerer, refusal
 from assistant.retrieve import Retriever
 from assistant.settings import Settings, load_settings
@@ -46,7 +47,7 @@ class Assistant:
     def store(self, create: bool = False) -> Store:
         """The opened store (raises StoreError with a one-line reason when it cannot be used)."""
         with self._lock:
-            if self._store is None or (create and self._store is None):
+            if self._store is None:
                 self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
             return self._store
 
@@ -70,10 +71,22 @@ class Assistant:
         return final
 
     def stream(self, question: str, history: History | None = None, k: int | None = None) -> Iterator[str | Answer]:
-        """Yield text deltas as the answer is written, then the final Answer."""
+        """Yield text deltas as the answer is written, then the final Answer.
+
+        A follow-up is first rewritten into a standalone question (assistant/condense.py); that is what is
+        searched and answered, and the Answer carries it as `search_query`.
+        """
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
+        query = condense(question, history)
+        for item in self._stream_standalone(query, k):
+            if isinstance(item, Answer):
+                item.question, item.search_query = question, query
+            yield item
+
+    def _stream_standalone(self, question: str, k: int | None) -> Iterator[str | Answer]:
+        """`stream` for a question that needs no history."""
         retriever = Retriever(self.store(), self.embeddings, self.settings.retrieval)
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)

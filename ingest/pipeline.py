@@ -159,6 +159,7 @@ def run_ingest(
                     chunks = pending[article.article_id]
                     store.add_chunks(article, chunks, vectors[offset : offset + len(chunks)])
                     store.commit_article(article, len(chunks), signature)
+                    log.debug("committed article %s (%d chunks)", article.article_id, len(chunks))
                     offset += len(chunks)
                     committed[article.article_id] = {}
                 report.chunks += len(texts)
@@ -173,6 +174,7 @@ def run_ingest(
             report.added += len(new_ids) - replaced
             report.unchanged += len(set(ids) & set(w.previous))
             store.record_file(w.path, w.sha256, ids)
+            log.debug("recorded file %s", w.path)
 
         if prune:
             for path in [p for p in store.files() if not Path(p).exists()]:
@@ -181,6 +183,7 @@ def run_ingest(
         gone = [a for a in store.articles() if a not in referenced]
         report.removed = len(gone)
         store.delete_articles(gone)
+        log.debug("removed %d articles no file names", len(gone))
 
     report.seconds = time.perf_counter() - started
     return report
