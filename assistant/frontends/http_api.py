@@ -1,0 +1,274 @@
+"""The HTTP API under /api: ask, ask/stream (server-sent events), retrieve. Translates HTTP to `Assistant` calls.
+
+Blocking assistant calls run in the threadpool; at most `server.max_concurrency` run at once, a request waits up
+to `server.queue_timeout` seconds for a slot and then gets 429 with Retry-After. With `server.api_token` set every
+route needs `Authorization: Bearer <token>`. Errors are JSON: `{"error": "<one line>"}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
+from assistant.core import Assistant
+from assistant.frontends.service import Answerers
+from assistant.settings import ConfigError, ServerSettings
+from assistant.types import Answer, Passage
+from ingest.store import StoreError
+
+log = logging.getLogger(__name__)
+
+SEED = "Who leads the interim government?"
+
+
+class ChatMessage(BaseModel):
+    """One message of an OpenAI-style history."""
+
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=20_000)
+
+
+class AskRequest(BaseModel):
+    """A question, with the conversation so far when it is a follow-up."""
+
+    question: str = Field(min_length=1, max_length=2_000, examples=[SEED])
+    history: list[tuple[str, str]] | list[ChatMessage] | None = Field(
+        None,
+        max_length=100,
+        description="Earlier turns: [question, answer] pairs, or {role, content} messages.",
+        examples=[[[SEED, "Mali's military junta ... appointed ... Ba N'Daou as Mali's interim president [1]"]]],
+    )
+    k: int | None = Field(None, ge=1, le=100, description="Passages to retrieve (default: retrieval.k).")
+    llm: str | None = Field(None, description="Answerer: extractive, local or openai (default: the server's).")
+    passages: bool = Field(False, description="Include every retrieved passage in the answer.")
+
+
+class RetrieveRequest(BaseModel):
+    """A query to search the store with."""
+
+    question: str = Field(min_length=1, max_length=2_000, examples=[SEED])
+    k: int | None = Field(None, ge=1, le=100)
+
+
+class RetrieveResponse(BaseModel):
+    """Passages, best first."""
+
+    question: str
+    passages: list[Passage]
+
+
+class ApiError(Exception):
+    """A request that gets a JSON error response."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The JSON shape of every API error."""
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class Gate:
+    """At most `limit` requests answered at once; a request waits up to `wait` seconds for a slot, else 429."""
+
+    def __init__(self, limit: int, wait: float) -> None:
+        self.wait = wait
+        self._slots = asyncio.Semaphore(limit)
+
+    async def acquire(self) -> Callable[[], None]:
+        """Take a slot; returns its release function (safe to call more than once)."""
+        if self.wait <= 0 and self._slots.locked():
+            raise self.busy()
+        try:
+            async with asyncio.timeout(self.wait or None):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise self.busy() from None
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._slots.release()
+
+        return release
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold a slot for the block."""
+        release = await self.acquire()
+        try:
+            yield
+        finally:
+            release()
+
+    @staticmethod
+    def busy() -> ApiError:
+        return ApiError(429, "too many requests at once; retry shortly", {"Retry-After": "1"})
+
+
+def bearer_auth(settings: ServerSettings) -> Callable[[Request], None]:
+    """A dependency that checks `Authorization: Bearer <server.api_token>` (a no-op when no token is set)."""
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
+
+    def check(request: Request) -> None:
+        if not token:
+            return
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise ApiError(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
+def _question(text: str) -> str:
+    if not text.strip():
+        raise ApiError(400, "the question is empty")
+    return text
+
+
+def _opened(assistant: Assistant) -> Assistant:
+    assistant.store()
+    return assistant
+
+
+def _history(body: AskRequest) -> list[Any] | None:
+    if body.history is None:
+        return None
+    return [m.model_dump() if isinstance(m, ChatMessage) else m for m in body.history]
+
+
+def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
+    """The /api routes (include with prefix="/api"; errors need `install_error_handlers`)."""
+    gate = Gate(settings.max_concurrency, settings.queue_timeout)
+    router = APIRouter(dependencies=[Depends(bearer_auth(settings))])
+
+    @router.post("/ask", response_model=Answer)
+    async def ask(body: AskRequest) -> JSONResponse:
+        """Answer a question (a follow-up when `history` is given), with the same JSON as `assistant ask --json`."""
+        question = _question(body.question)
+        async with gate.slot():
+            answer = await _threaded(lambda: answerers.get(body.llm).ask(question, _history(body), body.k))
+        return JSONResponse(answer.public(with_passages=body.passages))
+
+    @router.post(
+        "/ask/stream",
+        response_class=EventSourceResponse,
+        responses={200: {"description": "`delta` events `{text}`, then one `answer` event; `error` on failure"}},
+    )
+    async def ask_stream(body: AskRequest) -> EventSourceResponse:
+        """Answer as server-sent events: `delta` events with text as it is written, then one `answer` event."""
+        question = _question(body.question)
+        assistant = await _threaded(lambda: _opened(answerers.get(body.llm)))  # store problems: 503, not an event
+        release = await gate.acquire()
+
+        async def events() -> AsyncIterator[ServerSentEvent]:
+            try:
+                async for item in iterate_in_threadpool(assistant.stream(question, _history(body), body.k)):
+                    if isinstance(item, Answer):
+                        yield ServerSentEvent(json.dumps(item.public(with_passages=body.passages)), event="answer")
+                    else:
+                        yield ServerSentEvent(json.dumps({"text": item}), event="delta")
+            except Exception as exc:  # noqa: BLE001 - the status line is sent: report the failure as an event
+                yield ServerSentEvent(json.dumps({"error": failure_message(exc)}), event="error")
+            finally:
+                release()
+
+        return EventSourceResponse(events(), background=BackgroundTask(release))
+
+    @router.post("/retrieve", response_model=RetrieveResponse)
+    async def retrieve(body: RetrieveRequest) -> RetrieveResponse:
+        """The passages a question retrieves, best first (no answer is written)."""
+        question = _question(body.question)
+        async with gate.slot():
+            passages = await _threaded(lambda: answerers.default.retrieve(question, body.k))
+        return RetrieveResponse(question=question, passages=passages)
+
+    return router
+
+
+def health_router(answerers: Answerers) -> APIRouter:
+    """GET /healthz: whether the store can be read; problems are reported in the body, the status is always 200."""
+    router = APIRouter()
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        """{"status": "ok", "store", "chunks", "answerers"} or {"status": "degraded", "problem", "answerers"}."""
+        return await run_in_threadpool(health, answerers)
+
+    return router
+
+
+def health(answerers: Answerers) -> dict[str, Any]:
+    """The health report."""
+    report: dict[str, Any] = {"answerers": answerers.modes}
+    try:
+        store = answerers.default.store()
+        report.update(status="ok", store=store.location, chunks=store.count())
+    except Exception as exc:  # noqa: BLE001 - a health check reports, never fails
+        report.update(status="degraded", problem=failure_message(exc))
+    return report
+
+
+async def _threaded(call: Callable[[], Any]) -> Any:
+    """Run a blocking call in the threadpool; its failure becomes an ApiError."""
+    try:
+        return await run_in_threadpool(call)
+    except Exception as exc:  # noqa: BLE001 - every failure gets a JSON answer
+        raise ApiError(failure_status(exc), failure_message(exc)) from exc
+
+
+def failure_message(exc: BaseException) -> str:
+    """A one-line message for a failed request: store and configuration problems and bad input are told as they
+    are; anything else is logged and reported generically."""
+    if isinstance(exc, (StoreError, ConfigError, ValueError)):
+        return str(exc)
+    log.error("request failed", exc_info=exc)
+    return "internal error; see the server log"
+
+
+def failure_status(exc: BaseException) -> int:
+    """The HTTP status for a failure from `Assistant`."""
+    if isinstance(exc, (StoreError, ConfigError)):
+        return 503
+    if isinstance(exc, ValueError):
+        return 400
+    return 500
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """JSON errors `{"error": ...}` for ApiError and for request bodies that fail validation (422)."""
+
+    async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.message, exc.headers)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg')}" if where else str(first.get("msg", "invalid request"))
+        if first.get("type") == "json_invalid":
+            message = "the request body is not valid JSON"
+        detail = [{k: e.get(k) for k in ("loc", "msg", "type")} for e in errors]
+        return JSONResponse({"error": message, "detail": detail}, status_code=422)
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, invalid)

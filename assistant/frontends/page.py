@@ -1,0 +1,184 @@
+"""The Gradio chat page, mounted at / of the server: streamed answers, linked sources, per-session history.
+
+Imports Gradio (slow: 5-12 s), so only `assistant serve` loads this module. Analytics are off and the page loads
+nothing from outside the server (Gradio 6 ships its fonts and assets).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import gradio as gr  # noqa: E402 - analytics must be off before the import
+from fastapi import FastAPI  # noqa: E402
+
+from assistant.frontends.chat_view import (  # noqa: E402
+    EMPTY_SOURCES,
+    Turn,
+    answer_html,
+    escape,
+    failure_html,
+    sources_html,
+    streaming_html,
+)
+from assistant.frontends.http_api import failure_message  # noqa: E402
+from assistant.frontends.service import Answerers  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.types import Answer  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+# A click on an inline [n] opens that source in the panel and brings it into view.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a.cite") : null;
+  if (!link) return;
+  const id = (link.getAttribute("href") || "").replace(/^#/, "");
+  const source = document.getElementById(id);
+  if (!source) return;
+  event.preventDefault();
+  event.stopPropagation();
+  document.querySelectorAll("details.source.current").forEach((d) => d.classList.remove("current"));
+  source.open = true;
+  source.classList.add("current");
+  source.scrollIntoView({block: "nearest"});
+}, true);
+</script>"""
+
+CSS = """
+#sources { max-height: 75vh; overflow-y: auto; }
+#sources h4 { margin: 0.6em 0 0.3em; }
+#sources details.source { border-left: 3px solid #ccc; padding: 0.2em 0.6em; margin: 0.3em 0; }
+#sources details.source.current { border-left-color: #e0a100; background: rgba(224, 161, 0, 0.08); }
+#sources blockquote { margin: 0.4em 0; white-space: pre-wrap; }
+#sources mark { padding: 0 0.1em; }
+#sources .meta, #sources .score { opacity: 0.75; }
+a.cite { text-decoration: none; font-weight: 600; }
+.note.failure { color: #b00020; }
+.searched { opacity: 0.7; }
+"""
+
+
+class ChatPage:
+    """The page's event handlers over the shared answerers; the chat history lives in a per-session gr.State."""
+
+    def __init__(self, answerers: Answerers) -> None:
+        self.answerers = answerers
+
+    def respond(self, question: str, mode: str, show_all: bool, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer: (chat messages, sources panel, session turns, cleared input box)."""
+        question = " ".join((question or "").split())
+        if not question:
+            yield gr.skip(), gr.skip(), turns, ""
+            return
+        history = [(t.question, t.reply_text()) for t in turns if t.answer is not None]
+        turns = [*turns, Turn(question)]
+        yield messages(turns, ""), gr.skip(), turns, ""
+        text = ""
+        try:
+            for item in self.answerers.get(mode).stream(question, history):
+                if isinstance(item, Answer):
+                    turns[-1].answer = item
+                else:
+                    text += item
+                    yield messages(turns, text), gr.skip(), turns, ""
+        except Exception as exc:  # noqa: BLE001 - the page shows a friendly message for any failure
+            turns[-1].failure = failure_message(exc)
+        yield messages(turns), sources_html(turns, show_all), turns, ""
+
+    @staticmethod
+    def new_chat() -> tuple[list[Any], str, list[Turn]]:
+        """An empty conversation."""
+        return [], EMPTY_SOURCES, []
+
+    @staticmethod
+    def toggle_passages(show_all: bool, turns: list[Turn]) -> str:
+        """Re-draw the sources panel with or without every retrieved passage."""
+        return sources_html(turns, show_all)
+
+
+def messages(turns: list[Turn], partial: str | None = None) -> list[dict[str, str]]:
+    """The chat as Gradio messages; the last turn shows `partial` text while it is being answered."""
+    out = []
+    for number, turn in enumerate(turns, 1):
+        out.append({"role": "user", "content": escape(turn.question)})
+        if turn.answer is not None:
+            out.append({"role": "assistant", "content": answer_html(turn.answer, number)})
+        elif turn.failure is not None:
+            out.append({"role": "assistant", "content": failure_html(turn.failure)})
+        elif partial is not None:
+            out.append({"role": "assistant", "content": streaming_html(partial)})
+    return out
+
+
+def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
+    """The Blocks of the chat page."""
+    page = ChatPage(answerers)
+    limit = settings.server.max_concurrency
+    with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
+        turns = gr.State([])
+        gr.Markdown(
+            "### News assistant\nAsk about the articles in the corpus; every answer cites the passages it quotes. "
+            "Follow-up questions use the conversation so far. [HTTP API](/api/docs)"
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Conversation", elem_id="chat", height=520, feedback_options=None, buttons=["copy"]
+                )
+                question = gr.Textbox(
+                    placeholder="Ask a question, e.g. Who leads the interim government?",
+                    show_label=False,
+                    elem_id="question",
+                    max_length=2000,
+                    submit_btn="Ask",
+                )
+                with gr.Row():
+                    mode = gr.Dropdown(
+                        answerers.modes, value=answerers.modes[0], label="Answerer", elem_id="answerer", scale=2
+                    )
+                    show_all = gr.Checkbox(label="Show all retrieved passages", elem_id="show-all", scale=2)
+                    new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
+            with gr.Column(scale=2):
+                gr.Markdown("#### Sources")
+                sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
+        question.submit(
+            page.respond,
+            [question, mode, show_all, turns],
+            [chat, sources, turns, question],
+            concurrency_limit=limit,
+            api_visibility="private",
+            show_progress="minimal",
+        )
+        new_chat.click(page.new_chat, None, [chat, sources, turns], api_visibility="private")
+        chat.clear(page.new_chat, None, [chat, sources, turns], api_visibility="private")
+        show_all.change(page.toggle_passages, [show_all, turns], sources, api_visibility="private")
+    return blocks
+
+
+def mount_page(app: FastAPI, answerers: Answerers, settings: Settings) -> None:
+    """Mount the page at / of `app`; with `server.api_token` set the page asks for it as the password."""
+    token = settings.server.api_token.get_secret_value() if settings.server.api_token else ""
+
+    def check(username: str, password: str) -> bool:
+        return hmac.compare_digest(password.encode(), token.encode())
+
+    gr.mount_gradio_app(
+        app,
+        build_page(answerers, settings),
+        path="/",
+        footer_links=[],
+        run_history=False,
+        auth=check if token else None,
+        auth_message="Enter any user name and the server's API token as the password." if token else None,
+        ssr_mode=False,
+        mcp_server=False,
+        css=CSS,
+        head=HEAD,
+    )

@@ -1,0 +1,88 @@
+"""The chat page's HTML: linked markers, highlighted passages, notes, and escaping of untrusted text."""
+
+from __future__ import annotations
+
+from assistant.frontends.chat_view import Turn, answer_html, escape, failure_html, sources_html
+from assistant.types import Answer, Citation, Passage
+
+TEXT = "Intro sentence. The mayor, Ana <b>Ruiz</b>, said *yes*. Closing words."
+QUOTE = "The mayor, Ana <b>Ruiz</b>, said *yes*."
+PASSAGE = Passage(
+    chunk_id="a1:100-170", article_id="a1", title="Vote [draft]", source="Daily $News",
+    published_at="2024-03-12T08:00:00Z", url="https://example.org/vote?a=1&b=2", text=TEXT, start=100,
+    end=100 + len(TEXT), score=0.5,
+)
+CITATION = Citation(
+    n=1, article_id="a1", chunk_id="a1:100-170", title="Vote [draft]", source="Daily $News",
+    published_at="2024-03-12T08:00:00Z", url="https://example.org/vote?a=1&b=2", quote=QUOTE,
+    start=100 + TEXT.index(QUOTE), end=100 + TEXT.index(QUOTE) + len(QUOTE),
+)
+
+
+def answer(**kwargs: object) -> Answer:
+    fields = {"question": "Who said yes?", "answer": f"{QUOTE} [1] Also [7].", "citations": [CITATION]}
+    fields["passages"] = [PASSAGE]
+    return Answer(**(fields | kwargs))  # type: ignore[arg-type]
+
+
+def test_escape_neutralises_html_markdown_latex_and_templates() -> None:
+    assert escape("<b>*x*</b> $y$ ${z} {{w}} [a](b) &") == (
+        "&#60;b&#62;&#42;x&#42;&#60;/b&#62; &#36;y&#36; &#36;&#123;z&#125; &#123;&#123;w&#125;&#125; "
+        "&#91;a&#93;&#40;b&#41; &#38;"
+    )
+
+
+def test_only_cited_markers_become_links_to_their_source() -> None:
+    html = answer_html(answer(), turn=3)
+    assert html.count('<a class="cite"') == 1
+    assert '<a class="cite" href="#src-3-1">[1]</a>' in html
+    assert "Also &#91;7&#93;." in html  # a marker with no citation stays text
+    assert "<b>" not in html
+
+
+def test_notes_for_refused_and_unsupported_answers_and_the_search_query() -> None:
+    assert "Not answered: no article in the corpus supports an answer." in answer_html(answer(refused=True), 1)
+    assert "Unsupported: no citation in this answer could be checked" in answer_html(answer(unsupported=True), 1)
+    assert "Searched for" not in answer_html(answer(search_query="Who said yes?"), 1)
+    assert "Searched for: Who said yes? &#40;vote&#41;" in answer_html(answer(search_query="Who said yes? (vote)"), 1)
+
+
+def test_a_source_shows_the_quote_highlighted_within_its_passage() -> None:
+    html = sources_html([Turn("Who said yes?", answer())], show_all=False)
+    assert '<details class="source" id="src-1-1">' in html
+    assert "<mark>The mayor, Ana &#60;b&#62;Ruiz&#60;/b&#62;, said &#42;yes&#42;.</mark>" in html
+    assert "Intro sentence. <mark>" in html and "</mark> Closing words." in html
+    assert "Vote &#91;draft&#93;</span> <span class=\"meta\">— Daily &#36;News · 2024&#45;03&#45;12</span>" in html
+    assert 'href="https://example.org/vote?a=1&amp;b=2"' in html
+    assert "all-passages" not in html
+
+
+def test_a_quote_outside_the_retrieved_passages_is_shown_alone() -> None:
+    html = sources_html([Turn("q", answer(passages=[]))], show_all=False)
+    assert "<blockquote class=\"passage\"><mark>The mayor" in html
+
+
+def test_every_retrieved_passage_on_request_newest_turn_first() -> None:
+    turns = [Turn("first?", answer()), Turn("second?", answer(citations=[]))]
+    html = sources_html(turns, show_all=True)
+    assert html.index('id="turn-2"') < html.index('id="turn-1"')
+    assert html.count("All 1 retrieved passages") == 2
+    assert "score 0.50" in html
+    ranked = answer(passages=[PASSAGE.model_copy(update={"relevance": 0.43})])
+    assert "relevance 0.43" in sources_html([Turn("q", ranked)], show_all=True)
+    assert '<p class="no-citations">No sources cited.</p>' in html
+
+
+def test_only_web_urls_are_linked() -> None:
+    hostile = CITATION.model_copy(update={"url": "javascript:alert(1)"})
+    assert "article-url" not in sources_html([Turn("q", answer(citations=[hostile]))], show_all=False)
+
+
+def test_unanswered_turns_have_no_sources_and_failures_are_friendly() -> None:
+    assert sources_html([Turn("q", failure="boom")], show_all=True) == (
+        '<div class="sources-empty">Sources of each answer appear here.</div>'
+    )
+    assert failure_html("no store at /x") == (
+        '<em class="note failure">Sorry, the assistant could not answer just now: no store at /x. '
+        "Please try again.</em>"
+    )

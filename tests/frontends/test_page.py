@@ -1,0 +1,215 @@
+"""The chat page in a real browser (Debian chromium + Playwright) against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from assistant import Assistant
+from assistant.extractive import REFUSAL
+from tests.fixtures.core import SEED_QUESTION, make_settings
+from tests.fixtures.web_server import serve_in_thread
+
+pytestmark = pytest.mark.slow
+
+FOLLOW_UP = "Who did he appoint as prime minister?"
+BA_NDAOU_QUOTE = (
+    "Mali’s military junta, headed by Assimi Goïta, appointed former defence minister Colonel Major Ba N’Daou as "
+    "Mali’s interim president for 18 months."
+)
+ANSWERED = "#chat .answer, #chat .note.failure"
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type a question, send it, wait for its answer (or failure) to be complete; returns that message."""
+    before = page.locator(ANSWERED).count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({json.dumps(ANSWERED)}).length > {before}")
+    return page.locator('#chat [data-testid="bot"]').last
+
+
+def only_local(page: Any, base: str) -> list[str]:
+    """URLs the page requested from anywhere but the server."""
+    return [u for u in page.requested if not u.startswith((base + "/", "data:", "blob:"))]
+
+
+def test_seed_question_streams_an_answer_whose_citation_opens_its_passage(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    message = ask(page, SEED_QUESTION)
+    assert "Ba N’Daou" in message.inner_text()
+    links = message.locator("a.cite")
+    assert links.count() >= 1
+    opened = {}
+    for i in range(links.count()):
+        source = page.locator("#sources " + links.nth(i).get_attribute("href"))
+        assert source.evaluate("d => d.open") is False
+        links.nth(i).click()
+        assert source.evaluate("d => d.open") is True
+        mark = source.locator("mark")
+        assert mark.is_visible()
+        opened[mark.inner_text()] = source
+    source = opened[BA_NDAOU_QUOTE]
+    assert source.locator("summary").inner_text().endswith(
+        "France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters · 2020-11-04"
+    )
+    context = source.locator("blockquote").inner_text()
+    assert BA_NDAOU_QUOTE in context and len(context) > len(BA_NDAOU_QUOTE)  # shown within its passage
+    assert only_local(page, web_server) == []
+
+
+def test_follow_up_uses_the_session_history_and_new_chat_forgets_it(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    ask(page, SEED_QUESTION)
+    follow = ask(page, FOLLOW_UP)
+    assert "Moctar Ouane" in follow.locator(".answer").inner_text()
+    assert follow.locator(".searched").inner_text() == (
+        "Searched for: Who did Colonel Major Ba N’Daou appoint as prime minister?"
+    )
+    marks = page.locator("#turn-2 details.source mark").all_text_contents()
+    assert any("Moctar Ouane" in m for m in marks)
+
+    page.locator("#new-chat").click()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    assert page.locator("#sources").inner_text().strip() == "Sources of each answer appear here."
+    alone = ask(page, FOLLOW_UP)
+    assert alone.locator(".searched").count() == 0  # no history left to resolve "he" with
+
+
+def test_each_browser_session_has_its_own_history(web_server: str, chromium_browser: Any) -> None:
+    first, second = (chromium_browser.new_context().new_page() for _ in range(2))
+    try:
+        for page in (first, second):
+            page.set_default_timeout(30_000)
+            page.goto(web_server + "/")
+        ask(first, SEED_QUESTION)
+        assert ask(second, FOLLOW_UP).locator(".searched").count() == 0
+        assert ask(first, FOLLOW_UP).locator(".searched").count() == 1
+    finally:
+        for page in (first, second):
+            page.context.close()
+
+
+def test_all_retrieved_passages_on_request(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    ask(page, SEED_QUESTION)
+    assert page.locator("#sources .all-passages").count() == 0
+    page.locator("#show-all input").check()
+    page.locator("#sources .all-passages").wait_for()
+    assert page.locator("#sources .all-passages summary").inner_text() == "All 5 retrieved passages"
+    assert page.locator("#sources .all-passages li").count() == 5
+    page.locator("#show-all input").uncheck()
+    page.locator("#sources .all-passages").wait_for(state="detached")
+
+
+def test_a_refusal_is_shown_plainly(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    message = ask(page, "What is the boiling point of tungsten?")
+    assert message.locator(".answer").inner_text() == REFUSAL
+    assert message.locator(".note.refused").inner_text() == "Not answered: no article in the corpus supports an answer."
+    assert message.locator("a.cite").count() == 0
+    assert page.locator("#turn-1 .no-citations").inner_text() == "No sources cited."
+
+
+# ---- the page served in this process (create_app), for what the session server cannot show ---------------------
+
+
+@pytest.fixture(scope="module")
+def missing_store_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[tuple[str, Path]]:
+    from assistant.frontends.web import create_app
+
+    missing = tmp_path_factory.mktemp("missing") / "store"
+    with serve_in_thread(create_app(make_settings(missing, cache_dir))) as base:
+        yield base, missing
+
+
+def test_a_backend_failure_gives_a_friendly_message(missing_store_server: tuple[str, Path], browser_page: Any) -> None:
+    base, missing = missing_store_server
+    page = browser_page
+    page.goto(base + "/")
+    message = ask(page, SEED_QUESTION)
+    assert message.inner_text() == (
+        f"Sorry, the assistant could not answer just now: no store at {missing}: "
+        f"run `assistant ingest PATH --store {missing}` first. Please try again."
+    )
+    assert page.locator("#question textarea").is_editable()
+
+
+HOSTILE = {
+    "title": "Harbour <img src=x onerror=\"window.pwned=1\"> report **bold** ${7*7}",
+    "body": (
+        "The harbour master Ines Varga said the <script>window.pwned=2</script> crane fleet will grow by "
+        "[ten cranes](javascript:window.pwned=3) and $x^2$ more next spring, costing {{price}} in total."
+    ),
+    "source": "<b>Quay Post</b>",
+    "published_at": "2024-05-01",
+    "url": "javascript:window.pwned=4",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[str]:
+    from assistant.frontends.web import create_app
+
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "hostile.jsonl").write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
+    settings = make_settings(folder / "store", cache_dir)
+    assert Assistant(settings).ingest([folder / "hostile.jsonl"]).failed == 0
+    with serve_in_thread(create_app(settings)) as base:
+        yield base
+
+
+def test_article_text_is_shown_as_text_never_run(hostile_server: str, browser_page: Any) -> None:
+    page = browser_page
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_server + "/")
+    message = ask(page, "How many cranes will the harbour master add to the crane fleet?")
+    page.locator("#show-all input").check()
+    page.locator("#sources .all-passages").wait_for()
+    for link in message.locator("a.cite").all():
+        link.click()
+    text = message.locator(".answer").inner_text()
+    assert "<script>window.pwned=2</script>" in text and "[ten cranes](javascript:window.pwned=3)" in text
+    assert "$x^2$" in text and "{{price}}" in text
+    summary = page.locator("#sources details.source summary").first.inner_text()
+    assert 'Harbour <img src=x onerror="window.pwned=1"> report **bold** ${7*7}' in summary
+    assert "<b>Quay Post</b>" in summary
+    assert page.evaluate("window.pwned") is None and dialogs == []
+    for where in ("#chat", "#sources"):
+        assert page.locator(f"{where} img, {where} script, {where} b, {where} strong, {where} .katex").count() == 0
+    assert page.locator("#sources a.article-url").count() == 0  # a javascript: URL is not linked
+
+
+@pytest.fixture(scope="module")
+def token_server(example_store: Path, cache_dir: Path) -> Iterator[str]:
+    from assistant.frontends.web import create_app
+
+    settings = make_settings(example_store, cache_dir)
+    settings.server.api_token = SecretStr("page-token-123")
+    with serve_in_thread(create_app(settings)) as base:
+        yield base
+
+
+def test_with_a_token_the_page_asks_for_it_and_the_api_needs_it(token_server: str, browser_page: Any) -> None:
+    assert httpx.post(f"{token_server}/api/ask", json={"question": SEED_QUESTION}).status_code == 401
+    page = browser_page
+    page.goto(token_server + "/")
+    page.get_by_label("username").fill("analyst")
+    page.get_by_label("password").fill("wrong")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Incorrect Credentials").wait_for()
+    page.get_by_label("username").fill("analyst")
+    page.get_by_label("password").fill("page-token-123")
+    page.get_by_role("button", name="Login").click()
+    assert "Ba N’Daou" in ask(page, SEED_QUESTION).inner_text()
