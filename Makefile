@@ -34,8 +34,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/retrieve.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.retrieve
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-DAY = 86_400
 
 _MONTHS = {
     name.lower(): number
@@ -45,7 +44,6 @@ _PERIOD_PATTERNS = [
                + r"\b(?!-\d)", re.IGNORECASE),
 ]
 _OPEN_ENDED = {"since": "after", "after": "after", "before": "before", "until": "before"}
-_ORDINAL_PUBLICATION = re.compile(r"\b(?:published|reported|posted|released|dated|article|report|story|coverage)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -110,10 +108,11 @@ class QueryPart:
 
 @dataclass(frozen=True)
 class QueryPlan:
-    """The question and its parts; no parts means nothing was recognised and the question is searched as a whole."""
+    """The question, its parts (none: nothing was recognised, search the question as a whole) and its clauses."""
 
     question: str
     parts: tuple[QueryPart, ...] = field(default_factory=tuple)
+    clauses: tuple[str, ...] = field(default_factory=tuple)
 
 
 def fold(text: str) -> str:
@@ -267,6 +266,34 @@ def find_dates(text: str, corpus_span: tuple[date, date] | None = None) -> list[
     return sorted(found, key=lambda x: x.start)
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:?!()]|\s(?:and|while|whereas|but|yet|or|as well as)\s", re.IGNORECASE)
+_CLAUSE_WORD = re.compile(r"[^\W_]+")
+# Words that say where or how something was reported, not what: they do not make a clause worth searching alone.
+_NOT_CONTENT = frozenset(
+    """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
+    what which who whom whose when where why how that this these those it its as into about than then there their
+    they them he she his her him not no yes can could would should will may might must also after before over
+    under between during per both either other another same later earlier following article articles report
+    reports reported reporting according suggest suggests suggested indicate indicates published publish story
+    stories coverage covered news source sources piece""".split()
+)
+
+
+def clauses(question: str, named: Sequence[Mention] = ()) -> tuple[str, ...]:
+    """The question's clauses ("has influenced the internet's appearance", "invested billions to be the default
+    search engine"), each searched on its own: a multi-hop question's evidence usually backs one clause each.
+    Publisher and date mentions are cut out first; clauses of fewer than three content words are dropped."""
+    text = list(question)
+    for m in named:
+        text[m.start : m.end] = "," * (m.end - m.start)
+    out = []
+    for piece in _CLAUSE_BREAK.split("".join(text)):
+        words = [w for w in _CLAUSE_WORD.findall(piece.casefold()) if w not in _NOT_CONTENT]
+        if len(words) >= 3:
+            out.append(" ".join(piece.split()))
+    return tuple(dict.fromkeys(out)) if len(out) > 1 else ()
+
+
 def plan_query(question: str, sources: Sequence[str], corpus_span: tuple[date, date] | None = None) -> QueryPlan:
     """Split `question` into parts by the publishers and dates it names.
 
@@ -294,4 +321,4 @@ def plan_query(question: str, sources: Sequence[str], corpus_span: tuple[date, d
             loose.append(d.dates)  # type: ignore[arg-type]
     parts = [QueryPart(question, mention.sources, dates) for mention, dates in slots]
     parts.extend(QueryPart(question, (), d) for d in loose)
-    return QueryPlan(question, tuple(dict.fromkeys(parts)))
+    return QueryPlan(question, tuple(dict.fromkeys(parts)), clauses(question, [*named, *dated]))

@@ -1,12 +1,35 @@
-"""question -> ranked passages from the store."""
+"""question -> ranked passages: news-aware parts, keyword search per part and clause, a dense re-rank, merged so
+every named publisher is seen.
+
+1. The question is read for the publishers and dates it names and split into clauses (assistant/query.py). Each
+   named publisher is a part with a metadata restriction; a question that names none is one unrestricted part.
+2. Each part ranks its publisher's chunks by BM25 (assistant/keyword.py): a chunk scores the best of its BM25 for
+   the whole question and for each clause, each normalised by that query's best score over all named publishers
+   (the whole question weighs `question_weight` times a clause). A clause is so found in the publisher that
+   reported it, and the best match for any clause rises to the top of its publisher.
+3. In `hybrid` mode the part's candidates are re-ranked with the question's cosine similarity to their stored
+   vectors (weight `dense_weight`); `dense` mode ranks by the vectors alone (Chroma, restricted the same way).
+4. A part's date is a preference, not a wall: chunks from that day come first, then the rest of the publisher
+   (questions often date one article and draw evidence from another).
+5. The parts' rankings are interleaved (the best of each part in the order named, then each one's second, ...), so
+   every named publisher is represented in the top k. When fewer than k chunks share a word with the question, the
+   nearest vectors fill the remaining places (`hybrid`).
+
+`Passage.score` is the merged rank score 1/position (higher is better). When a query vector is at hand,
+`Passage.relevance` is the chunk's cosine similarity to the question: the scale the refusal threshold
+(`retrieval.min_relevance`) is set on.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.keyword import KeywordIndex, day_ts, indexes, top
+from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.settings import RetrievalSettings
 from assistant.types import Passage
 from ingest.store import Store
@@ -26,7 +49,147 @@ class Retriever:
         """The query's embedding."""
         return self.embeddings.embed_query(query)
 
+    def plan(self, query: str, index: KeywordIndex) -> QueryPlan:
+        """How `query` is searched: its parts (none when it names no known publisher or date) and clauses."""
+        if not self.settings.news_filters:
+            return QueryPlan(query)
+        return plan_query(query, index.sources(), index.date_span())
+
     def retrieve(self, query: str, k: int | None = None, vector: Sequence[float] | None = None) -> list[Passage]:
-        """The top-k passages for `query`, best first; `score` is cosine similarity to the query."""
+        """The top-k passages for `query`, best first."""
         k = k or self.settings.k
-        return self.store.search(vector if vector is not None else self.query_vector(query), k)
+        index = indexes.get(self.store)
+        if self.settings.mode != "keyword" and vector is None:
+            vector = self.query_vector(query)
+        q = None if vector is None else _unit(vector)
+        plan = self.plan(query, index)
+        log.debug("parts: %s; clauses: %s", "; ".join(p.label() for p in plan.parts) or "-", plan.clauses)
+        if self.settings.mode == "dense":
+            assert q is not None
+            rankings = [self._dense(part, q) for part in plan.parts or (QueryPart(query),)]
+            rankings = [r for r in rankings if r] or [self._dense(QueryPart(query), q)]
+            return interleave(rankings, k)
+        ranked, cosine = self._keyword_rankings(plan, index, q)
+        rankings = [[index.passages[i].model_copy(update={"relevance": cosine.get(i)}) for i in r] for r in ranked]
+        passages = interleave(rankings, k)
+        if len(passages) < k and self.settings.mode == "hybrid" and q is not None:
+            # Too few chunks share a word with the question (a typo, another language): the vectors fill the rest.
+            nearest = [p.model_copy(update={"relevance": p.score}) for p in self.store.search(q.tolist(), k)]
+            passages = interleave([*rankings, nearest], k)
+        if q is not None and any(p.relevance is None for p in passages):
+            self._set_relevance(passages, q)
+        return passages
+
+    # ---- keyword (+ dense re-rank) -----------------------------------------------------------------------
+    def _keyword_rankings(
+        self, plan: QueryPlan, index: KeywordIndex, q: np.ndarray | None
+    ) -> tuple[list[list[int]], dict[int, float]]:
+        """Each part's ranking (chunk positions in the index), and the candidates' cosines (hybrid mode)."""
+        parts = plan.parts or (QueryPart(plan.question),)
+        named = sorted({s for p in parts for s in p.sources})
+        scope = index.mask(named) if all(p.sources for p in parts) else None
+        units = self._unit_scores(plan, index, scope)
+        candidates = [self._candidates(part, index, units) for part in parts]
+        if not any(candidates) and plan.parts:  # nothing under any restriction: search the whole store
+            parts = (QueryPart(plan.question),)
+            candidates = [self._candidates(parts[0], index, self._unit_scores(QueryPlan(plan.question), index, None))]
+        cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if self.settings.mode == "hybrid" else {}
+        rankings = []
+        for part, found in zip(parts, candidates):
+            if not found:
+                continue
+            ranked = self._rerank(found, cosine)
+            if part.dates is not None:
+                window = part.dates.widened(self.settings.date_window_days)
+                on_day = index.mask((), window.start_ts, window.end_ts)
+                assert on_day is not None
+                ranked = [i for i in ranked if on_day[i]] + [i for i in ranked if not on_day[i]]
+            rankings.append(ranked)
+        return rankings, cosine
+
+    def _unit_scores(self, plan: QueryPlan, index: KeywordIndex, scope: np.ndarray | None) -> np.ndarray | None:
+        """Per chunk, the best of its normalised BM25 scores for the whole question and each clause."""
+        queries = [(plan.question, self.settings.question_weight)]
+        if self.settings.clauses:
+            queries += [(c, 1.0) for c in plan.clauses]
+        best: np.ndarray | None = None
+        for text, weight in queries:
+            scores = index.scores(text)
+            if scores is None:
+                continue
+            if scope is not None:
+                scores = np.where(scope, scores, 0.0)
+            peak = float(scores.max())
+            if peak <= 0:
+                continue
+            scaled = scores * (weight / peak)
+            best = scaled if best is None else np.maximum(best, scaled)
+        return best
+
+    def _candidates(self, part: QueryPart, index: KeywordIndex, units: np.ndarray | None) -> list[tuple[int, float]]:
+        if units is None:
+            return []
+        allowed = index.mask(part.sources)
+        return [(h.doc, h.score) for h in top(units, self.settings.candidates, allowed)]
+
+    def _cosines(self, index: KeywordIndex, docs: set[int], q: np.ndarray | None) -> dict[int, float]:
+        """Cosine similarity of the question to each candidate's stored vector (one Chroma read)."""
+        if q is None or not docs:
+            return {}
+        ids = {i: index.passages[i].chunk_id for i in docs}
+        vectors = self._vectors(list(ids.values()))
+        return {i: float(vectors[c] @ q) for i, c in ids.items() if c in vectors}
+
+    def _rerank(self, found: list[tuple[int, float]], cosine: dict[int, float]) -> list[int]:
+        if not cosine:
+            return [i for i, _ in found]
+        weight = self.settings.dense_weight
+        peak = max(s for _, s in found) or 1.0
+        fused = {i: (1 - weight) * s / peak + weight * cosine.get(i, 0.0) for i, s in found}
+        return sorted(fused, key=lambda i: -fused[i])
+
+    # ---- dense only ------------------------------------------------------------------------------------------
+    def _dense(self, part: QueryPart, q: np.ndarray) -> list[Passage]:
+        found = self.store.search(q.tolist(), self.settings.candidates, where=QueryPart(part.text, part.sources).where())
+        for p in found:
+            p.relevance = p.score
+        if part.dates is not None:
+            window = part.dates.widened(self.settings.date_window_days)
+            first, last = window.start_ts, window.end_ts
+            on_day = [p for p in found if first <= day_ts(p.published_at) <= last]
+            found = on_day + [p for p in found if p not in on_day]
+        return found
+
+    # ---- relevance ------------------------------------------------------------------------------------------
+    def _vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        got = self.store.chunks.get(ids=chunk_ids, include=["embeddings"])
+        return {i: _unit(v) for i, v in zip(got["ids"], got["embeddings"])}
+
+    def _set_relevance(self, passages: list[Passage], q: np.ndarray) -> None:
+        """Cosine similarity of each passage to the question, from the vectors stored in Chroma."""
+        vectors = self._vectors([p.chunk_id for p in passages if p.relevance is None])
+        for p in passages:
+            if p.chunk_id in vectors:
+                p.relevance = float(vectors[p.chunk_id] @ q)
+
+
+def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:
+    v = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def interleave(rankings: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
+    """Round-robin over the rankings (each one's best, then each one's second, ...), without repeats, up to k.
+    Each passage is a copy whose `score` is the merged rank score 1 / position."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    depth = max((len(r) for r in rankings), default=0)
+    for rank in range(depth):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank].chunk_id not in seen:
+                seen.add(ranking[rank].chunk_id)
+                out.append(ranking[rank].model_copy(update={"score": 1.0 / (len(out) + 1)}))
+                if len(out) == k:
+                    return out
+    return out

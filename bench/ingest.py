@@ -1,6 +1,6 @@
 """Ingest speed: articles/s, chunks/s, peak memory, and an unchanged re-ingest, on a corpus file or folder.
 
-    .venv/bin/python bench/ingest.py [PATH] [--store DIR]
+    .venv/bin/python -m bench.ingest [PATH] [--store DIR]
 
 PATH defaults to the MultiHop-RAG corpus in ../shared (evaluation data; read, never copied).
 """

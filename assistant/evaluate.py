@@ -1,0 +1,247 @@
+"""Score retrieval (and optionally answers) on a MultiHop-RAG-style QA file, the way the paper scores them.
+
+Retrieval (null queries excluded): a retrieved chunk is a hit when it contains a gold evidence `fact`, compared with
+all whitespace removed (both sides NFKC-normalised, as ingest normalises article text). Hits@4 / Hits@10: a hit in
+the top 4 / 10. MRR@10: 1 / rank of the first hit. MAP@10: the paper's definition (each newly found fact adds
+1 / its rank; divided by min(#facts, 10)). Evidence recall@10: share of the question's facts found in the top 10;
+all evidence@10: whether every fact is. Answers (with `answers=True`): lenient accuracy = the lower-cased answer
+shares a whitespace-separated word with the gold answer (the paper's test), strict = equal after dropping `[n]`
+markers, lower-casing and stripping punctuation; null queries count as refused or not, answerable ones as falsely refused or not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant.settings import IngestSettings
+from assistant.types import Answer, Passage
+from ingest.store import Store
+
+NULL_TYPE = "null_query"
+_SPACE = re.compile(r"\s+")
+_PUNCT = str.maketrans("", "", string.punctuation + "“”‘’")
+_MARKER = re.compile(r"\[\d+\]")
+
+
+class QAFileError(ValueError):
+    """The QA file cannot be read; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class QAItem:
+    """One question with its gold answer and evidence facts."""
+
+    qid: str
+    question: str
+    answer: str
+    question_type: str
+    facts: tuple[str, ...]
+
+    @property
+    def is_null(self) -> bool:
+        """A question the corpus cannot answer (no evidence)."""
+        return self.question_type == NULL_TYPE or not self.facts
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """Read a JSONL file of {id, question, answer, question_type, evidence: [{fact, ...}]} lines."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise QAFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise QAFileError(f"{path} is not UTF-8 text") from None
+    items = []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            facts = tuple(str(e["fact"]) for e in row.get("evidence") or [])
+            items.append(
+                QAItem(
+                    qid=str(row.get("id", lineno)),
+                    question=str(row["question"]),
+                    answer=str(row.get("answer", "")),
+                    question_type=str(row.get("question_type") or "unknown"),
+                    facts=facts,
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise QAFileError(
+                f'{path} line {lineno}: expected a JSON object with "question" and "evidence": [{{"fact": ...}}]'
+            ) from None
+    if not items:
+        raise QAFileError(f"{path} holds no questions")
+    return items
+
+
+def squash(text: str) -> str:
+    """`text` NFKC-normalised with every whitespace character removed: the form facts and chunks are compared in."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def retrieval_scores(texts: Sequence[str], facts: Sequence[str], k: int = 10) -> dict[str, float]:
+    """The paper's per-question retrieval scores for the retrieved chunk texts (best first) against gold facts."""
+    gold = list(dict.fromkeys(squash(f) for f in facts))
+    found: set[str] = set()
+    first: int | None = None
+    average_precision = 0.0
+    for rank, text in enumerate(texts[:k], 1):
+        chunk = squash(text)
+        hits = [g for g in gold if g in chunk]
+        if not hits:
+            continue
+        first = first or rank
+        new = [g for g in hits if g not in found]
+        found.update(new)
+        average_precision += len(new) / rank
+    return {
+        "hits@4": float(first is not None and first <= 4),
+        f"hits@{k}": float(first is not None),
+        f"mrr@{k}": 1.0 / first if first else 0.0,
+        f"map@{k}": average_precision / min(len(gold), k) if gold else 0.0,
+        f"evidence_recall@{k}": len(found) / len(gold) if gold else 0.0,
+        f"all_evidence@{k}": float(bool(gold) and len(found) == len(gold)),
+    }
+
+
+def lenient_match(prediction: str, gold: str) -> bool:
+    """The paper's answer test: the lower-cased strings share a whitespace-separated word."""
+    return bool(set(prediction.lower().split()) & set(gold.lower().split()))
+
+
+def strict_match(prediction: str, gold: str) -> bool:
+    """Exact match after dropping `[n]` citation markers, lower-casing, dropping punctuation and collapsing spaces."""
+    norm = lambda s: " ".join(_MARKER.sub(" ", s).lower().translate(_PUNCT).split())  # noqa: E731
+    return bool(norm(gold)) and norm(prediction) == norm(gold)
+
+
+def _mean(rows: Iterable[dict[str, float]]) -> dict[str, float]:
+    rows = list(rows)
+    if not rows:
+        return {}
+    return {key: round(sum(r[key] for r in rows) / len(rows), 4) for key in rows[0]}
+
+
+def store_chunking(store: Store, fallback: IngestSettings) -> tuple[int, int]:
+    """(chunk tokens, overlap) the store's articles were chunked with (their recorded chunker), else the settings'."""
+    seen: dict[tuple[int, int], int] = {}
+    for meta in store.articles().values():
+        parts = str(meta.get("chunker", "")).split("/")  # "cl100k_base/256/32/v1"
+        if len(parts) >= 3 and parts[1].isdigit() and parts[2].isdigit():
+            key = (int(parts[1]), int(parts[2]))
+            seen[key] = seen.get(key, 0) + 1
+    return max(seen, key=seen.__getitem__) if seen else (fallback.chunk_tokens, fallback.chunk_overlap)
+
+
+@dataclass
+class EvalSetup:
+    """What the figures were measured with, reported beside every figure."""
+
+    store: str
+    k: int
+    chunk_tokens: int
+    chunk_overlap: int
+
+
+def evaluate(
+    items: Sequence[QAItem],
+    retrieve: Callable[[str], list[Passage]],
+    setup: EvalSetup,
+    ask: Callable[[str], Answer] | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run every question through `retrieve` (and `ask`), returning overall and per-type figures with latencies."""
+    k = setup.k
+    per_type: dict[str, list[dict[str, float]]] = defaultdict(list)
+    answers: dict[str, list[dict[str, float]]] = defaultdict(list)
+    null_refused: list[float] = []
+    seconds: list[float] = []
+    questions = []
+    for item in tqdm(items, desc="evaluating", unit="q", disable=not progress):
+        row: dict[str, Any] = {"id": item.qid, "question_type": item.question_type}
+        if not item.is_null:
+            started = time.perf_counter()
+            passages = retrieve(item.question)
+            seconds.append(time.perf_counter() - started)
+            scores = retrieval_scores([p.text for p in passages], item.facts, k)
+            per_type[item.question_type].append(scores)
+            row.update(scores, retrieved=[p.chunk_id for p in passages])
+        if ask is not None:
+            answer = ask(item.question)
+            row.update(answer=answer.answer, refused=answer.refused)
+            if item.is_null:
+                null_refused.append(float(answer.refused))
+            else:
+                answers[item.question_type].append(
+                    {
+                        "lenient": float(not answer.refused and lenient_match(answer.answer, item.answer)),
+                        "strict": float(not answer.refused and strict_match(answer.answer, item.answer)),
+                        "false_refusal": float(answer.refused),
+                    }
+                )
+        questions.append(row)
+    everything = [s for rows in per_type.values() for s in rows]
+    latencies = sorted(seconds)
+    report: dict[str, Any] = {
+        "setup": {**setup.__dict__, "questions": len(items), "scored_for_retrieval": len(everything)},
+        "retrieval": {"overall": _mean(everything), "by_type": {t: _mean(r) for t, r in sorted(per_type.items())}},
+        "latency_ms": {
+            "p50": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
+            "p95": round(1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
+        },
+    }
+    if ask is not None:
+        answerable = [a for rows in answers.values() for a in rows]
+        report["answers"] = {
+            "overall": _mean(answerable),
+            "by_type": {t: _mean(r) for t, r in sorted(answers.items())},
+            "null_refusal_rate": round(sum(null_refused) / len(null_refused), 4) if null_refused else None,
+            "null_questions": len(null_refused),
+        }
+    report["questions"] = questions
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The figures as a plain-text table."""
+    setup = report["setup"]
+    lines = [
+        f"store {setup['store']}: chunks of <= {setup['chunk_tokens']} tokens (overlap {setup['chunk_overlap']}), "
+        f"top {setup['k']}; {setup['scored_for_retrieval']} of {setup['questions']} questions scored for retrieval",
+    ]
+    overall = report["retrieval"]["overall"]
+    if overall:
+        keys = list(overall)
+        lines.append("retrieval".ljust(20) + "".join(k.rjust(20) for k in keys))
+        rows = [("overall", overall), *report["retrieval"]["by_type"].items()]
+        for name, values in rows:
+            lines.append(name.ljust(20) + "".join(f"{values[k]:.4f}".rjust(20) for k in keys))
+    latency = report["latency_ms"]
+    if latency["p50"] is not None:
+        lines.append(f"retrieval latency: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
+    if "answers" in report:
+        a = report["answers"]
+        if a["overall"]:
+            lines.append(
+                f"answers: lenient accuracy {a['overall']['lenient']:.4f}, strict {a['overall']['strict']:.4f}, "
+                f"false refusals {a['overall']['false_refusal']:.4f}"
+            )
+            for name, values in a["by_type"].items():
+                lines.append(f"  {name}: lenient {values['lenient']:.4f}, strict {values['strict']:.4f}, "
+                             f"false refusals {values['false_refusal']:.4f}")
+        if a["null_refusal_rate"] is not None:
+            lines.append(f"null questions refused: {a['null_refusal_rate']:.4f} of {a['null_questions']}")
+    return "\n".join(lines)

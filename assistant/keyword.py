@@ -1,0 +1,226 @@
+"""The keyword side: a BM25 inverted index (bm25s, Snowball stemming) derived from the Chroma collection.
+
+The Chroma collection is the source of truth. The index is rebuilt from it whenever the store's generation changes
+(every ingest, update or prune bumps it), so it can never drift for longer than one question. Beside an embedded
+store it is saved under `<store>/keyword-index/<generation>/` so a cold start loads it instead of rebuilding; in
+server mode it is built in memory once per process and generation.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from assistant.types import Article, Chunk, Passage
+from ingest.chunk import embedding_text
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+
+INDEX_DIR = "keyword-index"
+_FORMAT = "bm25s-v1"
+_META_FIELDS = ("chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end")
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """A document of the index (by position) and its BM25 score."""
+
+    doc: int
+    score: float
+
+
+def day_ts(published_at: str) -> int:
+    """Epoch seconds at the start of the publication day, as the store's `date_ts` metadata (0 when unknown)."""
+    try:
+        return calendar.timegm(time.strptime(published_at[:10], "%Y-%m-%d"))
+    except ValueError:
+        return 0
+
+
+def indexed_text(passage: Passage) -> str:
+    """The text a chunk is keyword-indexed by: exactly what ingest embeds (title, source and date, then the text)."""
+    article = Article(passage.article_id, passage.title, "", passage.source, passage.published_at, passage.url)
+    chunk = Chunk(passage.chunk_id, passage.article_id, 0, passage.text, passage.start, passage.end)
+    return embedding_text(article, chunk)
+
+
+class KeywordIndex:
+    """BM25 over chunks, with the per-chunk source and day needed to restrict a search."""
+
+    def __init__(self, passages: Sequence[Passage], model: bm25s.BM25 | None, generation: str) -> None:
+        self.passages = list(passages)
+        self.model = model
+        self.generation = generation
+        self.stemmer = Stemmer.Stemmer("english")
+        self.source_of = np.array([p.source for p in self.passages], dtype=object)
+        self.day_of = np.array([day_ts(p.published_at) for p in self.passages], dtype=np.int64)
+        self.position = {p.chunk_id: i for i, p in enumerate(self.passages)}
+
+    # ---- building and persistence -------------------------------------------------------------------
+    @classmethod
+    def build(cls, passages: Iterable[Passage], generation: str) -> KeywordIndex:
+        """Index `passages` (the store's chunks)."""
+        docs = list(passages)
+        stemmer = Stemmer.Stemmer("english")
+        model = None
+        if docs:
+            tokens = bm25s.tokenize([indexed_text(p) for p in docs], stemmer=stemmer, show_progress=False)
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+        return cls(docs, model, generation)
+
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (created; replaced atomically if another process did not win the race)."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            if self.model is not None:
+                self.model.save(str(tmp / "bm25"), show_progress=False)
+            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as out:
+                for p in self.passages:
+                    out.write(json.dumps([getattr(p, f) for f in _META_FIELDS], ensure_ascii=False) + "\n")
+            (tmp / "format.json").write_text(json.dumps({"format": _FORMAT, "generation": self.generation}))
+            try:
+                os.rename(tmp, folder)
+            except OSError:  # another reader saved the same generation first: theirs is as good
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        """The index saved in `folder`, or None when it is missing or not ours."""
+        try:
+            info = json.loads((folder / "format.json").read_text())
+            if info.get("format") != _FORMAT:
+                return None
+            passages = []
+            with open(folder / "passages.jsonl", encoding="utf-8") as handle:
+                for line in handle:
+                    passages.append(Passage(**dict(zip(_META_FIELDS, json.loads(line)))))
+            model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if passages else None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable keyword index at %s: %s", folder, exc)
+            return None
+        return cls(passages, model, str(info.get("generation", "")))
+
+    # ---- searching --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def sources(self) -> list[str]:
+        """Every publisher name in the index."""
+        return sorted({s for s in self.source_of if s})
+
+    def date_span(self) -> tuple[date, date] | None:
+        """First and last publication day in the index."""
+        days = self.day_of[self.day_of > 0]
+        if not days.size:
+            return None
+        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=timezone.utc).date()  # noqa: E731
+        return to_date(days.min()), to_date(days.max())
+
+    def mask(self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None) -> np.ndarray | None:
+        """Which chunks a restriction allows (None: all of them)."""
+        if not sources and first_ts is None and last_ts is None:
+            return None
+        allowed = np.ones(len(self.passages), dtype=bool)
+        if sources:
+            allowed &= np.isin(self.source_of, list(sources))
+        if first_ts is not None:
+            allowed &= self.day_of >= first_ts
+        if last_ts is not None:
+            allowed &= self.day_of <= last_ts
+        return allowed
+
+    def scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every chunk for `query` (None when no query word is in the index)."""
+        if self.model is None:
+            return None
+        words = bm25s.tokenize(query, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
+        ids = self.model.get_tokens_ids(words)
+        return self.model.get_scores(ids) if ids else None
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
+        """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are left out."""
+        scores = self.scores(query)
+        return [] if scores is None else top(scores, k, allowed)
+
+
+def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
+    """The k highest positive scores (only where `allowed`), best first."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0.0)
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [KeywordHit(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+
+class KeywordIndexes:
+    """The current keyword index of each store, refreshed when the store's generation changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_location: dict[str, KeywordIndex] = {}
+
+    def get(self, store: Store) -> KeywordIndex:
+        """The index for `store`'s current generation: cached, loaded from disk, or built from the collection."""
+        generation = store.generation()
+        with self._lock:
+            current = self._by_location.get(store.location)
+            if current is not None and current.generation == generation:
+                return current
+            index = self._load_or_build(store, generation)
+            self._by_location[store.location] = index
+            return index
+
+    def _load_or_build(self, store: Store, generation: str) -> KeywordIndex:
+        folder = None if store.settings.host else Path(store.settings.path) / INDEX_DIR / _folder_name(generation)
+        if folder is not None and folder.is_dir():
+            loaded = KeywordIndex.load(folder)
+            if loaded is not None and loaded.generation == generation:
+                return loaded
+        started = time.perf_counter()
+        index = KeywordIndex.build(store.iter_passages(), generation)
+        log.info("keyword index: %d chunks indexed in %.2f s", len(index), time.perf_counter() - started)
+        if folder is not None:
+            try:
+                index.save(folder)
+                _remove_other_generations(folder)
+            except OSError as exc:  # a read-only store still answers; it just rebuilds next time
+                log.warning("could not save the keyword index at %s: %s", folder, exc)
+        return index
+
+
+def _folder_name(generation: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in generation) or "initial"
+
+
+def _remove_other_generations(keep: Path) -> None:
+    for other in keep.parent.iterdir():
+        if other != keep and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
+
+
+indexes = KeywordIndexes()
+"""The process-wide cache every Retriever uses."""

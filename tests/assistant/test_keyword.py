@@ -1,0 +1,132 @@
+"""The keyword index stays in step with the Chroma collection: ingest, update, prune, embedded and server mode."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.keyword import INDEX_DIR, KeywordIndex, KeywordIndexes, day_ts, indexed_text
+from assistant.types import Passage
+from ingest.store import Store
+from tests.fixtures.core import EXAMPLES, make_settings
+
+
+def write_article(path: Path, body: str) -> Path:
+    record = {"title": "Skyport mooring mast", "source": "Skyport Courier", "published_at": "2024-05-02", "body": body}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return path
+
+
+def found(index: KeywordIndex, query: str) -> list[str]:
+    return [index.passages[h.doc].title for h in index.search(query, 5)]
+
+
+def ids_in_store(store: Store) -> set[str]:
+    return {p.chunk_id for p in store.iter_passages()}
+
+
+def test_index_follows_ingest_update_and_prune(store_copy: Path, tmp_path: Path, cache_dir: Path) -> None:
+    assistant = Assistant(make_settings(store_copy, cache_dir))
+    cache = KeywordIndexes()
+    store = assistant.store()
+    assert found(cache.get(store), "zeppelin") == []
+
+    article = write_article(tmp_path / "skyport.jsonl", "The zeppelin Aurelia docked at the new mooring mast on Friday.")
+    assistant.ingest([article])
+    index = cache.get(store)
+    assert found(index, "zeppelin") == ["Skyport mooring mast"]
+    assert set(index.position) == ids_in_store(store)
+
+    write_article(article, "The airship Aurelia docked at the new mooring mast on Friday.")
+    assistant.ingest([article])
+    index = cache.get(store)
+    assert found(index, "zeppelin") == []
+    assert found(index, "airship") == ["Skyport mooring mast"]
+    assert set(index.position) == ids_in_store(store)
+
+    article.unlink()
+    assistant.ingest([EXAMPLES], prune=True)
+    index = cache.get(store)
+    assert found(index, "airship") == []
+    assert set(index.position) == ids_in_store(store)
+
+
+def test_index_is_saved_beside_the_store_and_reused(
+    store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = Assistant(make_settings(store_copy, cache_dir))
+    store = assistant.store()
+    first = KeywordIndexes().get(store)
+    saved = store_copy / INDEX_DIR
+    assert len(list(saved.iterdir())) == 1
+
+    def no_rebuild(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rebuilt instead of loading the saved index")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "iter_passages", no_rebuild)
+        again = KeywordIndexes().get(store)  # a cold process: loads from disk
+    assert again.generation == first.generation
+    assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
+    assert found(again, "interim government") == found(first, "interim government") != []
+
+    assistant.ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
+    newer = KeywordIndexes().get(store)
+    assert newer.generation != first.generation
+    assert len(list(saved.iterdir())) == 1  # the old generation's files are gone
+    assert found(newer, "zeppelin") == ["Skyport mooring mast"]
+
+
+def test_server_mode_builds_in_memory_and_refreshes(
+    chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path
+) -> None:
+    settings = make_settings(tmp_path / "unused", cache_dir)
+    settings.store.host, settings.store.port = chroma_server
+    settings.store.collection = "keyword_server"
+    assistant = Assistant(settings)
+    article = write_article(tmp_path / "skyport.jsonl", "The zeppelin Aurelia docked at the mooring mast.")
+    assistant.ingest([EXAMPLES, article])
+    cache = KeywordIndexes()
+    store = assistant.store()
+    assert found(cache.get(store), "zeppelin") == ["Skyport mooring mast"]
+
+    write_article(article, "The airship Aurelia docked at the mooring mast.")
+    assistant.ingest([EXAMPLES, article])
+    index = cache.get(store)
+    assert (found(index, "zeppelin"), found(index, "airship")) == ([], ["Skyport mooring mast"])
+    assert set(index.position) == ids_in_store(store)
+    assert not (tmp_path / "unused").exists()
+
+
+def passage(n: int, source: str, published_at: str, text: str) -> Passage:
+    return Passage(chunk_id=f"c{n}", article_id=f"a{n}", title=f"T{n}", source=source, published_at=published_at,
+                   text=text, start=0, end=len(text))
+
+
+def test_search_restricted_to_publishers_and_days() -> None:
+    index = KeywordIndex.build(
+        [
+            passage(1, "North Post", "2024-03-01T09:00:00+00:00", "Bridge closed for repairs."),
+            passage(2, "South Star", "2024-03-02", "Bridge repairs finished early. Bridge reopened."),
+            passage(3, "South Star", "2024-03-09", "Orchard frost."),
+        ],
+        "g1",
+    )
+    assert [h.doc for h in index.search("bridge repairs", 5)] == [1, 0]
+    assert [h.doc for h in index.search("bridge", 5, index.mask(["North Post"]))] == [0]
+    march_2 = day_ts("2024-03-02")
+    assert [h.doc for h in index.search("bridge", 5, index.mask([], march_2, march_2))] == [1]
+    assert index.search("bridge", 5, index.mask(["Nobody"])) == []
+    assert index.search("the of and", 5) == []  # only stop words
+    assert index.sources() == ["North Post", "South Star"]
+    assert index.date_span() == (date(2024, 3, 1), date(2024, 3, 9))
+    assert KeywordIndex.build([], "g0").search("bridge", 5) == []
+
+
+def test_indexed_text_is_what_ingest_embeds() -> None:
+    p = passage(1, "North Post", "2024-03-01T09:00:00+00:00", "Bridge closed.")
+    assert indexed_text(p) == "T1\nNorth Post | 2024-03-01\nBridge closed."

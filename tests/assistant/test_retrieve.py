@@ -1,0 +1,127 @@
+"""Retrieval over several publishers (tests/data/multisource.jsonl, fictional articles): named publishers each get a
+slot, a named date comes first, unknown names fall back to a plain search, and server mode behaves the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.retrieve import Retriever, interleave
+from assistant.types import Passage
+from tests.fixtures.core import make_settings
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "multisource.jsonl"
+
+
+@pytest.fixture(scope="module")
+def multisource(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    """The multi-publisher fixture corpus ingested once for this module (read-only)."""
+    store = tmp_path_factory.mktemp("multisource")
+    assistant = Assistant(make_settings(store, cache_dir))
+    assert assistant.ingest([CORPUS]).added == 7
+    return assistant
+
+
+def sources(passages: list[Passage]) -> list[str]:
+    return [p.source for p in passages]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "dense"])
+def test_every_named_publisher_gets_a_slot(multisource: Assistant, mode: str) -> None:
+    multisource.settings.retrieval.mode = mode
+    try:
+        hits = multisource.retrieve("How did Metro Wire and Le Petit Echo report on the Lakeside Stadium roof?", k=2)
+    finally:
+        multisource.settings.retrieval.mode = "hybrid"
+    assert sorted(sources(hits)) == ["Le Petit Écho", "Metro Wire"]
+
+
+def test_without_news_filters_one_publisher_can_take_every_slot(multisource: Assistant) -> None:
+    question = "Did The Valley Times and Harbor Gazette say the Lakeside Stadium roof would reopen in April?"
+    multisource.settings.retrieval.news_filters = False
+    try:
+        plain = multisource.retrieve(question, k=2)
+    finally:
+        multisource.settings.retrieval.news_filters = True
+    named = multisource.retrieve(question, k=2)
+    assert "Metro Wire" in sources(plain)  # the April article is Metro Wire's
+    assert sorted(sources(named)) == ["Harbor Gazette", "The Valley Times"]
+
+
+@pytest.mark.parametrize(
+    ("day", "title"),
+    [
+        ("March 20, 2024", "Lakeside Stadium roof to reopen in April"),
+        ("2024-03-05", "Fans told to expect a noisy spring at Lakeside"),
+    ],
+)
+def test_the_named_day_comes_first_and_the_rest_of_the_publisher_follows(
+    multisource: Assistant, day: str, title: str
+) -> None:
+    hits = multisource.retrieve(f"What did Metro Wire publish on {day} about the stadium roof?", k=3)
+    assert hits[0].title == title
+    assert sources(hits)[:2] == ["Metro Wire", "Metro Wire"]  # the other Metro Wire article is next
+
+
+def test_unknown_publishers_and_empty_periods_fall_back_to_a_plain_search(multisource: Assistant) -> None:
+    hits = multisource.retrieve("What did the Daily Planet say in July 2019 about the ferry timetable?", k=1)
+    assert hits[0].title == "Ferry timetable changes for spring"
+    hits = multisource.retrieve("What did Harbor Gazette say in December about the ferry timetable?", k=1)
+    assert hits[0].title == "Ferry timetable changes for spring"  # no December article: the date is dropped
+
+
+def test_scores_rank_and_relevance_is_cosine(multisource: Assistant) -> None:
+    retriever = Retriever(multisource.store(), multisource.embeddings, multisource.settings.retrieval)
+    question = "How much will the stadium roof repairs cost?"
+    vector = retriever.query_vector(question)
+    hits = retriever.retrieve(question, 3, vector=vector)
+    assert [p.score for p in hits] == [1.0, 0.5, pytest.approx(1 / 3)]
+    assert hits[0].title == "Stadium roof bill doubles"
+    direct = {p.chunk_id: p.score for p in multisource.store().search(vector, 10)}
+    for p in hits:
+        assert p.relevance == pytest.approx(direct[p.chunk_id], abs=1e-4)
+
+
+def test_keyword_mode_needs_no_vector(multisource: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = multisource.settings.retrieval.model_copy(update={"mode": "keyword"})
+    retriever = Retriever(multisource.store(), multisource.embeddings, settings)
+    monkeypatch.setattr(retriever, "query_vector", lambda q: pytest.fail("embedded the query in keyword mode"))
+    hits = retriever.retrieve("apricot blossom frost", 1)
+    assert hits[0].title == "Late frost threatens valley orchards"
+    assert hits[0].relevance is None
+
+
+@pytest.fixture
+def server_assistant(chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path) -> Iterator[Assistant]:
+    settings = make_settings(tmp_path / "unused", cache_dir)
+    settings.store.host, settings.store.port = chroma_server
+    settings.store.collection = "retrieve_server"
+    assistant = Assistant(settings)
+    assistant.ingest([CORPUS])
+    yield assistant
+
+
+def test_server_mode_named_publishers_and_dates(server_assistant: Assistant) -> None:
+    hits = server_assistant.retrieve("How did Metro Wire and Le Petit Echo report on the Lakeside Stadium roof?", k=2)
+    assert sorted(sources(hits)) == ["Le Petit Écho", "Metro Wire"]
+    hits = server_assistant.retrieve("What did Metro Wire publish on March 20, 2024 about the stadium roof?", k=1)
+    assert hits[0].title == "Lakeside Stadium roof to reopen in April"
+
+
+def p(chunk: str) -> Passage:
+    return Passage(chunk_id=chunk, article_id="a", title="t", text=chunk, start=0, end=1)
+
+
+def test_interleave_takes_each_ranking_in_turn_without_repeats() -> None:
+    merged = interleave([[p("a1"), p("a2"), p("a3")], [p("b1"), p("a1"), p("b3")], []], 5)
+    assert [x.chunk_id for x in merged] == ["a1", "b1", "a2", "a3", "b3"]
+    assert [x.score for x in merged] == [1.0, 0.5, pytest.approx(1 / 3), 0.25, 0.2]
+
+
+def test_vectors_fill_in_when_no_word_matches(multisource: Assistant) -> None:
+    hits = multisource.retrieve("Quand le toit du stade rouvrira-t-il ?", k=3)  # French: no English word to match
+    assert len(hits) == 3
+    assert all(p.relevance is not None for p in hits)
