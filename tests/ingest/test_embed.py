@@ -1,0 +1,226 @@
+"""The offline MiniLM embedder (fused fast path vs the plain model), the SQLite vector cache and the Chroma adapter."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from ingest import embed
+from ingest.embed import CachedEmbeddings, ChromaEmbeddingFunction, MiniLMEmbedder, make_embeddings, reference_embed
+
+SPORT = (
+    "The home side won the cup final after a dramatic penalty shoot-out, and the captain lifted the trophy in front "
+    "of sixty thousand supporters who had travelled from across the region. "
+)
+FINANCE = (
+    "Separately, the central bank raised interest rates by half a point, warning that inflation in energy and food "
+    "prices would stay high, and bond yields rose sharply as traders priced in further increases. "
+)
+TEXTS = [
+    "Who leads the interim government?",
+    "Apple shares fell after the earnings report.",
+    "",
+    SPORT,
+    SPORT * 3 + FINANCE * 3,  # > 128 tokens
+    "Ukraine grain exports resumed through the Black Sea corridor on Tuesday.",
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("embed-cache")
+
+
+@pytest.fixture(scope="module")
+def embedder(cache_dir: Path) -> MiniLMEmbedder:
+    return MiniLMEmbedder(cache_dir=cache_dir).load()
+
+
+def cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+
+
+def test_fast_path_is_built_and_cached(embedder: MiniLMEmbedder, cache_dir: Path) -> None:
+    assert embedder.fused, "the fused graph fell back to the plain model (see the log for why)"
+    assert len(list(cache_dir.glob("minilm-l6-fused-*.onnx"))) == 1
+    assert not list(cache_dir.glob("*.tmp"))
+
+
+def test_vectors_are_normalised_384_float32(embedder: MiniLMEmbedder) -> None:
+    vectors = embedder.embed_array(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    docs = embedder.embed_documents(TEXTS[:2])
+    assert len(docs) == 2 and len(docs[0]) == 384 and isinstance(docs[0][0], float)
+    assert cos(np.array(embedder.embed_query(TEXTS[0])), vectors[0]) > 0.99999
+    assert embedder.embed_array([]).shape == (0, 384)
+
+
+def test_matches_the_plain_reference_path(embedder: MiniLMEmbedder) -> None:
+    fast = embedder.embed_array(TEXTS)
+    ref = reference_embed(TEXTS)
+    assert cos(fast, ref).min() >= 0.999
+    # related texts are closer than unrelated ones
+    assert cos(fast[3], fast[4]) > cos(fast[3], fast[1])
+
+
+def test_truncation_is_256_tokens_not_128(embedder: MiniLMEmbedder) -> None:
+    text = SPORT * 3 + FINANCE * 3
+    ids = embed._tokenizer(256).encode(text).ids
+    assert 200 <= len(ids) <= 256 and embed._tokenizer(512).encode(text).ids == ids  # not cut at 256 either
+    first_128 = embed._tokenizer(256).decode(ids[1:127])  # [CLS] + 126 pieces + [SEP] = 128 tokens
+    full, head = embedder.embed_array([text, first_128])
+    assert cos(full, head) < 0.98, "the second half of a 250-token text must change its vector"
+    short = MiniLMEmbedder(max_length=128, cache_dir=embedder.cache_dir)
+    assert short.model_id != embedder.model_id
+    assert cos(short.embed_array([text])[0], head) > 0.999
+
+
+def test_order_is_preserved_across_lengths_and_micro_batches(embedder: MiniLMEmbedder) -> None:
+    rng = np.random.default_rng(0)
+    texts = [f"{SPORT * int(k)} item {i}" if k else f"short item {i}" for i, k in enumerate(rng.integers(0, 5, 30))]
+    together = embedder.embed_array(texts)
+    lengths = [len(e.ids) for e in embed._tokenizer(256).encode_batch(texts)]
+    assert len(embed.micro_batches(lengths)) > 1
+    for i in rng.choice(len(texts), 6, replace=False):
+        alone = embedder.embed_array([texts[i]])[0]
+        assert cos(together[i], alone) > 0.9999
+
+
+def test_micro_batches_respect_the_budget() -> None:
+    lengths = [256, 10, 200, 12, 256, 30, 5, 256]
+    batches = embed.micro_batches(lengths, budget=512, max_rows=3)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) <= 3 and (len(batch) * longest <= 512 or len(batch) == 1)
+
+
+def test_concurrent_callers_get_the_same_vectors(embedder: MiniLMEmbedder) -> None:
+    expected = embedder.embed_array(TEXTS)
+    results: dict[int, np.ndarray] = {}
+
+    def work(k: int) -> None:
+        results[k] = np.array([embedder.embed_query(t) for t in TEXTS])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in results.values():
+        assert cos(got, expected).min() > 0.9999
+
+
+def test_sessions_are_shared(embedder: MiniLMEmbedder) -> None:
+    again = MiniLMEmbedder(cache_dir=embedder.cache_dir).load()
+    assert again._engine is embedder._engine
+
+
+def test_a_damaged_cache_file_is_rebuilt(embedder: MiniLMEmbedder, cache_dir: Path, tmp_path: Path) -> None:
+    cached = next(cache_dir.glob("minilm-l6-fused-*.onnx"))
+    (tmp_path / cached.name).write_bytes(b"not an onnx file")
+    engine = embed._engine(embedder.threads, tmp_path)
+    assert engine.fused and engine is not embedder._engine
+    assert (tmp_path / cached.name).stat().st_size == cached.stat().st_size
+
+
+class Counting(Embeddings):
+    """Deterministic fake vectors; counts what it is asked to compute."""
+
+    dim = 8
+
+    def __init__(self) -> None:
+        self.computed: list[str] = []
+
+    def _vec(self, text: str) -> list[float]:
+        digest = hashlib.sha256(text.encode()).digest()
+        return [b / 255 for b in digest[: self.dim]]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.computed += texts
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        self.computed.append(text)
+        return self._vec(text)
+
+
+def test_cache_computes_only_misses(tmp_path: Path) -> None:
+    inner = Counting()
+    cache = CachedEmbeddings(inner, "fake-model", tmp_path / "vectors.sqlite")
+    texts = ["a", "b", "a", "c"]
+    first = cache.embed_array(texts)
+    assert inner.computed == ["a", "b", "c"]  # identical texts computed once
+    assert (cache.misses, cache.hits) == (3, 1)
+    np.testing.assert_array_equal(first[0], first[2])
+    np.testing.assert_allclose(first[1], inner._vec("b"), rtol=1e-6)
+
+    second = cache.embed_array(texts)
+    assert inner.computed == ["a", "b", "c"]
+    assert (cache.misses, cache.hits) == (3, 5)
+    np.testing.assert_array_equal(first, second)
+
+    mixed = cache.embed_documents(["c", "d"])
+    assert inner.computed[-1:] == ["d"] and (cache.misses, cache.hits) == (4, 6)
+    assert len(mixed) == 2 and len(mixed[0]) == 8
+    cache.close()
+
+    # persisted; a different model id is a different key
+    again = CachedEmbeddings(Counting(), "fake-model", tmp_path / "vectors.sqlite")
+    again.embed_array(["a", "d"])
+    assert (again.misses, again.hits) == (0, 2)
+    other_inner = Counting()
+    other = CachedEmbeddings(other_inner, "other-model", tmp_path / "vectors.sqlite")
+    other.embed_array(["a"])
+    assert other_inner.computed == ["a"] and other.misses == 1
+
+
+def test_cache_query_lru(tmp_path: Path) -> None:
+    inner = Counting()
+    cache = CachedEmbeddings(inner, "fake-model", tmp_path / "vectors.sqlite")
+    assert cache.embed_query("q") == cache.embed_query("q")
+    assert inner.computed == ["q"]
+    assert cache.embed_array([]).shape == (0, 8)
+
+
+def test_cache_with_the_real_embedder(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
+    cache = CachedEmbeddings(embedder, embedder.model_id, tmp_path / "vectors.sqlite")
+    first = cache.embed_array(TEXTS[:3])
+    second = cache.embed_array(TEXTS[:3])
+    assert (cache.misses, cache.hits) == (3, 3)
+    np.testing.assert_array_equal(first, second)
+    assert cos(first, embedder.embed_array(TEXTS[:3])).min() > 0.99999
+
+
+def test_chroma_embedding_function_with_a_real_collection(embedder: MiniLMEmbedder) -> None:
+    chromadb = pytest.importorskip("chromadb")
+    client = chromadb.EphemeralClient()
+    ef = ChromaEmbeddingFunction(embedder)
+    collection = client.create_collection(f"test-embed-{uuid.uuid4().hex[:8]}", embedding_function=ef)
+    docs = [SPORT, FINANCE, "A new species of frog was found in the rainforest of Ecuador."]
+    collection.add(ids=["sport", "finance", "frog"], documents=docs)
+    got = collection.get(ids=["finance"], include=["embeddings"])
+    assert cos(np.asarray(got["embeddings"][0]), embedder.embed_array([FINANCE])[0]) > 0.9999
+    questions = ["Which team won the cup final?", "interest rates and inflation"]
+    result = collection.query(query_texts=questions, n_results=1)
+    assert result["ids"] == [["sport"], ["finance"]]
+    assert ef.get_config()["model_id"] == embedder.model_id
+    rebuilt = ChromaEmbeddingFunction.build_from_config(ef.get_config())
+    assert cos(np.asarray(rebuilt(["hello"])[0]), np.asarray(ef(["hello"])[0])) > 0.99999
+    client.delete_collection(collection.name)
+
+
+def test_make_embeddings(cache_dir: Path) -> None:
+    emb, model_id = make_embeddings("minilm", cache_dir=cache_dir)
+    assert isinstance(emb, MiniLMEmbedder) and model_id == "all-MiniLM-L6-v2-int8"
+    emb, model_id = make_embeddings("openai", openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1")
+    assert model_id == "openai:text-embedding-3-small" and type(emb).__name__ == "OpenAIEmbeddings"
+    with pytest.raises(ValueError):
+        make_embeddings("word2vec")
