@@ -8,8 +8,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
-from assistant.extractive import ExtractiveAnswerer, refusal
+from assistant.extractive import refusal
+from assistant.keyword import indexes
+from assistant.llm import Answerer, make_answerer
+from assistant.redact import protect
 from assistant.retrieve import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage
@@ -27,6 +31,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, store: str | Path | None = None) -> None:
         self.settings = settings or load_settings()
+        protect(self.settings)  # its keys and tokens never appear in logs or error messages
         if store is not None:
             self.settings.store.path = Path(store)
             self.settings.store.host = None
@@ -41,13 +46,14 @@ class Assistant:
         )
         self.embeddings = CachedEmbeddings(inner, self.model_id, emb.cache_dir / "vectors.sqlite")
         self._store: Store | None = None
+        self._answerer: Answerer | None = None
         self._lock = threading.Lock()
 
     # ---- the store -----------------------------------------------------------------------------
     def store(self, create: bool = False) -> Store:
         """The opened store (raises StoreError with a one-line reason when it cannot be used)."""
         with self._lock:
-            if self._store is None:
+            if self._store is None or self._store.stale():  # stale: another process ingested meanwhile
                 self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
             return self._store
 
@@ -57,6 +63,13 @@ class Assistant:
         return run_ingest([Path(p) for p in paths], store, self.embeddings, self.settings.ingest, prune, progress)
 
     # ---- questions -----------------------------------------------------------------------------
+    def answerer(self) -> Answerer:
+        """The answerer `llm.mode` selects (assistant/llm.py), made once."""
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = make_answerer(self.settings, self.embeddings)
+            return self._answerer
+
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """Ranked passages for a question, best first."""
         return Retriever(self.store(), self.embeddings, self.settings.retrieval).retrieve(question, k)
@@ -87,11 +100,14 @@ class Assistant:
 
     def _stream_standalone(self, question: str, k: int | None) -> Iterator[str | Answer]:
         """`stream` for a question that needs no history."""
-        retriever = Retriever(self.store(), self.embeddings, self.settings.retrieval)
+        store = self.store()
+        retriever = Retriever(store, self.embeddings, self.settings.retrieval)
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
-        answerer = ExtractiveAnswerer(self.embeddings)
-        if not passages or passages[0].score < self.settings.retrieval.min_relevance:
+        answerer = self.answerer()
+        reason = unanswerable_reason(question, passages, indexes.get(store), self.settings.retrieval)
+        if reason is not None:
+            log.debug("refused %r: %s", question, reason)
             answer = refusal(question, answerer.name)
             answer.passages = passages
             yield answer.answer

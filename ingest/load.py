@@ -20,6 +20,7 @@ from ingest.clean import (
     normalize_text,
     parse_date,
     parse_scraped_text,
+    strip_invisible,
     tidy_source,
 )
 
@@ -145,7 +146,7 @@ def _finish(title: str, text: str, source: str, published_at: str, url: str, ext
         text=text,
         source=source,
         published_at=published_at,
-        url=url.strip(),
+        url=strip_invisible(url).strip(),
         extra=extra,
     )
 
@@ -234,7 +235,7 @@ def article_from_record(record: Any) -> Article:
         str(record.get("title") or record.get("headline") or "Untitled"),
         normalize_text(body),
         tidy_source(str(record.get("source") or record.get("publisher") or "")),
-        parse_date(raw_date) or raw_date.strip(),
+        parse_date(raw_date) or normalize_inline(raw_date),
         str(record.get("url") or record.get("link") or ""),
         extra,
     )

