@@ -40,7 +40,9 @@ class OpenAIAnswerer:
 
     def __init__(self, settings: LLMSettings, embeddings: Embeddings) -> None:
         if settings.api_key is None and not settings.base_url:
-            raise AnswererError("the openai answerer needs an API key (OPENAI_API_KEY) or a server URL (OPENAI_BASE_URL)")
+            raise AnswererError(
+                "the openai answerer needs an API key (OPENAI_API_KEY) or a server URL (OPENAI_BASE_URL)"
+            )
         self.settings = settings
         self.embeddings = embeddings
         self.where = display_url(settings.base_url) if settings.base_url else OPENAI_HOST

@@ -101,7 +101,8 @@ def check_citations(
     for m in markers:
         for n in m.numbers:
             if (m.claim, n) not in support and 1 <= n <= len(passages):
-                support[(m.claim, n)] = _best_quote(m.claim, vectors.get(m.claim), passages[n - 1], embeddings, min_support)
+                vector = vectors.get(m.claim)
+                support[(m.claim, n)] = _best_quote(m.claim, vector, passages[n - 1], embeddings, min_support)
     numbering: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     dropped = 0
