@@ -86,13 +86,15 @@ class Assistant:
     def stream(self, question: str, history: History | None = None, k: int | None = None) -> Iterator[str | Answer]:
         """Yield text deltas as the answer is written, then the final Answer.
 
-        A follow-up is first rewritten into a standalone question (assistant/condense.py); that is what is
-        searched and answered, and the Answer carries it as `search_query`.
+        A follow-up is first rewritten into a standalone question (assistant/condense.py: by the answerer's
+        model when it has one, else by rules); that is what is searched and answered, and the Answer carries it
+        as `search_query`.
         """
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
-        query = condense(question, history)
+        # LLM answerers expose their LangChain model as `llm`; it rewrites follow-ups (the rules are the fallback).
+        query = condense(question, history, llm=getattr(self.answerer(), "llm", None) if history else None)
         for item in self._stream_standalone(query, k):
             if isinstance(item, Answer):
                 item.question, item.search_query = question, query

@@ -155,3 +155,17 @@ def test_a_follow_up_that_alone_is_refused_is_answered_with_history(assistant: A
     answer = assistant.ask(question, history)
     assert answer.search_query == "Why did Dana Whitlock's predecessor step down?"
     assert not answer.refused and answer.citations[0].title == "Lumen Robotics names interim chief executive"
+
+
+def test_an_llm_answerer_rewrites_follow_ups_with_its_own_model(example_store, cache_dir) -> None:
+    from tests.fixtures.core import make_settings
+
+    assistant = Assistant(make_settings(example_store, cache_dir))
+    model = RecordingModel("Who did Ba N’Daou appoint as prime minister?")
+    assistant.answerer().llm = model  # type: ignore[attr-defined]  # what OpenAIAnswerer exposes
+    answer = assistant.ask("Who did he appoint as prime minister?", SEED_TURN)
+    assert model.prompts == [condense_prompt("Who did he appoint as prime minister?", SEED_TURN)]
+    assert answer.search_query == "Who did Ba N’Daou appoint as prime minister?"
+    assert any("Moctar Ouane" in c.quote for c in answer.citations)
+    assistant.ask(SEED_QUESTION)
+    assert len(model.prompts) == 1  # no history, no rewrite
