@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 
 from assistant.core import Assistant
+from assistant.llm import choose_mode, local_available
 
 log = logging.getLogger(__name__)
 
 
 def answerer_modes(assistant: Assistant) -> list[str]:
     """Answerers this server can offer, default first: extractive always; openai when a key or base URL is set;
-    local when llama-cpp-python is installed (the same rules as `llm.mode = "auto"`)."""
-    llm = assistant.settings.llm
+    local when llama-cpp-python and a model are installed (assistant/llm.py decides, as for `llm.mode`)."""
+    settings = assistant.settings
     modes = ["extractive"]
-    if llm.api_key or llm.base_url:
+    if settings.llm.api_key or settings.llm.base_url:
         modes.append("openai")
-    if importlib.util.find_spec("llama_cpp") is not None:
+    if local_available(settings):
         modes.append("local")
-    default = llm.mode if llm.mode in modes else "extractive"
+    default = choose_mode(settings)
+    default = default if default in modes else "extractive"
     return [default] + [m for m in modes if m != default]
 
 
