@@ -28,10 +28,8 @@ from pathlib import Path
 
 import httpx
 
-from assistant import Assistant, load_settings
-from bench.serve import free_port, start_server
+from bench.serve import example_store, free_port, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
 CONVERSATIONS = [
     ("Who leads the interim government?", "Who did he appoint as prime minister?"),
     ("How much will Harborview spend on flood barriers?", "When is work on them expected to begin?"),
@@ -114,12 +112,8 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    store = args.store
     try:
-        if store is None:
-            settings = load_settings()
-            settings.store.path = store = workdir / "store"
-            Assistant(settings).ingest([ROOT / "examples" / "corpus"])
+        store = args.store or example_store(workdir)
         if args.questions:
             pool = [(json.loads(line)["question"], None) for line in args.questions.open() if line.strip()]
         else:

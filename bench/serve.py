@@ -49,6 +49,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def example_store(workdir: Path) -> Path:
+    """The example corpus ingested into a fresh store under `workdir` (the benches' default store)."""
+    settings = load_settings()
+    settings.store.path = workdir / "store"
+    Assistant(settings).ingest([ROOT / "examples" / "corpus"])
+    return settings.store.path
+
+
 def start_server(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, ASSISTANT_LLM__MODE="extractive", GRADIO_ANALYTICS_ENABLED="False")
     proc = subprocess.Popen(
@@ -124,12 +132,8 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    store = args.store
     try:
-        if store is None:
-            settings = load_settings()
-            settings.store.path = store = workdir / "store"
-            Assistant(settings).ingest([ROOT / "examples" / "corpus"])
+        store = args.store or example_store(workdir)
         port = free_port()
         proc = start_server(store, port, workdir / "server.log")
         base = f"http://127.0.0.1:{port}"

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from assistant.frontends.cli import cli
 from tests.fixtures.core import SEED_QUESTION
+from tests.fixtures.web_server import sse_events
 
 FOLLOW_UP = "Who did he appoint as prime minister?"
 MALI = "France Conducts Counter-Terrorism Operation in Mali, Kills 50"
@@ -20,20 +21,6 @@ MALI = "France Conducts Counter-Terrorism Operation in Mali, Kills 50"
 
 def post(base: str, path: str, body: Any, **kwargs: Any) -> httpx.Response:
     return httpx.post(f"{base}{path}", json=body, timeout=60, **kwargs)
-
-
-def sse_events(response: httpx.Response) -> list[tuple[str, Any]]:
-    """(event, parsed data) pairs of a server-sent event stream."""
-    events, name, data = [], "message", []
-    for line in response.iter_lines():
-        if line.startswith("event:"):
-            name = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].strip())
-        elif not line and data:
-            events.append((name, json.loads("\n".join(data))))
-            name, data = "message", []
-    return events
 
 
 def assert_cites_moctar_ouane(answer: dict[str, Any]) -> None:

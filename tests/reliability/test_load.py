@@ -15,7 +15,7 @@ import pytest
 
 from assistant import Assistant
 from tests.fixtures.core import SEED_QUESTION
-from tests.fixtures.web_server import serve_in_thread
+from tests.fixtures.web_server import serve_in_thread, sse_events
 
 # (question, follow-up, what the follow-up is searched as, a quote its answer must cite)
 CONVERSATIONS = [
@@ -30,21 +30,11 @@ SESSIONS = 20
 
 def stream(client: httpx.Client, body: dict[str, Any]) -> tuple[int, list[tuple[str, Any]], httpx.Response]:
     """POST /api/ask/stream: the status, the (event, data) pairs received (or the JSON error body), the response."""
-    events: list[tuple[str, Any]] = []
     with client.stream("POST", "/api/ask/stream", json=body) as response:
         if response.status_code != 200:
             response.read()
             return response.status_code, [("rejected", response.json())], response
-        name, data = "message", []
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-            elif not line and data:
-                events.append((name, json.loads("\n".join(data))))
-                name, data = "message", []
-        return response.status_code, events, response
+        return response.status_code, sse_events(response), response
 
 
 def chat_session(base: str, number: int, start: threading.Barrier) -> list[str]:
