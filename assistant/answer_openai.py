@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import openai
 from langchain_core.embeddings import Embeddings
@@ -22,13 +22,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.cite import check_citations
 from assistant.llm import AnswererError
+from assistant.openai_errors import OPENAI_HOST, failure_message, server_name
 from assistant.prompts import COMPLETION_STOP, chat_prompt, completion_prompt, fit_passages
 from assistant.settings import LLMSettings
 from assistant.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
-OPENAI_HOST = "api.openai.com"
 PLACEHOLDER_KEY = "not-needed"  # the client insists on a key; local servers ignore it
 NEUTRAL_REPEAT_PENALTY = 1.0  # llama.cpp's server defaults to 1.1, which pushes a model off the passages' words
 
@@ -45,7 +45,7 @@ class OpenAIAnswerer:
             )
         self.settings = settings
         self.embeddings = embeddings
-        self.where = display_url(settings.base_url) if settings.base_url else OPENAI_HOST
+        self.where = server_name(settings.base_url)
         self.llm = self._model()
 
     def _model(self) -> Any:
@@ -100,37 +100,14 @@ class OpenAIAnswerer:
 
     def _error(self, exc: openai.OpenAIError) -> AnswererError:
         """One line for the user; the key never appears."""
-        where, s = self.where, self.settings
-        if isinstance(exc, openai.APITimeoutError):
-            message = f"the model server at {where} did not answer within {s.timeout:g} s"
-        elif isinstance(exc, openai.APIConnectionError):
-            message = f"cannot reach the model server at {where}"
-        elif isinstance(exc, openai.AuthenticationError):
-            message = f"the model server at {where} rejected the API key (HTTP 401)"
-        elif isinstance(exc, openai.PermissionDeniedError):
-            message = f"the model server at {where} refused access with this API key (HTTP 403)"
-        elif isinstance(exc, openai.NotFoundError):
-            message = f"the model server at {where} has no model {s.model!r} (HTTP 404)"
-        elif isinstance(exc, openai.RateLimitError):
-            message = f"the model server at {where} is rate-limiting requests (HTTP 429); try again later"
-        elif isinstance(exc, openai.APIStatusError):
-            message = f"the model server at {where} answered HTTP {exc.status_code}: {_first_line(exc.message)}"
-        else:
-            message = f"the model request to {where} failed: {_first_line(str(exc))}"
-        if s.api_key:
-            message = message.replace(s.api_key.get_secret_value(), "***")
+        s = self.settings
+        message = failure_message(
+            exc,
+            what="model",
+            where=self.where,
+            model=s.model,
+            timeout=s.timeout,
+            api_key=s.api_key.get_secret_value() if s.api_key else None,
+        )
         log.debug("model request failed: %s", type(exc).__name__)
         return AnswererError(message)
-
-
-def display_url(url: str) -> str:
-    """`url` without any user name or password in it."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-
-
-def _first_line(text: str, limit: int = 200) -> str:
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "no details")
-    return line if len(line) <= limit else line[: limit - 1] + "…"

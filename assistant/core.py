@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ class Assistant:
             openai_model=emb.openai_model,
             openai_api_key=self.settings.llm.api_key.get_secret_value() if self.settings.llm.api_key else None,
             openai_base_url=self.settings.llm.base_url,
+            openai_timeout=self.settings.llm.timeout,
+            openai_max_retries=self.settings.llm.max_retries,
             max_length=emb.max_length,
             cache_dir=emb.cache_dir,
         )
@@ -124,10 +127,8 @@ class Assistant:
         """What the store holds (no secrets)."""
         store = self.store()
         articles = store.articles()
-        sources: dict[str, int] = {}
+        sources = Counter(str(meta.get("source") or "(unknown)") for meta in articles.values())
         dates = sorted(str(m.get("published_at", ""))[:10] for m in articles.values() if m.get("published_at"))
-        for meta in articles.values():
-            sources[str(meta.get("source") or "(unknown)")] = sources.get(str(meta.get("source") or "(unknown)"), 0) + 1
         return {
             "store": store.location,
             "embedding_model": self.model_id,

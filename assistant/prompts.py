@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from assistant.extractive import REFUSAL
@@ -23,7 +25,7 @@ from assistant.types import Passage
 from ingest.sentences import sentence_spans
 from ingest.tokens import count_tokens
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"  # a source checkout's prompts/
 ANSWER_MARK = "Answer:"
 COMPLETION_STOP = ["\n"]  # a base model's answer is one line; it would go on with another "Question:"
 MIN_PARTIAL_TOKENS = 48  # a passage cut shorter than this is left out instead
@@ -33,8 +35,22 @@ _FENCE = re.compile(r"<(/?)(passage)", re.IGNORECASE)
 
 @lru_cache(maxsize=16)
 def load_prompt(name: str) -> str:
-    """The text of prompts/<name>.txt."""
-    return (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+    """The text of prompts/<name>.txt: from the installed `prompts` package, else from the source checkout (an
+    editable install made before `prompts` was a package, or a run from the source tree without installing)."""
+    filename = f"{name}.txt"
+    for folder in _template_folders():
+        template = folder.joinpath(filename)
+        if template.is_file():
+            return template.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"prompt template {filename} not found in the prompts package or {SOURCE_PROMPTS}")
+
+
+def _template_folders() -> list[Traversable]:
+    """The installed `prompts` package when it can be imported, then a source checkout's prompts/."""
+    try:
+        return [files("prompts"), SOURCE_PROMPTS]
+    except ModuleNotFoundError:
+        return [SOURCE_PROMPTS]
 
 
 def fill(template: str, **values: str) -> str:

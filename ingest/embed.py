@@ -251,6 +251,22 @@ def _source_weights(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, np.nd
     return weights, raw
 
 
+def _skip_layer_norm(
+    g: _GraphWriter, W: dict[str, np.ndarray], block: str, x: str, skip: str, *, ln: str, bias: str, out: str
+) -> str:
+    """LayerNorm(x + skip + bias) as one SkipLayerNormalization node, with the LayerNorm and dense bias of `block`.
+
+    `block` is a BERT output block ("...attention.output." or "...output."); `ln` names the gamma/beta
+    initializers (suffixed g and b), `bias` the dense bias initializer, `out` the node's output.
+    """
+    gamma = g.const(ln + "g", W[block + "LayerNorm.weight"])
+    beta = g.const(ln + "b", W[block + "LayerNorm.bias"])
+    dense_bias = g.const(bias, W[block + "dense.bias"])
+    return g.node(
+        "SkipLayerNormalization", [x, skip, gamma, beta, dense_bias], [out], domain="com.microsoft", epsilon=1e-12
+    )
+
+
 def _build_fused(data: bytes) -> bytes:
     """The fused ONNX graph: ids, mask (int32, right-padded) -> L2-normalised mean-pooled vectors."""
     W, raw = _source_weights(data)
@@ -286,36 +302,12 @@ def _build_fused(data: bytes) -> bytes:
             num_heads=_HEADS,
         )
         ao = g.node("MatMul", [ctx, g.const(f"l{i}.wo", W[p + "attention.output.dense.weight"])], [f"l{i}.ao"])
-        x1 = g.node(
-            "SkipLayerNormalization",
-            [
-                ao,
-                x,
-                g.const(f"l{i}.ln1g", W[p + "attention.output.LayerNorm.weight"]),
-                g.const(f"l{i}.ln1b", W[p + "attention.output.LayerNorm.bias"]),
-                g.const(f"l{i}.bo", W[p + "attention.output.dense.bias"]),
-            ],
-            [f"l{i}.x1"],
-            domain="com.microsoft",
-            epsilon=1e-12,
-        )
+        x1 = _skip_layer_norm(g, W, p + "attention.output.", ao, x, ln=f"l{i}.ln1", bias=f"l{i}.bo", out=f"l{i}.x1")
         h = g.node("MatMul", [x1, g.const(f"l{i}.w1", W[p + "intermediate.dense.weight"])], [f"l{i}.h"])
         b1 = g.const(f"l{i}.b1", W[p + "intermediate.dense.bias"])
         h = g.node("BiasGelu", [h, b1], [f"l{i}.gelu"], domain="com.microsoft")
         h = g.node("MatMul", [h, g.const(f"l{i}.w2", W[p + "output.dense.weight"])], [f"l{i}.ffn"])
-        x = g.node(
-            "SkipLayerNormalization",
-            [
-                h,
-                x1,
-                g.const(f"l{i}.ln2g", W[p + "output.LayerNorm.weight"]),
-                g.const(f"l{i}.ln2b", W[p + "output.LayerNorm.bias"]),
-                g.const(f"l{i}.b2", W[p + "output.dense.bias"]),
-            ],
-            [f"l{i}.x2"],
-            domain="com.microsoft",
-            epsilon=1e-12,
-        )
+        x = _skip_layer_norm(g, W, p + "output.", h, x1, ln=f"l{i}.ln2", bias=f"l{i}.b2", out=f"l{i}.x2")
     # Mean pooling over the mask, then L2 normalisation (the 1/length factor cancels out).
     maskf = g.node("Cast", ["attention_mask"], ["maskf"], to=1)
     mask3 = g.node("Unsqueeze", [maskf, g.const("axis2", np.full(1, 2, np.int64))], ["mask3"])
@@ -492,6 +484,11 @@ def micro_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_rows: 
 # ---- public API ---------------------------------------------------------------------------------------------------
 
 
+class EmbeddingError(Exception):
+    """The embedding model could not embed (server unreachable, key rejected, ...); the message is one line meant
+    for the user and never holds a key."""
+
+
 class MiniLMEmbedder(Embeddings):
     """all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime; offline."""
 
@@ -644,7 +641,7 @@ def _describe(embeddings: Embeddings) -> dict[str, Any]:
     if isinstance(inner, MiniLMEmbedder):
         return {"kind": "minilm", "model_id": inner.model_id, "max_length": inner.max_length}
     model = getattr(inner, "model", None)
-    if type(inner).__name__ == "OpenAIEmbeddings" and isinstance(model, str):
+    if type(inner).__name__ in {"OpenAIEmbedder", "OpenAIEmbeddings"} and isinstance(model, str):
         return {"kind": "openai", "model_id": f"openai:{model}", "openai_model": model}
     return {"kind": "custom", "class": f"{type(inner).__module__}.{type(inner).__qualname__}"}
 
@@ -730,10 +727,12 @@ def make_embeddings(
     openai_model: str = "text-embedding-3-small",
     openai_api_key: str | None = None,
     openai_base_url: str | None = None,
+    openai_timeout: float = 60.0,
+    openai_max_retries: int = 2,
     max_length: int = DEFAULT_MAX_LENGTH,
     cache_dir: Path | None = None,
 ) -> tuple[Embeddings, str]:
-    """kind 'minilm' (default, offline) or 'openai' (langchain_openai.OpenAIEmbeddings, imported lazily).
+    """kind 'minilm' (default, offline) or 'openai' (ingest/embed_openai.py, imported lazily).
 
     Returns (embeddings, model_id); the model id is what a store records and what the vector cache is keyed by.
     """
@@ -741,12 +740,14 @@ def make_embeddings(
         embedder = MiniLMEmbedder(max_length=max_length, cache_dir=cache_dir)
         return embedder, embedder.model_id
     if kind == "openai":
-        from langchain_openai import OpenAIEmbeddings
+        from ingest.embed_openai import OpenAIEmbedder
 
-        kwargs: dict[str, Any] = {"model": openai_model}
-        if openai_api_key:
-            kwargs["api_key"] = openai_api_key
-        if openai_base_url:
-            kwargs["base_url"] = openai_base_url
-        return OpenAIEmbeddings(**kwargs), f"openai:{openai_model}"
+        remote = OpenAIEmbedder(
+            openai_model,
+            api_key=openai_api_key,
+            base_url=openai_base_url,
+            timeout=openai_timeout,
+            max_retries=openai_max_retries,
+        )
+        return remote, remote.model_id
     raise ValueError(f"unknown embedding kind {kind!r} (expected 'minilm' or 'openai')")

@@ -19,6 +19,7 @@ from assistant.llm import MODES, AnswererError
 from assistant.redact import redact
 from assistant.settings import ConfigError, Settings, load_settings
 from assistant.types import Answer
+from ingest.embed import EmbeddingError
 from ingest.store import StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,7 +39,7 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StoreError, AnswererError, ValueError) as exc:
+        except (ConfigError, StoreError, AnswererError, EmbeddingError, ValueError) as exc:
             raise UserError(redact(str(exc))) from None
 
     return wrapper  # type: ignore[return-value]

@@ -28,6 +28,7 @@ from assistant.frontends.service import Answerers
 from assistant.redact import redact
 from assistant.settings import ConfigError, ServerSettings
 from assistant.types import Answer, Passage
+from ingest.embed import EmbeddingError
 from ingest.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ async def _threaded(call: Callable[[], Any]) -> Any:
 def failure_message(exc: BaseException) -> str:
     """A one-line message for a failed request: store and configuration problems and bad input are told as they
     are; anything else is logged and reported generically."""
-    if isinstance(exc, (StoreError, ConfigError, ValueError)):
+    if isinstance(exc, (StoreError, ConfigError, EmbeddingError, ValueError)):
         return redact(str(exc))
     log.error("request failed", exc_info=exc)
     return "internal error; see the server log"
@@ -246,7 +247,7 @@ def failure_message(exc: BaseException) -> str:
 
 def failure_status(exc: BaseException) -> int:
     """The HTTP status for a failure from `Assistant`."""
-    if isinstance(exc, (StoreError, ConfigError)):
+    if isinstance(exc, (StoreError, ConfigError, EmbeddingError)):
         return 503
     if isinstance(exc, ValueError):
         return 400

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant
 from assistant.extractive import REFUSAL
-from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 from ingest.load import load_file
 
 
@@ -62,3 +65,26 @@ def test_stats(assistant: Assistant) -> None:
     stats = assistant.stats()
     assert (stats["articles"], stats["files"], stats["embedding_model"]) == (5, 4, "all-MiniLM-L6-v2-int8")
     assert stats["published_from"] == "2020-11-04"
+
+
+def test_stats_counts_sources_most_first_then_by_name(store_copy: Path, cache_dir: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.jsonl"
+    records = [
+        {"title": "Port strike ends", "body": "Dock workers in the fictional port of Velmar ended a two-week strike "
+         "on Monday after agreeing a new pay deal.", "source": "Reuters", "published_at": "2021-05-03"},
+        {"title": "Library reopens", "body": "The town library of the fictional Brenfield reopened on Saturday after a "
+         "year of repairs to its roof.", "published_at": "2022-01-15"},
+    ]
+    extra.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assistant = Assistant(make_settings(store_copy, cache_dir))
+    assert assistant.ingest([extra]).added == 2
+    stats = assistant.stats()
+    assert list(stats["sources"].items()) == [
+        ("Reuters", 2),
+        ("(unknown)", 1),
+        ("Amaru Valley Times (fictional example)", 1),
+        ("Northgate Business Wire (fictional example)", 1),
+        ("Saltmarsh Gazette (fictional example)", 1),
+        ("The Harborview Ledger (fictional example)", 1),
+    ]
+    assert type(stats["sources"]) is dict and stats["articles"] == 7

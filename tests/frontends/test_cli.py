@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.frontends.cli import cli
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+from tests.fixtures.openai_api import RefusingOpenAI
 
 CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "source", "published_at", "url", "quote", "start", "end"}
 
@@ -88,3 +90,18 @@ def test_empty_question_is_a_usage_error(example_store: Path) -> None:
     code, _, err = run("ask", "  ", "--store", str(example_store))
     assert code == 2
     assert err.endswith("Error: the question is empty\n")
+
+
+def test_ingest_with_a_rejected_embedding_key_is_one_line(
+    refusing_openai: RefusingOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "sk-ingest-canary-0123456789abcdef"
+    url = refusing_openai.url(401)
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__KIND", "openai")
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    result = CliRunner().invoke(cli, ["ingest", str(EXAMPLES), "--store", str(tmp_path / "store"), "-q"])
+    assert isinstance(result.exception, SystemExit)  # a handled failure, not an exception escaping the command
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: the embedding server at {url} rejected the API key (HTTP 401)\n"
+    assert key in refusing_openai.keys  # the key was sent, quoted back by the server, and never shown

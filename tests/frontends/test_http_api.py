@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.frontends.cli import cli
+from assistant.frontends.http_api import failure_message, failure_status
+from ingest.embed import EmbeddingError
 from tests.fixtures.core import SEED_QUESTION
 from tests.fixtures.web_server import sse_events
 
@@ -158,3 +160,9 @@ def test_twenty_concurrent_sessions_without_errors(web_server: str) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(session, range(20)))
     assert [s for statuses in results for s in statuses] == [200] * 60
+
+
+def test_an_embedding_server_failure_is_a_503_with_its_one_line_message() -> None:
+    failure = EmbeddingError("the embedding server at http://127.0.0.1:8001/v1 rejected the API key (HTTP 401)")
+    assert failure_status(failure) == 503
+    assert failure_message(failure) == str(failure)

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from assistant import Assistant
 from assistant.extractive import REFUSAL
+from tests.fixtures.browser import ask_on_page, open_page
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
 
@@ -23,17 +24,6 @@ BA_NDAOU_QUOTE = (
     "Mali’s military junta, headed by Assimi Goïta, appointed former defence minister Colonel Major Ba N’Daou as "
     "Mali’s interim president for 18 months."
 )
-ANSWERED = "#chat .answer, #chat .note.failure"
-
-
-def ask(page: Any, question: str) -> Any:
-    """Type a question, send it, wait for its answer (or failure) to be complete; returns that message."""
-    before = page.locator(ANSWERED).count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
-    page.wait_for_function(f"document.querySelectorAll({json.dumps(ANSWERED)}).length > {before}")
-    return page.locator('#chat [data-testid="bot"]').last
-
 
 def only_local(page: Any, base: str) -> list[str]:
     """URLs the page requested from anywhere but the server."""
@@ -43,7 +33,7 @@ def only_local(page: Any, base: str) -> list[str]:
 def test_seed_question_streams_an_answer_whose_citation_opens_its_passage(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
-    message = ask(page, SEED_QUESTION)
+    message = ask_on_page(page, SEED_QUESTION)
     assert "Ba N’Daou" in message.inner_text()
     links = message.locator("a.cite")
     assert links.count() >= 1
@@ -68,8 +58,8 @@ def test_seed_question_streams_an_answer_whose_citation_opens_its_passage(web_se
 def test_follow_up_uses_the_session_history_and_new_chat_forgets_it(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
-    ask(page, SEED_QUESTION)
-    follow = ask(page, FOLLOW_UP)
+    ask_on_page(page, SEED_QUESTION)
+    follow = ask_on_page(page, FOLLOW_UP)
     assert "Moctar Ouane" in follow.locator(".answer").inner_text()
     assert follow.locator(".searched").inner_text() == (
         "Searched for: Who did Colonel Major Ba N’Daou appoint as prime minister?"
@@ -80,19 +70,18 @@ def test_follow_up_uses_the_session_history_and_new_chat_forgets_it(web_server: 
     page.locator("#new-chat").click()
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
     assert page.locator("#sources").inner_text().strip() == "Sources of each answer appear here."
-    alone = ask(page, FOLLOW_UP)
+    alone = ask_on_page(page, FOLLOW_UP)
     assert alone.locator(".searched").count() == 0  # no history left to resolve "he" with
 
 
 def test_each_browser_session_has_its_own_history(web_server: str, chromium_browser: Any) -> None:
-    first, second = (chromium_browser.new_context().new_page() for _ in range(2))
+    first, second = (open_page(chromium_browser) for _ in range(2))
     try:
         for page in (first, second):
-            page.set_default_timeout(30_000)
             page.goto(web_server + "/")
-        ask(first, SEED_QUESTION)
-        assert ask(second, FOLLOW_UP).locator(".searched").count() == 0
-        assert ask(first, FOLLOW_UP).locator(".searched").count() == 1
+        ask_on_page(first, SEED_QUESTION)
+        assert ask_on_page(second, FOLLOW_UP).locator(".searched").count() == 0
+        assert ask_on_page(first, FOLLOW_UP).locator(".searched").count() == 1
     finally:
         for page in (first, second):
             page.context.close()
@@ -101,7 +90,7 @@ def test_each_browser_session_has_its_own_history(web_server: str, chromium_brow
 def test_all_retrieved_passages_on_request(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
-    ask(page, SEED_QUESTION)
+    ask_on_page(page, SEED_QUESTION)
     assert page.locator("#sources .all-passages").count() == 0
     page.locator("#show-all input").check()
     page.locator("#sources .all-passages").wait_for()
@@ -114,7 +103,7 @@ def test_all_retrieved_passages_on_request(web_server: str, browser_page: Any) -
 def test_a_refusal_is_shown_plainly(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
-    message = ask(page, "What is the boiling point of tungsten?")
+    message = ask_on_page(page, "What is the boiling point of tungsten?")
     assert message.locator(".answer").inner_text() == REFUSAL
     assert message.locator(".note.refused").inner_text() == "Not answered: no article in the corpus supports an answer."
     assert message.locator("a.cite").count() == 0
@@ -137,7 +126,7 @@ def test_a_backend_failure_gives_a_friendly_message(missing_store_server: tuple[
     base, missing = missing_store_server
     page = browser_page
     page.goto(base + "/")
-    message = ask(page, SEED_QUESTION)
+    message = ask_on_page(page, SEED_QUESTION)
     assert message.inner_text() == (
         f"Sorry, the assistant could not answer just now: no store at {missing}: "
         f"run `assistant ingest PATH --store {missing}` first. Please try again."
@@ -171,10 +160,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) ->
 
 def test_article_text_is_shown_as_text_never_run(hostile_server: str, browser_page: Any) -> None:
     page = browser_page
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(hostile_server + "/")
-    message = ask(page, "How many cranes will the harbour master add to the crane fleet?")
+    message = ask_on_page(page, "How many cranes will the harbour master add to the crane fleet?")
     page.locator("#show-all input").check()
     page.locator("#sources .all-passages").wait_for()
     for link in message.locator("a.cite").all():
@@ -185,7 +172,7 @@ def test_article_text_is_shown_as_text_never_run(hostile_server: str, browser_pa
     summary = page.locator("#sources details.source summary").first.inner_text()
     assert 'Harbour <img src=x onerror="window.pwned=1"> report **bold** ${7*7}' in summary
     assert "<b>Quay Post</b>" in summary
-    assert page.evaluate("window.pwned") is None and dialogs == []
+    assert page.evaluate("window.pwned") is None and page.dialogs == []
     for where in ("#chat", "#sources"):
         assert page.locator(f"{where} img, {where} script, {where} b, {where} strong, {where} .katex").count() == 0
     assert page.locator("#sources a.article-url").count() == 0  # a javascript: URL is not linked
@@ -212,4 +199,4 @@ def test_with_a_token_the_page_asks_for_it_and_the_api_needs_it(token_server: st
     page.get_by_label("username").fill("analyst")
     page.get_by_label("password").fill("page-token-123")
     page.get_by_role("button", name="Login").click()
-    assert "Ba N’Daou" in ask(page, SEED_QUESTION).inner_text()
+    assert "Ba N’Daou" in ask_on_page(page, SEED_QUESTION).inner_text()

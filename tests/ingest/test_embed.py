@@ -221,6 +221,6 @@ def test_make_embeddings(cache_dir: Path) -> None:
     emb, model_id = make_embeddings("minilm", cache_dir=cache_dir)
     assert isinstance(emb, MiniLMEmbedder) and model_id == "all-MiniLM-L6-v2-int8"
     emb, model_id = make_embeddings("openai", openai_api_key="sk-test", openai_base_url="http://127.0.0.1:9/v1")
-    assert model_id == "openai:text-embedding-3-small" and type(emb).__name__ == "OpenAIEmbeddings"
+    assert model_id == "openai:text-embedding-3-small" and type(emb).__name__ == "OpenAIEmbedder"
     with pytest.raises(ValueError):
         make_embeddings("word2vec")

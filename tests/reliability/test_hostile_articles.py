@@ -4,7 +4,6 @@ ingest, and the chat page and Slack messages show article text as text."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import shutil
@@ -19,6 +18,7 @@ from assistant import Answer, Assistant
 from assistant.frontends.chat_view import answer_html
 from assistant.frontends.slack_format import answer_messages
 from ingest.tokens import count_tokens
+from tests.fixtures.browser import ask_on_page
 from tests.fixtures.core import make_settings
 from tests.fixtures.web_server import serve_in_thread
 
@@ -178,30 +178,15 @@ def test_slack_messages_escape_article_text(answers: dict[str, Answer]) -> None:
 
 # ---- the chat page in a real browser ---------------------------------------------------------------------------
 
-ANSWERED = "#chat .answer, #chat .note.failure"
-
-
-def ask_page(page: Any, question: str) -> Any:
-    """Ask on the chat page; returns the finished answer message."""
-    before = page.locator(ANSWERED).count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
-    page.wait_for_function(f"document.querySelectorAll({json.dumps(ANSWERED)}).length > {before}")
-    messages = page.locator('#chat [data-testid="bot"]')
-    return messages.nth(messages.count() - 1)
-
-
 @pytest.mark.slow
 def test_the_chat_page_shows_hostile_text_and_runs_none_of_it(hostile: Assistant, browser_page: Any) -> None:
     from assistant.frontends.web import create_app
 
     page = browser_page
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     with serve_in_thread(create_app(hostile.settings, hostile)) as base:
         page.goto(base + "/")
-        festival = ask_page(page, FESTIVAL)
-        reservoir = ask_page(page, RESERVOIR)
+        festival = ask_on_page(page, FESTIVAL)
+        reservoir = ask_on_page(page, RESERVOIR)
         page.locator("#show-all input").check()
         page.locator("#sources .all-passages").first.wait_for()
         for link in page.locator("#chat a.cite").all():
@@ -213,7 +198,7 @@ def test_the_chat_page_shows_hostile_text_and_runs_none_of_it(hostile: Assistant
         assert "Lantern festival <img src=x onerror=\"alert('title')\"> returns to <b>Mirel</b>" in sources
         assert reservoir.locator("a.cite").count() == len(hostile.ask(RESERVOIR).citations)
         assert "Kestrel Hill (1)" in reservoir.inner_text()
-        assert dialogs == []
+        assert page.dialogs == []
         assert [url for url in page.requested if "pwned" in url or "evil.example" in url] == []
         for where in ("#chat .answer", "#sources"):  # article text made no elements (Gradio's own icons aside)
             found = page.locator(", ".join(f"{where} {tag}" for tag in ("img", "script", "svg", "b", "i", "strong")))

@@ -1,0 +1,64 @@
+"""OpenAI embeddings (`embedding.kind = openai`): langchain-openai's `OpenAIEmbeddings` against the OpenAI API or
+any OpenAI-compatible server, with every failed request turned into a one-line EmbeddingError that names the server
+and never holds the API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import openai
+from langchain_core.embeddings import Embeddings
+from langchain_openai import OpenAIEmbeddings
+
+from assistant.openai_errors import failure_message, server_name
+from ingest.embed import EmbeddingError
+from ingest.tokens import ensure_offline_tiktoken
+
+
+class OpenAIEmbedder(Embeddings):
+    """An embedding model behind an OpenAI-compatible API; `model_id` ("openai:<model>") is what a store records."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+    ) -> None:
+        kwargs: dict[str, Any] = {"model": model, "timeout": timeout, "max_retries": max_retries}
+        if api_key:
+            kwargs["api_key"] = api_key
+        if base_url:
+            kwargs["base_url"] = base_url
+        ensure_offline_tiktoken()  # OpenAIEmbeddings counts tokens with tiktoken, which would download its files
+        self.inner = OpenAIEmbeddings(**kwargs)
+        self.model = model
+        self.model_id = f"openai:{model}"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        with self._one_line_errors():
+            return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._one_line_errors():
+            return self.inner.embed_query(text)
+
+    @contextmanager
+    def _one_line_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except openai.OpenAIError as exc:
+            key = self.inner.openai_api_key
+            message = failure_message(
+                exc,
+                what="embedding",
+                where=server_name(self.inner.openai_api_base),
+                model=self.model,
+                timeout=float(self.inner.request_timeout),
+                api_key=key.get_secret_value() if key else None,
+            )
+            raise EmbeddingError(message) from None

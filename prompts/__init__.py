@@ -1,0 +1,1 @@
+"""The answerers' prompt templates (*.txt), shipped as package data; read them with assistant.prompts.load_prompt."""
