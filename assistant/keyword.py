@@ -1,4 +1,8 @@
-"""The keyword side: a BM25 inverted index (bm25s, Snowball stemming) derived from the Chroma collection.
+"""The keyword side: BM25 inverted indexes (bm25s, Snowball stemming) derived from the Chroma collection.
+
+Two indexes over the same chunks: one of whole chunks (title, source, date and text, as ingest embeds them) and one
+of their single sentences, whose best match stands for the chunk. A question's clause usually paraphrases one
+sentence of its evidence; in the chunk index that sentence's words are diluted by the other 250 tokens.
 
 The Chroma collection is the source of truth. The index is rebuilt from it whenever the store's generation changes
 (every ingest, update or prune bumps it), so it can never drift for longer than one question. Beside an embedded
@@ -27,13 +31,14 @@ import Stemmer
 
 from assistant.types import Article, Chunk, Passage
 from ingest.chunk import embedding_text
+from ingest.sentences import sentence_spans
 from ingest.store import Store
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 INDEX_DIR = "keyword-index"
-_FORMAT = "bm25s-v1"
+_FORMAT = "bm25s-v2"
 _META_FIELDS = ("chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end")
 
 
@@ -63,10 +68,19 @@ def indexed_text(passage: Passage) -> str:
 class KeywordIndex:
     """BM25 over chunks, with the per-chunk source and day needed to restrict a search."""
 
-    def __init__(self, passages: Sequence[Passage], model: bm25s.BM25 | None, generation: str) -> None:
+    def __init__(
+        self,
+        passages: Sequence[Passage],
+        model: bm25s.BM25 | None,
+        generation: str,
+        sentence_model: bm25s.BM25 | None = None,
+        sentence_owner: np.ndarray | None = None,
+    ) -> None:
         self.passages = list(passages)
         self.model = model
         self.generation = generation
+        self.sentence_model = sentence_model
+        self.sentence_owner = np.zeros(0, dtype=np.int64) if sentence_owner is None else sentence_owner
         self.stemmer = Stemmer.Stemmer("english")
         self.source_of = np.array([p.source for p in self.passages], dtype=object)
         self.day_of = np.array([day_ts(p.published_at) for p in self.passages], dtype=np.int64)
@@ -78,12 +92,16 @@ class KeywordIndex:
         """Index `passages` (the store's chunks)."""
         docs = list(passages)
         stemmer = Stemmer.Stemmer("english")
-        model = None
-        if docs:
-            tokens = bm25s.tokenize([indexed_text(p) for p in docs], stemmer=stemmer, show_progress=False)
-            model = bm25s.BM25()
-            model.index(tokens, show_progress=False)
-        return cls(docs, model, generation)
+        if not docs:
+            return cls(docs, None, generation)
+        model = _bm25([indexed_text(p) for p in docs], stemmer)
+        sentences, owner = [], []
+        for position, p in enumerate(docs):
+            for start, end in sentence_spans(p.text):
+                sentences.append(p.text[start:end])
+                owner.append(position)
+        sentence_model = _bm25(sentences, stemmer) if sentences else None
+        return cls(docs, model, generation, sentence_model, np.asarray(owner, dtype=np.int64))
 
     def save(self, folder: Path) -> None:
         """Write the index to `folder` (created; replaced atomically if another process did not win the race)."""
@@ -92,6 +110,9 @@ class KeywordIndex:
         try:
             if self.model is not None:
                 self.model.save(str(tmp / "bm25"), show_progress=False)
+            if self.sentence_model is not None:
+                self.sentence_model.save(str(tmp / "bm25-sentences"), show_progress=False)
+                np.save(tmp / "sentence-owner.npy", self.sentence_owner)
             with open(tmp / "passages.jsonl", "w", encoding="utf-8") as out:
                 for p in self.passages:
                     out.write(json.dumps([getattr(p, f) for f in _META_FIELDS], ensure_ascii=False) + "\n")
@@ -115,11 +136,15 @@ class KeywordIndex:
             with open(folder / "passages.jsonl", encoding="utf-8") as handle:
                 for line in handle:
                     passages.append(Passage(**dict(zip(_META_FIELDS, json.loads(line)))))
-            model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if passages else None
+            model = sentence_model = owner = None
+            if passages:
+                model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+                sentence_model = bm25s.BM25.load(str(folder / "bm25-sentences"), show_progress=False)
+                owner = np.load(folder / "sentence-owner.npy")
         except (OSError, ValueError) as exc:
             log.warning("ignoring unreadable keyword index at %s: %s", folder, exc)
             return None
-        return cls(passages, model, str(info.get("generation", "")))
+        return cls(passages, model, str(info.get("generation", "")), sentence_model, owner)
 
     # ---- searching --------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -152,16 +177,25 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray | None:
         """BM25 score of every chunk for `query` (None when no query word is in the index)."""
-        if self.model is None:
+        return _scores(self.model, self._words(query))
+
+    def sentence_scores(self, query: str) -> np.ndarray | None:
+        """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
+        any sentence)."""
+        found = _scores(self.sentence_model, self._words(query))
+        if found is None:
             return None
-        words = bm25s.tokenize(query, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
-        ids = self.model.get_tokens_ids(words)
-        return self.model.get_scores(ids) if ids else None
+        best = np.zeros(len(self.passages), dtype=np.float32)
+        np.maximum.at(best, self.sentence_owner, found)
+        return best
+
+    def _words(self, text: str) -> list[str]:
+        return bm25s.tokenize(text, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
 
     def chunks_with(self, phrase: str) -> int | None:
         """How many chunks hold every word of `phrase`, tokenised and stemmed as the index is (None when `phrase`
         has only stop words)."""
-        words = bm25s.tokenize(phrase, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
+        words = self._words(phrase)
         if not words:
             return None
         if self.model is None:
@@ -180,6 +214,19 @@ class KeywordIndex:
         """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are left out."""
         scores = self.scores(query)
         return [] if scores is None else top(scores, k, allowed)
+
+
+def _bm25(texts: list[str], stemmer: Stemmer.Stemmer) -> bm25s.BM25:
+    model = bm25s.BM25()
+    model.index(bm25s.tokenize(texts, stemmer=stemmer, show_progress=False), show_progress=False)
+    return model
+
+
+def _scores(model: bm25s.BM25 | None, words: list[str]) -> np.ndarray | None:
+    if model is None:
+        return None
+    ids = model.get_tokens_ids(words)
+    return model.get_scores(ids) if ids else None
 
 
 def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:

@@ -23,7 +23,7 @@ every named publisher is seen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -108,23 +108,17 @@ class Retriever:
         return rankings, cosine
 
     def _unit_scores(self, plan: QueryPlan, index: KeywordIndex, scope: np.ndarray | None) -> np.ndarray | None:
-        """Per chunk, the best of its normalised BM25 scores for the whole question and each clause."""
+        """Per chunk, its keyword score: the best of its normalised BM25 scores for the whole question and each
+        clause, blended with the same over its best-matching sentence (weight `sentence_weight`)."""
         queries = [(plan.question, self.settings.question_weight)]
         if self.settings.clauses:
             queries += [(c, 1.0) for c in plan.clauses]
-        best: np.ndarray | None = None
-        for text, weight in queries:
-            scores = index.scores(text)
-            if scores is None:
-                continue
-            if scope is not None:
-                scores = np.where(scope, scores, 0.0)
-            peak = float(scores.max())
-            if peak <= 0:
-                continue
-            scaled = scores * (weight / peak)
-            best = scaled if best is None else np.maximum(best, scaled)
-        return best
+        share = self.settings.sentence_weight
+        chunk_level = _best_of(index.scores, queries, scope) if share < 1 else None
+        sentence_level = _best_of(index.sentence_scores, queries, scope) if share > 0 else None
+        if chunk_level is None or sentence_level is None:
+            return chunk_level if sentence_level is None else sentence_level
+        return (1 - share) * chunk_level + share * sentence_level
 
     def _candidates(self, part: QueryPart, index: KeywordIndex, units: np.ndarray | None) -> list[tuple[int, float]]:
         if units is None:
@@ -171,6 +165,25 @@ class Retriever:
         for p in passages:
             if p.chunk_id in vectors:
                 p.relevance = float(vectors[p.chunk_id] @ q)
+
+
+def _best_of(
+    scores: Callable[[str], np.ndarray | None], queries: Sequence[tuple[str, float]], scope: np.ndarray | None
+) -> np.ndarray | None:
+    """Per chunk, the best over `queries` of weight × score / (the query's best score within `scope`)."""
+    best: np.ndarray | None = None
+    for text, weight in queries:
+        found = scores(text)
+        if found is None:
+            continue
+        if scope is not None:
+            found = np.where(scope, found, 0.0)
+        peak = float(found.max())
+        if peak <= 0:
+            continue
+        scaled = found * (weight / peak)
+        best = scaled if best is None else np.maximum(best, scaled)
+    return best
 
 
 def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -93,6 +93,10 @@ class RetrievalSettings(BaseModel):
     question_weight: float = Field(
         1.2, ge=0.0, le=10.0, description="Weight of the whole question against one clause in keyword ranking."
     )
+    sentence_weight: float = Field(
+        0.4, ge=0.0, le=1.0,
+        description="Share of a chunk's best-matching sentence (sentence-level BM25) in its keyword score.",
+    )
     dense_weight: float = Field(
         0.3, ge=0.0, le=1.0, description="Share of vector similarity when `hybrid` re-ranks the keyword candidates."
     )

@@ -12,6 +12,7 @@ from assistant import Assistant
 from assistant.keyword import INDEX_DIR, KeywordIndex, KeywordIndexes, day_ts, indexed_text
 from assistant.types import Passage
 from ingest.store import Store
+from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import EXAMPLES, make_settings
 
 
@@ -73,6 +74,7 @@ def test_index_is_saved_beside_the_store_and_reused(
     assert again.generation == first.generation
     assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
     assert found(again, "interim government") == found(first, "interim government") != []
+    assert (again.sentence_scores("interim government") == first.sentence_scores("interim government")).all()
 
     assistant.ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
     newer = KeywordIndexes().get(store)
@@ -125,6 +127,19 @@ def test_search_restricted_to_publishers_and_days() -> None:
     assert index.sources() == ["North Post", "South Star"]
     assert index.date_span() == (date(2024, 3, 1), date(2024, 3, 9))
     assert KeywordIndex.build([], "g0").search("bridge", 5) == []
+
+
+def test_sentence_scores_rank_a_chunk_by_its_best_sentence() -> None:
+    index = KeywordIndex.build(
+        [passage(n, "North Post", "2024-03-01", text) for n, text in enumerate([SPREAD, FOCUSED, *FILLER])], "g1"
+    )
+    chunk_level = index.scores("harbour crane collapsed")
+    sentence_level = index.sentence_scores("harbour crane collapsed")
+    assert chunk_level is not None and sentence_level is not None
+    assert chunk_level[0] > chunk_level[1]  # every word, twice over, in different sentences
+    assert sentence_level[1] > sentence_level[0]  # all three words in one sentence
+    assert index.sentence_scores("zeppelin") is None
+    assert KeywordIndex.build([], "g0").sentence_scores("harbour") is None
 
 
 def test_indexed_text_is_what_ingest_embeds() -> None:

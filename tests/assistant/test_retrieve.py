@@ -3,6 +3,7 @@ slot, a named date comes first, unknown names fall back to a plain search, and s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from assistant import Assistant
 from assistant.retrieve import Retriever, interleave
 from assistant.types import Passage
+from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import make_settings
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "multisource.jsonl"
@@ -125,3 +127,27 @@ def test_vectors_fill_in_when_no_word_matches(multisource: Assistant) -> None:
     hits = multisource.retrieve("Quand le toit du stade rouvrira-t-il ?", k=3)  # French: no English word to match
     assert len(hits) == 3
     assert all(p.relevance is not None for p in hits)
+
+
+@pytest.mark.parametrize(("share", "first"), [(0.0, "Harbour budget notes"), (1.0, "Storm week")])
+def test_a_chunk_whose_one_sentence_matches_the_clause_rises(
+    tmp_path: Path, cache_dir: Path, share: float, first: str
+) -> None:
+    articles = [
+        ("Harbour budget notes", SPREAD),
+        ("Storm week", FOCUSED),
+        *((f"Filler {n}", text) for n, text in enumerate(FILLER)),
+    ]
+    corpus = tmp_path / "harbour.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"title": t, "source": "North Post", "published_at": "2024-03-01", "body": b}) + "\n"
+            for t, b in articles
+        ),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "store", cache_dir)
+    settings.retrieval.mode, settings.retrieval.sentence_weight = "keyword", share
+    assistant = Assistant(settings)
+    assistant.ingest([corpus])
+    assert assistant.retrieve("Which harbour crane collapsed?", k=1)[0].title == first
