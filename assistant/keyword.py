@@ -6,7 +6,7 @@ sentence of its evidence; in the chunk index that sentence's words are diluted b
 
 The Chroma collection is the source of truth. The index is rebuilt from it whenever the store's generation changes
 (every ingest, update or prune bumps it), so it can never drift for longer than one question. Beside an embedded
-store it is saved under `<store>/keyword-index/<generation>/` so a cold start loads it instead of rebuilding; in
+store it is saved under `<store>/keyword-index/<format>-<generation>/` so a cold start loads it instead of rebuilding; in
 server mode it is built in memory once per process and generation.
 """
 
@@ -278,7 +278,10 @@ class KeywordIndexes:
 
 
 def _folder_name(generation: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in generation) or "initial"
+    """The folder of a generation's index, named with the format too: an index saved by another version of this
+    code is never mistaken for the current one (and is removed with the other generations)."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in generation) or "initial"
+    return f"{_FORMAT}-{safe}"
 
 
 def _remove_other_generations(keep: Path) -> None:

@@ -61,9 +61,13 @@ def test_index_is_saved_beside_the_store_and_reused(
 ) -> None:
     assistant = Assistant(make_settings(store_copy, cache_dir))
     store = assistant.store()
+    # Where the previous release kept this generation's index, in its own format: read as missing, then replaced.
+    older_format = store_copy / INDEX_DIR / "".join(c if c.isalnum() or c in "-_" else "_" for c in store.generation())
+    older_format.mkdir(parents=True)
+    (older_format / "format.json").write_text('{"format": "bm25s-v0"}')
     first = KeywordIndexes().get(store)
     saved = store_copy / INDEX_DIR
-    assert len(list(saved.iterdir())) == 1
+    assert len(list(saved.iterdir())) == 1  # the index another version saved is gone
 
     def no_rebuild(*args: object, **kwargs: object) -> None:
         raise AssertionError("rebuilt instead of loading the saved index")
