@@ -47,7 +47,9 @@ class Assistant:
             max_length=emb.max_length,
             cache_dir=emb.cache_dir,
         )
-        self.embeddings = CachedEmbeddings(inner, self.model_id, emb.cache_dir / "vectors.sqlite")
+        self.embeddings = CachedEmbeddings(
+            inner, self.model_id, emb.cache_dir / "vectors.sqlite", max_vectors=emb.cache_max_vectors
+        )
         self._store: Store | None = None
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()

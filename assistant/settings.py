@@ -53,6 +53,11 @@ class StoreSettings(BaseModel):
     host: str | None = Field(None, description="Chroma server host; when set the server is used instead of `path`.")
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
     collection: str = Field("news", description="Collection name.")
+    lease_seconds: float = Field(
+        120.0, ge=10, le=3600,
+        description="Server mode: an ingest's claim to write the collection lasts this long, renewed at half-time; "
+        "a crashed ingest's claim lapses after it.",
+    )
 
 
 class EmbeddingSettings(BaseModel):
@@ -62,6 +67,12 @@ class EmbeddingSettings(BaseModel):
     openai_model: str = Field("text-embedding-3-small", description="Model name when kind is `openai`.")
     max_length: int = Field(256, ge=16, le=512, description="Token limit of the MiniLM embedder.")
     cache_dir: Path = Field(default_factory=_cache_dir, description="Vector cache and optimised model files.")
+    cache_max_vectors: int = Field(
+        500_000, ge=0,
+        description="Most document vectors kept in `cache_dir`/vectors.sqlite, least recently used dropped first; "
+        "0: no bound. A MiniLM row takes about 1.7 KB on disk (so the default is about 0.87 GB); an OpenAI "
+        "text-embedding-3-small row about 8.2 KB.",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -28,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -558,19 +559,42 @@ class CachedEmbeddings(Embeddings):
 
     `hits` counts texts served from the cache, `misses` distinct texts computed (hits + misses = texts asked for,
     a text repeated within one call counting as a hit). Query vectors are kept in a small in-memory LRU.
+
+    At most `max_vectors` rows are kept (0: no bound), least recently used out first. Each row carries a `used`
+    stamp from a clock kept in the file that advances by the rows each write transaction stamps (taken under the
+    file's write lock, so processes sharing the file agree on it): max(used) - used bounds how many rows are newer.
+    Rows are stamped when written. A hit refreshes a row only once it is in the older half of the bound (rows there
+    are the ones at risk), and not at once: hits are remembered and stamped with the next write, once `TOUCH_BATCH`
+    are pending, or on `close()`. So a hot row is rewritten about once per half-bound of writes, not per hit. A
+    write that leaves more than `max_vectors` rows deletes the least recently used down to 90% of the bound in one
+    statement. A file from before the stamp existed gets the column on open; its rows (stamp 0) count as the oldest.
     """
 
     QUERY_LRU = 1024
+    TOUCH_BATCH = 256
+    # New files only (SQLite fixes the page size when a file is created): five 1.6 KB MiniLM rows per 8 KB page
+    # instead of two per 4 KB page, about 1.7 KB instead of 2.1 KB on disk per row.
+    PAGE_SIZE = 8192
 
-    def __init__(self, inner: Embeddings, model_id: str, path: Path) -> None:
-        self.inner, self.model_id, self.path = inner, model_id, Path(path)
+    def __init__(self, inner: Embeddings, model_id: str, path: Path, *, max_vectors: int = 0) -> None:
+        if max_vectors < 0:
+            raise ValueError(f"max_vectors must be 0 (no bound) or positive, got {max_vectors}")
+        self.inner, self.model_id, self.path, self.max_vectors = inner, model_id, Path(path), max_vectors
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.execute(f"PRAGMA page_size={self.PAGE_SIZE}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
-        self._db.commit()
+        with self._transaction():
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB, used INTEGER NOT NULL DEFAULT 0)"
+            )
+            if "used" not in {row[1] for row in self._db.execute("PRAGMA table_info(vectors)")}:
+                log.info("adding recency stamps to the vector cache %s", self.path)
+                self._db.execute("ALTER TABLE vectors ADD COLUMN used INTEGER NOT NULL DEFAULT 0")
+            self._db.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
         self._lock = threading.Lock()
+        self._touched: dict[str, None] = {}  # hits due a fresh stamp with the next write
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self.hits = self.misses = 0
 
@@ -586,6 +610,42 @@ class CachedEmbeddings(Embeddings):
             return np.asarray(self.inner.embed_array(texts), dtype=np.float32)
         return np.asarray(self.inner.embed_documents(texts), dtype=np.float32)
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A write transaction that takes the file's write lock up front (waiting up to the busy timeout): a
+        deferred one could not be upgraded once another process had written."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _write(self, rows: list[tuple[str, bytes]]) -> None:
+        """Store `rows` (key, vector bytes) and refresh the pending hits under one new stamp, then enforce the
+        bound; one transaction. The caller holds the lock."""
+        touched, self._touched = list(self._touched), {}
+        with self._transaction():
+            clock = self._db.execute("SELECT coalesce(max(used), 0) FROM vectors").fetchone()[0]
+            stamp = clock + len(touched) + len(rows)
+            for i in range(0, len(touched), 500):
+                part = touched[i : i + 500]
+                marks = ",".join("?" * len(part))
+                self._db.execute(f"UPDATE vectors SET used = ? WHERE key IN ({marks})", [stamp, *part])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vec, used) VALUES (?, ?, ?)", [(k, v, stamp) for k, v in rows]
+            )
+            if rows and self.max_vectors:
+                count = self._db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+                if count > self.max_vectors:
+                    excess = count - self.max_vectors * 9 // 10
+                    self._db.execute(
+                        "DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors ORDER BY used, rowid LIMIT ?)",
+                        (excess,),
+                    )
+                    log.info("vector cache %s: evicted the %d least recently used vectors", self.path, excess)
+
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors in input order; only texts not in the cache are computed (each distinct text once)."""
         if len(texts) == 0:
@@ -594,21 +654,25 @@ class CachedEmbeddings(Embeddings):
         unique = list(dict.fromkeys(keys))
         found: dict[str, np.ndarray] = {}
         with self._lock:
+            old = -1  # hits on rows stamped `old` or earlier get a fresh stamp: none without a bound
+            if self.max_vectors:  # rows with half the bound newer than them, and rows from before stamps (0)
+                clock = self._db.execute("SELECT coalesce(max(used), 0) FROM vectors").fetchone()[0]
+                old = max(clock - self.max_vectors // 2, 0)
             for i in range(0, len(unique), 500):
                 part = unique[i : i + 500]
                 marks = ",".join("?" * len(part))
-                rows = self._db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", part)
-                found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+                for k, v, used in self._db.execute(f"SELECT key, vec, used FROM vectors WHERE key IN ({marks})", part):
+                    found[k] = np.frombuffer(v, dtype=np.float32)
+                    if used <= old:
+                        self._touched[k] = None
+            if len(self._touched) >= self.TOUCH_BATCH and len(found) == len(unique):
+                self._write([])
         first = dict(zip(reversed(keys), reversed(range(len(keys)))))  # key -> first index
         missing = [k for k in unique if k not in found]
         if missing:
             vectors = self._compute([texts[first[k]] for k in missing])
             with self._lock:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO vectors (key, vec) VALUES (?, ?)",
-                    [(k, v.tobytes()) for k, v in zip(missing, vectors)],
-                )
-                self._db.commit()
+                self._write([(k, v.tobytes()) for k, v in zip(missing, vectors)])
             found.update(zip(missing, vectors))
         with self._lock:
             self.misses += len(missing)
@@ -632,7 +696,10 @@ class CachedEmbeddings(Embeddings):
         return list(vector)
 
     def close(self) -> None:
+        """Write the pending hit stamps and close the file."""
         with self._lock:
+            if self._touched:
+                self._write([])
             self._db.close()
 
 

@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from tqdm import tqdm
 from assistant.settings import IngestSettings
 from assistant.types import Article, Chunk
 from ingest.chunk import chunk_article, embedding_text
+from ingest.lease import WriterLease
 from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
 from ingest.store import Store, StoreError
 
@@ -67,10 +68,13 @@ def chunker_signature(settings: IngestSettings) -> str:
 
 
 @contextmanager
-def writer_lock(store: Store) -> Iterator[None]:
-    """One ingest at a time per embedded store; a second one stops with a clear message."""
+def writer_lock(store: Store) -> Iterator[Callable[[], None]]:
+    """One ingest at a time per store; a second one stops with a clear message. An embedded store is guarded by a
+    file lock beside it, a server collection by a lease in its manifest (ingest/lease.py). Yields `keep`, to call
+    between units of work: it renews the lease before it lapses."""
     if store.settings.host:
-        yield
+        with WriterLease(store, store.settings.lease_seconds) as lease:
+            yield lease.renew
         return
     lock_path = Path(store.settings.path) / ".ingest.lock"
     with open(lock_path, "a+") as handle:
@@ -85,9 +89,13 @@ def writer_lock(store: Store) -> Iterator[None]:
         handle.write(str(os.getpid()))
         handle.flush()
         try:
-            yield
+            yield _held_until_closed
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _held_until_closed() -> None:
+    """A file lock needs no renewal: it lasts until this process closes the file or ends."""
 
 
 def run_ingest(
@@ -107,16 +115,18 @@ def run_ingest(
     signature = chunker_signature(settings)
     max_bytes = int(settings.max_file_mb * 1_000_000)
 
-    with writer_lock(store), store.writing() as interrupted:
+    with writer_lock(store) as keep, store.writing() as interrupted:
         if interrupted:
             log.warning("the previous ingest was interrupted; removing its partial writes")
             store.sweep()
+            keep()
         known_files = store.files()
         committed = {a: meta for a, meta in store.articles().items() if meta.get("chunker") == signature}
 
         work: list[_FileWork] = []
         seen: set[str] = set()
         for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
+            keep()
             key = str(path)
             previous = known_files.get(key)
             try:
@@ -162,6 +172,7 @@ def run_ingest(
                     log.debug("committed article %s (%d chunks)", article.article_id, len(chunks))
                     offset += len(chunks)
                     committed[article.article_id] = {}
+                    keep()
                 report.chunks += len(texts)
                 bar.update(len(texts))
         report.embedded = int(getattr(embeddings, "misses", misses_before + report.chunks)) - misses_before
@@ -175,6 +186,7 @@ def run_ingest(
             report.unchanged += len(set(ids) & set(w.previous))
             store.record_file(w.path, w.sha256, ids)
             log.debug("recorded file %s", w.path)
+            keep()
 
         if prune:
             for path in [p for p in store.files() if not Path(p).exists()]:

@@ -88,3 +88,10 @@ def test_stats_counts_sources_most_first_then_by_name(store_copy: Path, cache_di
         ("The Harborview Ledger (fictional example)", 1),
     ]
     assert type(stats["sources"]) is dict and stats["articles"] == 7
+
+
+def test_the_vector_cache_bound_comes_from_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__CACHE_MAX_VECTORS", "1234")
+    assistant = Assistant(make_settings(tmp_path / "store", tmp_path / "cache"))
+    assert assistant.embeddings.max_vectors == 1234
+    assert assistant.embeddings.path == tmp_path / "cache" / "vectors.sqlite"

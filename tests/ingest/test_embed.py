@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -188,6 +192,186 @@ def test_cache_query_lru(tmp_path: Path) -> None:
     assert cache.embed_query("q") == cache.embed_query("q")
     assert inner.computed == ["q"]
     assert cache.embed_array([]).shape == (0, 8)
+
+
+def stored(path: Path, model_id: str, texts: list[str]) -> list[str]:
+    """Which of `texts` have a row in the cache file at `path`."""
+    db = sqlite3.connect(path)
+    keys = {k for (k,) in db.execute("SELECT key FROM vectors")}
+    db.close()
+    return [t for t in texts if hashlib.sha256(f"{model_id}\0{t}".encode()).hexdigest() in keys]
+
+
+def stamps(path: Path, model_id: str, texts: list[str]) -> list[int]:
+    """The recency stamps of `texts` in the cache file at `path`."""
+    db = sqlite3.connect(path)
+    keys = [hashlib.sha256(f"{model_id}\0{t}".encode()).hexdigest() for t in texts]
+    used = [db.execute("SELECT used FROM vectors WHERE key = ?", (k,)).fetchone()[0] for k in keys]
+    db.close()
+    return used
+
+
+def rows(path: Path) -> int:
+    db = sqlite3.connect(path)
+    count = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    db.close()
+    return count
+
+
+def test_cache_bound_holds_and_drops_the_oldest(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    cache = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=10)
+    texts = [f"text {i}" for i in range(25)]
+    counts = []
+    for text in texts:
+        cache.embed_array([text])
+        counts.append(rows(path))
+    # the 11th row pushes it over the bound: the 2 oldest go (down to 9); then +1, and again at every 11th row
+    assert counts == list(range(1, 11)) + [9, 10] * 7 + [9]
+    assert stored(path, "fake-model", texts) == texts[16:]
+
+    # one batch bigger than the bound: every vector is returned, the last 9 of the batch are kept
+    batch = [f"batch {i}" for i in range(30)]
+    vectors = cache.embed_array(batch)
+    np.testing.assert_allclose(vectors, [Counting()._vec(t) for t in batch], rtol=1e-6)
+    assert stored(path, "fake-model", texts + batch) == batch[21:]
+    cache.close()
+
+
+def test_cache_hits_refresh_recency_and_evicted_texts_come_back_identical(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    inner = Counting()
+    cache = CachedEmbeddings(inner, "fake-model", path, max_vectors=10)
+    texts = [f"text {i}" for i in range(11)]
+    first = {t: cache.embed_array([t])[0] for t in texts[:10]}
+    assert stamps(path, "fake-model", texts[:10]) == list(range(1, 11))  # the clock counts stamped rows
+    # hits: text 1 and 0 (in the older half) get a fresh stamp with the next write; text 9 (newest) keeps its own
+    cache.embed_array([texts[9], texts[1], texts[0]])
+    assert inner.computed == texts[:10] and (cache.misses, cache.hits) == (10, 3)
+    assert stamps(path, "fake-model", [texts[0], texts[1], texts[9]]) == [1, 2, 10]
+    cache.embed_array([texts[10]])
+    assert stamps(path, "fake-model", [texts[0], texts[1], texts[9], texts[10]]) == [13, 13, 10, 13]
+    assert stored(path, "fake-model", texts) == texts[:2] + texts[4:]  # text 2 and 3 were the least recently used
+
+    again = cache.embed_array([texts[2]])[0]
+    assert inner.computed[-1] == texts[2]
+    np.testing.assert_array_equal(again, first[texts[2]])
+    cache.close()
+
+
+def test_pending_hits_are_stamped_on_close_and_in_batches(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    texts = [f"text {i}" for i in range(12)]
+    cache = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=10)
+    for text in texts[:10]:
+        cache.embed_array([text])
+    cache.embed_array([texts[0]])
+    cache.close()  # writes text 0's stamp
+
+    cache = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=10)
+    cache.TOUCH_BATCH = 2
+    cache.embed_array([texts[1]])
+    cache.embed_array([texts[2]])  # second pending hit: stamped now, without any insert
+    other = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=10)  # e.g. another process
+    other.embed_array([texts[10]])
+    assert stored(path, "fake-model", texts) == texts[:3] + texts[5:11]
+    other.close()
+    cache.close()
+
+
+def test_an_unbounded_cache_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    cache = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=0)
+    texts = [f"text {i}" for i in range(50)]
+    for i in range(0, 50, 5):
+        cache.embed_array(texts[i : i + 5])
+    cache.embed_array(texts)
+    assert rows(path) == 50 and (cache.misses, cache.hits) == (50, 50)
+    cache.close()
+    with pytest.raises(ValueError, match="^max_vectors must be 0 \\(no bound\\) or positive, got -1$"):
+        CachedEmbeddings(Counting(), "fake-model", path, max_vectors=-1)
+
+
+def test_a_cache_file_without_stamps_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    old = [f"old {i}" for i in range(8)]
+    db = sqlite3.connect(path)  # the schema before eviction existed
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vec BLOB)")
+    db.executemany(
+        "INSERT INTO vectors VALUES (?, ?)",
+        [
+            (hashlib.sha256(f"fake-model\0{t}".encode()).hexdigest(), np.asarray(Counting()._vec(t), np.float32).tobytes())
+            for t in old
+        ],
+    )
+    db.commit()
+    db.close()
+
+    inner = Counting()
+    cache = CachedEmbeddings(inner, "fake-model", path, max_vectors=10)
+    CachedEmbeddings(Counting(), "fake-model", path).close()  # opening a migrated file again is fine
+    served = cache.embed_array(old[:2])
+    assert inner.computed == [] and (cache.misses, cache.hits) == (0, 2)
+    np.testing.assert_allclose(served, [inner._vec(t) for t in old[:2]], rtol=1e-6)
+    new = [f"new {i}" for i in range(3)]
+    cache.embed_array(new)  # 11 rows: the 2 least recently used go, old rows that were not read since
+    assert stored(path, "fake-model", old + new) == old[:2] + old[4:] + new
+    cache.close()
+
+
+def test_threads_and_two_connections_share_a_bounded_file(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    caches = [CachedEmbeddings(Counting(), "fake-model", path, max_vectors=40) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(60):
+                text = f"text {k} {i}"
+                got = caches[k % 2].embed_array([text, "shared"])
+                np.testing.assert_allclose(got, [Counting()._vec(text), Counting()._vec("shared")], rtol=1e-6)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert 36 <= rows(path) <= 40
+    for cache in caches:
+        cache.close()
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from tests.ingest.test_embed import Counting
+from ingest.embed import CachedEmbeddings
+
+cache = CachedEmbeddings(Counting(), "fake-model", Path(sys.argv[1]), max_vectors=40)
+for i in range(1500):
+    cache.embed_array([f"child {i}", "shared"])
+cache.close()
+"""
+
+
+def test_two_processes_share_a_bounded_file(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite"
+    cache = CachedEmbeddings(Counting(), "fake-model", path, max_vectors=40)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], cwd=Path(__file__).resolve().parents[2])
+    for _ in range(6000):  # start writing once the other process does (at most ~60 s)
+        if stored(path, "fake-model", ["child 0"]) or child.poll() is not None:
+            break
+        time.sleep(0.01)
+    for i in range(1500):
+        text = f"parent {i}"
+        np.testing.assert_allclose(cache.embed_array([text])[0], Counting()._vec(text), rtol=1e-6)
+    assert child.wait(timeout=120) == 0
+    assert 36 <= rows(path) <= 40
+    cache.close()
 
 
 def test_cache_with_the_real_embedder(embedder: MiniLMEmbedder, tmp_path: Path) -> None:
