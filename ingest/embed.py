@@ -575,6 +575,7 @@ class CachedEmbeddings(Embeddings):
     # New files only (SQLite fixes the page size when a file is created): five 1.6 KB MiniLM rows per 8 KB page
     # instead of two per 4 KB page, about 1.7 KB instead of 2.1 KB on disk per row.
     PAGE_SIZE = 8192
+    WAL_LIMIT = 32 << 20  # bytes of -wal file kept after a checkpoint (an eviction at 500k rows writes ~120 MB)
 
     def __init__(self, inner: Embeddings, model_id: str, path: Path, *, max_vectors: int = 0) -> None:
         if max_vectors < 0:
@@ -585,6 +586,7 @@ class CachedEmbeddings(Embeddings):
         self._db.execute(f"PRAGMA page_size={self.PAGE_SIZE}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA journal_size_limit={self.WAL_LIMIT}")
         with self._transaction():
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB, used INTEGER NOT NULL DEFAULT 0)"
