@@ -52,6 +52,27 @@ def context_size(settings: LLMSettings) -> int:
     return 2 * settings.context_tokens + settings.max_tokens + 512
 
 
+_LOG_CALLBACK: Any = None  # kept referenced: llama.cpp calls it from C
+
+
+def _route_llama_log() -> None:
+    """Send llama.cpp's own messages (model loading, cache notes) to this module's logger at DEBUG instead of
+    stderr, where they would land in the middle of a CLI answer."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback  # type: ignore[misc]
+    def to_logging(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    _LOG_CALLBACK = to_logging
+    llama_cpp.llama_log_set(to_logging, ctypes.c_void_p(0))
+
+
 class LocalAnswerer:
     """Writes the answer with an in-process llama.cpp model, then checks its citations."""
 
@@ -70,6 +91,7 @@ class LocalAnswerer:
             if self.key not in _MODELS:
                 from llama_cpp import Llama
 
+                _route_llama_log()
                 try:
                     _MODELS[self.key] = Llama(
                         model_path=str(self.model_file), n_ctx=self.key[2], n_threads=self.threads, verbose=False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from assistant import Answer, Assistant
 from ingest.load import load_file
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
+from tests.fixtures.servers import BIN
 
 pytestmark = pytest.mark.slow
 
@@ -35,3 +38,19 @@ def test_default_model_file_is_assembled_once(cache_dir: Path, gguf_model: Path)
     assert gguf_model == cache_dir / "models" / "gemma-3-270m-q4_k_m.gguf"
     before = gguf_model.stat().st_mtime_ns
     assert default_model_file(cache_dir) == gguf_model and gguf_model.stat().st_mtime_ns == before
+
+
+def test_the_cli_answer_is_not_interleaved_with_llama_cpp_messages(
+    example_store: Path, cache_dir: Path, gguf_model: Path
+) -> None:
+    env = {
+        **os.environ,
+        "ASSISTANT_STORE__PATH": str(example_store),
+        "ASSISTANT_EMBEDDING__CACHE_DIR": str(cache_dir),
+        "ASSISTANT_LLM__MODE": "local",
+        "ASSISTANT_LLM__LOCAL_MODEL": str(gguf_model),
+    }
+    done = subprocess.run([str(BIN / "assistant"), "ask", SEED_QUESTION], env=env, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr == ""  # llama.cpp's notes (model loading, its cache) go to the debug log, not the terminal
+    assert "Ba N’Daou" in done.stdout.splitlines()[0] and done.stdout.rstrip().endswith("(answerer: local)")
