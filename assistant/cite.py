@@ -166,3 +166,14 @@ def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
     text = re.sub(r"\(\s*\)", "", text)
     return text.strip()
+
+
+def dropped_note(answer: Answer) -> str | None:
+    """What a reader is told when the check removed citation markers from the answer (None when it removed none)."""
+    n = answer.dropped_markers
+    if n <= 0 or answer.refused:
+        return None
+    if n == 1:
+        return "1 citation was removed: the passage it pointed to does not support that sentence."
+    return f"{n} citations were removed: the passages they pointed to do not support those sentences."
+

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.cite import dropped_note
 from assistant.types import Answer, Citation, Passage
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -66,6 +67,8 @@ def answer_html(answer: Answer, turn: int) -> str:
             '<br><em class="note unsupported">Unsupported: no citation in this answer could be checked against the '
             "articles.</em>"
         )
+    if note := dropped_note(answer):
+        out.append(f'<br><em class="note dropped">{escape(note)}</em>')
     if answer.search_query and answer.search_query != answer.question:
         out.append(f'<br><small class="searched">Searched for: {escape(answer.search_query)}</small>')
     return "".join(out)

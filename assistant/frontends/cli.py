@@ -15,6 +15,7 @@ import click
 
 from assistant.core import Assistant
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
+from assistant.cite import dropped_note
 from assistant.llm import MODES, AnswererError
 from assistant.redact import redact
 from assistant.settings import ConfigError, Settings, load_settings
@@ -126,6 +127,8 @@ def format_sources(answer: Answer) -> str:
         return "\n".join(lines).rstrip()
     if answer.unsupported:
         lines.append("(unsupported: no citation in this answer could be checked against the articles)")
+    if note := dropped_note(answer):
+        lines.append(f"({note})")
     for c in answer.citations:
         meta = ", ".join(p for p in (c.source, c.published_at[:10]) if p)
         lines.append(f"[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.cite import dropped_note
 from assistant.types import Answer, Citation
 
 SECTION_LIMIT = 3000  # characters of text in one section block
@@ -156,6 +157,8 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
         return blocks
     if answer.unsupported:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": UNSUPPORTED_NOTE}]})
+    if note := dropped_note(answer):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f":scissors: {note}"}]})
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(section("*Sources*"))

@@ -44,6 +44,11 @@ def test_notes_for_refused_and_unsupported_answers_and_the_search_query() -> Non
     assert "Not answered: no article in the corpus supports an answer." in answer_html(answer(refused=True), 1)
     assert "Unsupported: no citation in this answer could be checked" in answer_html(answer(unsupported=True), 1)
     assert "Searched for" not in answer_html(answer(search_query="Who said yes?"), 1)
+    assert "removed" not in answer_html(answer(), 1)
+    assert (
+        '<em class="note dropped">2 citations were removed: the passages they pointed to do not support those '
+        "sentences.</em>" in answer_html(answer(dropped_markers=2), 1)
+    )
     assert "Searched for: Who said yes? &#40;vote&#41;" in answer_html(answer(search_query="Who said yes? (vote)"), 1)
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.frontends.cli import cli
+from assistant import Answer
+from assistant.frontends.cli import cli, format_sources
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
 
@@ -105,3 +106,13 @@ def test_ingest_with_a_rejected_embedding_key_is_one_line(
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Error: the embedding server at {url} rejected the API key (HTTP 401)\n"
     assert key in refusing_openai.keys  # the key was sent, quoted back by the server, and never shown
+
+
+def test_the_terminal_says_when_citations_were_removed() -> None:
+    answer = Answer(question="q", answer="It was Ba N’Daou.", unsupported=True, dropped_markers=2, answerer="openai")
+    assert format_sources(answer).splitlines() == [
+        "",
+        "(unsupported: no citation in this answer could be checked against the articles)",
+        "(2 citations were removed: the passages they pointed to do not support those sentences.)",
+        "(answerer: openai)",
+    ]

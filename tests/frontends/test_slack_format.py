@@ -82,6 +82,13 @@ def test_unsupported_answer_is_flagged() -> None:
     assert notes == [UNSUPPORTED_NOTE]
 
 
+def test_removed_citations_are_told() -> None:
+    answer = Answer(question="q", answer="It was Ba N’Daou [1].", citations=[MALI], dropped_markers=1)
+    (message,) = answer_messages(answer, "d1")
+    notes = [e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]]
+    assert notes == [":scissors: 1 citation was removed: the passage it pointed to does not support that sentence."]
+
+
 def test_long_answers_split_at_block_limits() -> None:
     sentence = "Ba N’Daou was appointed interim president & <sworn in> for 18 months [1]. "
     long_text = "\n\n".join(sentence * 30 for _ in range(60))  # ~135,000 characters
