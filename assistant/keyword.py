@@ -5,9 +5,9 @@ of their single sentences, whose best match stands for the chunk. A question's c
 sentence of its evidence; in the chunk index that sentence's words are diluted by the other 250 tokens.
 
 The Chroma collection is the source of truth. The index is rebuilt from it whenever the store's generation changes
-(every ingest, update or prune bumps it), so it can never drift for longer than one question. Beside an embedded
-store it is saved under `<store>/keyword-index/<format>-<generation>/` so a cold start loads it instead of rebuilding; in
-server mode it is built in memory once per process and generation.
+(every ingest, update or prune bumps it), so it can never drift for longer than one question. It is saved under
+`<home>/<format>-<generation>/`, so a cold start loads it instead of rebuilding: the home is `<store>/keyword-index`
+for an embedded store, and `store.index_cache/<host>-<port>-<collection>` on this machine for a server collection.
 """
 
 from __future__ import annotations
@@ -260,28 +260,39 @@ class KeywordIndexes:
             return index
 
     def _load_or_build(self, store: Store, generation: str) -> KeywordIndex:
-        folder = None if store.settings.host else Path(store.settings.path) / INDEX_DIR / _folder_name(generation)
-        if folder is not None and folder.is_dir():
+        folder = index_home(store) / _folder_name(generation)
+        if folder.is_dir():
             loaded = KeywordIndex.load(folder)
             if loaded is not None and loaded.generation == generation:
                 return loaded
         started = time.perf_counter()
         index = KeywordIndex.build(store.iter_passages(), generation)
         log.info("keyword index: %d chunks indexed in %.2f s", len(index), time.perf_counter() - started)
-        if folder is not None:
-            try:
-                index.save(folder)
-                _remove_other_generations(folder)
-            except OSError as exc:  # a read-only store still answers; it just rebuilds next time
-                log.warning("could not save the keyword index at %s: %s", folder, exc)
+        try:
+            index.save(folder)
+            _remove_other_generations(folder)
+        except OSError as exc:  # a read-only store or cache still answers; it just rebuilds next time
+            log.warning("could not save the keyword index at %s: %s", folder, exc)
         return index
+
+
+def index_home(store: Store) -> Path:
+    """Where a store's keyword indexes are saved: beside an embedded store; for a server collection, in this
+    machine's `store.index_cache`, one folder per server and collection."""
+    settings = store.settings
+    if not settings.host:
+        return Path(settings.path) / INDEX_DIR
+    return Path(settings.index_cache) / _safe(f"{settings.host}-{settings.port}-{settings.collection}")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def _folder_name(generation: str) -> str:
     """The folder of a generation's index, named with the format too: an index saved by another version of this
     code is never mistaken for the current one (and is removed with the other generations)."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in generation) or "initial"
-    return f"{_FORMAT}-{safe}"
+    return f"{_FORMAT}-{_safe(generation) or 'initial'}"
 
 
 def _remove_other_generations(keep: Path) -> None:

@@ -53,6 +53,11 @@ class StoreSettings(BaseModel):
     host: str | None = Field(None, description="Chroma server host; when set the server is used instead of `path`.")
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
     collection: str = Field("news", description="Collection name.")
+    index_cache: Path = Field(
+        default_factory=lambda: _cache_dir() / "keyword-index",
+        description="Server mode: where each collection's keyword index is saved between runs (an embedded store "
+        "keeps its own beside it).",
+    )
     lease_seconds: float = Field(
         120.0, ge=10, le=3600,
         description="Server mode: an ingest's claim to write the collection lasts this long, renewed at half-time; "

@@ -89,24 +89,32 @@ def test_index_is_saved_beside_the_store_and_reused(
     assert found(newer, "zeppelin") == ["Skyport mooring mast"]
 
 
-def test_server_mode_builds_in_memory_and_refreshes(
-    chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path
+def test_server_mode_saves_the_index_in_this_machines_cache_and_refreshes(
+    chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path / "unused", cache_dir)
     settings.store.host, settings.store.port = chroma_server
     settings.store.collection = "keyword_server"
+    settings.store.index_cache = tmp_path / "index-cache"
     assistant = Assistant(settings)
     article = write_article(tmp_path / "skyport.jsonl", "The zeppelin Aurelia docked at the mooring mast.")
     assistant.ingest([EXAMPLES, article])
     cache = KeywordIndexes()
     store = assistant.store()
     assert found(cache.get(store), "zeppelin") == ["Skyport mooring mast"]
+    home = tmp_path / "index-cache" / f"127_0_0_1-{settings.store.port}-keyword_server"
+    assert [p.name for p in home.iterdir()] == [f"bm25s-v2-{store.generation()}"]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "iter_passages", lambda *a, **k: pytest.fail("rebuilt instead of loading"))
+        assert found(KeywordIndexes().get(store), "zeppelin") == ["Skyport mooring mast"]  # another process
 
     write_article(article, "The airship Aurelia docked at the mooring mast.")
     assistant.ingest([EXAMPLES, article])
     index = cache.get(store)
     assert (found(index, "zeppelin"), found(index, "airship")) == ([], ["Skyport mooring mast"])
     assert set(index.position) == ids_in_store(store)
+    assert len(list(home.iterdir())) == 1  # the older generation's files are gone
     assert not (tmp_path / "unused").exists()
 
 
