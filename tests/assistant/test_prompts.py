@@ -1,5 +1,6 @@
 """Prompt templates: every file in prompts/ loads through `load_prompt`, from the `prompts` package that a regular
-(non-editable) install ships, and a missing one is a one-line error."""
+(non-editable) install ships, and a missing one is a one-line error; passages narrowed for a small model stay
+verbatim slices of their article."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from importlib.resources import files
 
 import pytest
 
-from assistant.prompts import load_prompt
-from tests.fixtures.core import ROOT
+from assistant import Assistant
+from assistant.prompts import focus_passages, load_prompt
+from ingest.load import load_file
+from ingest.sentences import sentence_spans
+from tests.fixtures.core import EXAMPLES, ROOT
 
 TEMPLATES = sorted(p.stem for p in (ROOT / "prompts").glob("*.txt"))
 
@@ -30,3 +34,18 @@ def test_a_missing_template_is_a_one_line_error() -> None:
     with pytest.raises(FileNotFoundError, match=r"^prompt template no_such_prompt\.txt not found in the prompts "
                        r"package or .*prompts$"):
         load_prompt("no_such_prompt")
+
+
+def test_focused_passages_are_verbatim_windows_around_the_closest_sentence(assistant: Assistant) -> None:
+    question = "Who leads the interim government?"
+    vector = assistant.embeddings.embed_query(question)
+    passages = assistant.retrieve(question, k=3)
+    mali = load_file(EXAMPLES / "mali-takuba-2020-11-04.txt", 10**7).articles[0].text
+    focused = focus_passages(passages, vector, assistant.embeddings, 2)
+    assert [p.chunk_id for p in focused] == [p.chunk_id for p in passages]
+    assert len(sentence_spans(focused[0].text)) == 2
+    assert "Ba N’Daou" in focused[0].text and mali[focused[0].start : focused[0].end] == focused[0].text
+    for whole, narrow in zip(passages, focused):
+        assert whole.start <= narrow.start < narrow.end <= whole.end
+        assert narrow.text == whole.text[narrow.start - whole.start : narrow.end - whole.start]
+    assert focus_passages(passages, vector, assistant.embeddings, 50) == passages  # short passages stay whole
