@@ -18,8 +18,6 @@ import itertools
 import json
 import math
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.serve import example_store, free_port, start_server
+from bench.serve import served
 
 CONVERSATIONS = [
     ("Who leads the interim government?", "Who did he appoint as prime minister?"),
@@ -111,61 +109,49 @@ def main() -> None:
     parser.add_argument("--queue-timeout", type=float, default=10.0, help="server.queue_timeout of the server.")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    try:
-        store = args.store or example_store(workdir)
-        if args.questions:
-            pool = [(json.loads(line)["question"], None) for line in args.questions.open() if line.strip()]
-        else:
-            pool = list(CONVERSATIONS)
-        lock = threading.Lock()
-        cycle = itertools.cycle(pool)
+    if args.questions:
+        pool = [(json.loads(line)["question"], None) for line in args.questions.open() if line.strip()]
+    else:
+        pool = list(CONVERSATIONS)
+    lock = threading.Lock()
+    cycle = itertools.cycle(pool)
 
-        def conversations() -> Iterator[tuple[str, str | None]]:
-            while True:
-                with lock:
-                    item = next(cycle)
-                yield item
+    def conversations() -> Iterator[tuple[str, str | None]]:
+        while True:
+            with lock:
+                item = next(cycle)
+            yield item
 
-        os.environ["ASSISTANT_SERVER__MAX_CONCURRENCY"] = str(args.max_concurrency)
-        os.environ["ASSISTANT_SERVER__QUEUE_TIMEOUT"] = str(args.queue_timeout)
-        port = free_port()
-        proc = start_server(store, port, workdir / "server.log")
-        base = f"http://127.0.0.1:{port}"
-        try:
-            warm = Tally()
-            session(base, time.monotonic() + 3, conversations(), warm)  # load models and caches first
-            tally = Tally()
-            started = time.monotonic()
-            threads = [
-                threading.Thread(target=session, args=(base, started + args.seconds, conversations(), tally))
-                for _ in range(args.sessions)
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            wall = time.monotonic() - started
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-        answers = len(tally.full_answer)
+    os.environ["ASSISTANT_SERVER__MAX_CONCURRENCY"] = str(args.max_concurrency)
+    os.environ["ASSISTANT_SERVER__QUEUE_TIMEOUT"] = str(args.queue_timeout)
+    with served(args.store, "bench-load-") as (base, store):
+        warm = Tally()
+        session(base, time.monotonic() + 3, conversations(), warm)  # load models and caches first
+        tally = Tally()
+        started = time.monotonic()
+        threads = [
+            threading.Thread(target=session, args=(base, started + args.seconds, conversations(), tally))
+            for _ in range(args.sessions)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+    answers = len(tally.full_answer)
+    print(
+        f"{args.sessions} chat sessions for {wall:.0f} s against `assistant serve` on loopback "
+        f"(extractive answerer, max_concurrency {args.max_concurrency}, queue_timeout {args.queue_timeout:g} s, "
+        f"store {store})"
+    )
+    print(f"answers {answers}  ({answers / wall:.1f}/s)  errors {len(tally.errors)}  429s {tally.busy}")
+    for name, values in (("first text", tally.first_text), ("full answer", tally.full_answer)):
         print(
-            f"{args.sessions} chat sessions for {wall:.0f} s against `assistant serve` on loopback "
-            f"(extractive answerer, max_concurrency {args.max_concurrency}, queue_timeout {args.queue_timeout:g} s, "
-            f"store {store})"
+            f"{name:12} p50 {percentile(values, 0.5):7.0f} ms  "
+            f"p95 {percentile(values, 0.95):7.0f} ms  max {max(values, default=math.nan):7.0f} ms"
         )
-        print(f"answers {answers}  ({answers / wall:.1f}/s)  errors {len(tally.errors)}  429s {tally.busy}")
-        for name, values in (("first text", tally.first_text), ("full answer", tally.full_answer)):
-            print(
-                f"{name:12} p50 {percentile(values, 0.5):7.0f} ms  "
-                f"p95 {percentile(values, 0.95):7.0f} ms  max {max(values, default=math.nan):7.0f} ms"
-            )
-        for error in tally.errors[:5]:
-            print("error:", error)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
+    for error in tally.errors[:5]:
+        print("error:", error)
 
 if __name__ == "__main__":
     main()

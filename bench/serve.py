@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -77,6 +78,24 @@ def start_server(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         time.sleep(0.2)
     proc.terminate()
     raise SystemExit("assistant serve did not become healthy in 120 s")
+
+
+@contextmanager
+def served(store: Path | None, prefix: str) -> Iterator[tuple[str, Path]]:
+    """`assistant serve` (extractive) on a free loopback port over `store`, or over the example corpus ingested
+    into a temporary folder; yields (base URL, store), then stops the server and removes the folder."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        store = store or example_store(workdir)
+        port = free_port()
+        proc = start_server(store, port, workdir / "server.log")
+        try:
+            yield f"http://127.0.0.1:{port}", store
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(
@@ -131,31 +150,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="Seconds per run at most.")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    try:
-        store = args.store or example_store(workdir)
-        port = free_port()
-        proc = start_server(store, port, workdir / "server.log")
-        base = f"http://127.0.0.1:{port}"
-        pool = [json.loads(line)["question"] for line in args.questions.open()] if args.questions else QUESTIONS
-        questions = itertools.cycle(pool)
-        try:
-            for path in ("/api/retrieve", "/api/ask"):
-                run(base, path, 1, 3, args.seconds, questions)  # warm-up
-                for clients in (int(c) for c in args.clients.split(",")):
-                    r = run(base, path, clients, args.requests, args.seconds, questions)
-                    print(
-                        f"{path:14} clients {clients:3}  requests {r['requests']:4.0f}  errors {r['errors']:3.0f}  "
-                        f"req/s {r['rps']:6.1f}  p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms",
-                        flush=True,
-                    )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    pool = [json.loads(line)["question"] for line in args.questions.open()] if args.questions else QUESTIONS
+    questions = itertools.cycle(pool)
+    with served(args.store, "bench-serve-") as (base, store):
+        for path in ("/api/retrieve", "/api/ask"):
+            run(base, path, 1, 3, args.seconds, questions)  # warm-up
+            for clients in (int(c) for c in args.clients.split(",")):
+                r = run(base, path, clients, args.requests, args.seconds, questions)
+                print(
+                    f"{path:14} clients {clients:3}  requests {r['requests']:4.0f}  errors {r['errors']:3.0f}  "
+                    f"req/s {r['rps']:6.1f}  p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms",
+                    flush=True,
+                )
         print(f"store: {store}  (server: 1 uvicorn worker, extractive answerer, loopback)")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()
