@@ -48,10 +48,14 @@ def server_time(store: Store) -> float:
     return store.client.heartbeat() / 1e9
 
 
-def busy_message(holder: Holder | None, where: str) -> str:
-    """The one-line refusal, worded as the embedded store's file lock words it."""
-    who = f" (pid {holder.pid} on {holder.host})" if holder else ""
+def busy_message(who: str, where: str) -> str:
+    """The one-line refusal of a second ingest, for the embedded store's file lock and the server lease alike; `who`
+    names the ingest already writing (" (pid N)", " (pid N on HOST)", or "")."""
     return f"another ingest{who} is writing to {where}; try again when it ends"
+
+
+def _who(holder: Holder | None) -> str:
+    return f" (pid {holder.pid} on {holder.host})" if holder else ""
 
 
 class WriterLease:
@@ -79,13 +83,13 @@ class WriterLease:
         now = server_time(self.store)
         if holder and holder.token != self.token:
             if holder.expires > now and not self._gone(holder):
-                raise StoreError(busy_message(holder, self.where))
+                raise StoreError(busy_message(_who(holder), self.where))
             reason = "expired" if holder.expires <= now else "its process is gone"
             log.warning("taking over the writer lease of pid %d on %s (%s)", holder.pid, holder.host, reason)
         self._write(now)
         confirmed = read_holder(self.store)
         if confirmed is None or confirmed.token != self.token:  # another ingest wrote between our read and write
-            raise StoreError(busy_message(confirmed, self.where))
+            raise StoreError(busy_message(_who(confirmed), self.where))
         log.debug("holding the writer lease on %s for %.0f s", self.where, self.seconds)
 
     def renew(self) -> None:
@@ -95,9 +99,8 @@ class WriterLease:
             return
         holder = read_holder(self.store)
         if holder is None or holder.token != self.token:
-            who = f" (pid {holder.pid} on {holder.host})" if holder else ""
             raise StoreError(
-                f"this ingest lost its claim on {self.where} to another ingest{who}; "
+                f"this ingest lost its claim on {self.where} to another ingest{_who(holder)}; "
                 "it stopped, run it again when the other one ends"
             )
         self._write(server_time(self.store))

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from assistant.settings import IngestSettings
 from assistant.types import Article, Chunk
 from ingest.chunk import chunk_article, embedding_text
-from ingest.lease import WriterLease
+from ingest.lease import WriterLease, busy_message
 from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
 from ingest.store import Store, StoreError
 
@@ -83,7 +83,7 @@ def writer_lock(store: Store) -> Iterator[Callable[[], None]]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise StoreError(f"another ingest (pid {holder}) is writing to {store.location}; try again when it ends") from None
+            raise StoreError(busy_message(f" (pid {holder})", store.location)) from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
