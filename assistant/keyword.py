@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import bm25s
@@ -159,7 +159,7 @@ class KeywordIndex:
         days = self.day_of[self.day_of > 0]
         if not days.size:
             return None
-        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=timezone.utc).date()  # noqa: E731
+        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
         return to_date(days.min()), to_date(days.max())
 
     def mask(self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None) -> np.ndarray | None:

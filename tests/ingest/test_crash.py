@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from assistant import Assistant
 from assistant.keyword import KeywordIndexes
