@@ -15,6 +15,7 @@ from assistant.extractive import refusal
 from assistant.keyword import indexes
 from assistant.llm import Answerer, make_answerer
 from assistant.redact import protect
+from assistant.rerank import Reranker
 from assistant.retrieve import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Passage
@@ -52,6 +53,7 @@ class Assistant:
         )
         self._store: Store | None = None
         self._answerer: Answerer | None = None
+        self._reranker: Reranker | None = None
         self._lock = threading.Lock()
 
     # ---- the store -----------------------------------------------------------------------------
@@ -75,9 +77,17 @@ class Assistant:
                 self._answerer = make_answerer(self.settings, self.embeddings)
             return self._answerer
 
+    def retriever(self) -> Retriever:
+        """A retriever over the current store, with the reranker `rerank.url` configures (made once)."""
+        store = self.store()
+        with self._lock:
+            if self._reranker is None and self.settings.rerank.url:
+                self._reranker = Reranker(self.settings.rerank)
+        return Retriever(store, self.embeddings, self.settings.retrieval, self._reranker)
+
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """Ranked passages for a question, best first."""
-        return Retriever(self.store(), self.embeddings, self.settings.retrieval).retrieve(question, k)
+        return self.retriever().retrieve(question, k)
 
     def ask(self, question: str, history: History | None = None, k: int | None = None) -> Answer:
         """Answer with inline `[n]` citations, or refuse when the corpus does not hold the answer."""
@@ -107,8 +117,8 @@ class Assistant:
 
     def _stream_standalone(self, question: str, k: int | None) -> Iterator[str | Answer]:
         """`stream` for a question that needs no history."""
-        store = self.store()
-        retriever = Retriever(store, self.embeddings, self.settings.retrieval)
+        retriever = self.retriever()
+        store = retriever.store
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
         answerer = self.answerer()

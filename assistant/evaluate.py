@@ -154,6 +154,7 @@ class EvalSetup:
     k: int
     chunk_tokens: int
     chunk_overlap: int
+    reranker: str | None = None  # "<model> at <url>" when `rerank.url` is set
 
 
 def evaluate(
@@ -220,7 +221,8 @@ def format_report(report: dict[str, Any]) -> str:
     setup = report["setup"]
     lines = [
         f"store {setup['store']}: chunks of <= {setup['chunk_tokens']} tokens (overlap {setup['chunk_overlap']}), "
-        f"top {setup['k']}; {setup['scored_for_retrieval']} of {setup['questions']} questions scored for retrieval",
+        f"top {setup['k']}; {setup['scored_for_retrieval']} of {setup['questions']} questions scored for retrieval"
+        + (f"; reranker {setup['reranker']}" if setup.get("reranker") else ""),
     ]
     overall = report["retrieval"]["overall"]
     if overall:

@@ -9,6 +9,8 @@ every named publisher is seen.
    reported it, and the best match for any clause rises to the top of its publisher.
 3. In `hybrid` mode the part's candidates are re-ranked with the question's cosine similarity to their stored
    vectors (weight `dense_weight`); `dense` mode ranks by the vectors alone (Chroma, restricted the same way).
+   With a reranker configured (`rerank.url`, assistant/rerank.py), the first `rerank.candidates` of every part
+   are then re-ordered by its scores, all parts in one request.
 4. A part's date is a preference, not a wall: chunks from that day come first, then the rest of the publisher
    (questions often date one article and draw evidence from another).
 5. The parts' rankings are interleaved (the best of each part in the order named, then each one's second, ...), so
@@ -28,8 +30,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.keyword import KeywordIndex, day_ts, indexes, top
+from assistant.keyword import KeywordIndex, day_ts, indexed_text, indexes, top
 from assistant.query import QueryPart, QueryPlan, plan_query
+from assistant.rerank import Reranker
 from assistant.settings import RetrievalSettings
 from assistant.types import Passage
 from ingest.store import Store
@@ -40,10 +43,13 @@ log = logging.getLogger(__name__)
 class Retriever:
     """Finds the passages most likely to answer a question."""
 
-    def __init__(self, store: Store, embeddings: Embeddings, settings: RetrievalSettings) -> None:
+    def __init__(
+        self, store: Store, embeddings: Embeddings, settings: RetrievalSettings, reranker: Reranker | None = None
+    ) -> None:
         self.store = store
         self.embeddings = embeddings
         self.settings = settings
+        self.reranker = reranker
 
     def query_vector(self, query: str) -> list[float]:
         """The query's embedding."""
@@ -94,17 +100,18 @@ class Retriever:
             parts = (QueryPart(plan.question),)
             candidates = [self._candidates(parts[0], index, self._unit_scores(QueryPlan(plan.question), index, None))]
         cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if self.settings.mode == "hybrid" else {}
+        kept = [(part, self._rerank(found, cosine)) for part, found in zip(parts, candidates) if found]
+        ranked = [r for _, r in kept]
+        if self.reranker is not None and ranked:
+            ranked = self.reranker.reorder(plan.question, ranked, lambda i: indexed_text(index.passages[i]))
         rankings = []
-        for part, found in zip(parts, candidates):
-            if not found:
-                continue
-            ranked = self._rerank(found, cosine)
+        for (part, _), order in zip(kept, ranked):
             if part.dates is not None:
                 window = part.dates.widened(self.settings.date_window_days)
                 on_day = index.mask((), window.start_ts, window.end_ts)
                 assert on_day is not None
-                ranked = [i for i in ranked if on_day[i]] + [i for i in ranked if not on_day[i]]
-            rankings.append(ranked)
+                order = [i for i in order if on_day[i]] + [i for i in order if not on_day[i]]
+            rankings.append(order)
         return rankings, cosine
 
     def _unit_scores(self, plan: QueryPlan, index: KeywordIndex, scope: np.ndarray | None) -> np.ndarray | None:

@@ -122,6 +122,21 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class RerankSettings(BaseModel):
+    """An optional cross-encoder behind a `/rerank` endpoint (Cohere / Jina / vLLM / llama.cpp / Infinity format)."""
+
+    url: str | None = Field(
+        None, description="Base URL of the reranker (its `/rerank` endpoint is called), e.g. http://127.0.0.1:8081/v1; "
+        "unset: no reranker.",
+    )
+    model: str = Field("", description="Model name sent with each request.")
+    api_key: SecretStr | None = Field(None, description="Bearer key for the reranker, if it needs one.")
+    candidates: int = Field(
+        20, ge=1, le=200, description="The first this many chunks of each publisher's ranking are re-ordered."
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds before a rerank request is abandoned (the ranking is kept).")
+
+
 class LLMSettings(BaseModel):
     """Which answerer writes the answer and how it reaches its model."""
 
@@ -213,6 +228,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    rerank: RerankSettings = Field(default_factory=RerankSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)

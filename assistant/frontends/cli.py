@@ -17,6 +17,7 @@ from assistant.core import Assistant
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.cite import dropped_note
 from assistant.llm import MODES, AnswererError
+from assistant.openai_errors import display_url
 from assistant.redact import redact
 from assistant.settings import ConfigError, Settings, load_settings
 from assistant.types import Answer
@@ -176,7 +177,11 @@ def eval_command(qa_file: Path, store: str | None, k: int, answers: bool, json_o
     items = load_qa(qa_file)
     assistant = Assistant(_settings(store))
     tokens, overlap = store_chunking(assistant.store(), assistant.settings.ingest)
-    setup = EvalSetup(store=assistant.store().location, k=k, chunk_tokens=tokens, chunk_overlap=overlap)
+    rerank = assistant.settings.rerank
+    setup = EvalSetup(
+        store=assistant.store().location, k=k, chunk_tokens=tokens, chunk_overlap=overlap,
+        reranker=f"{rerank.model or '(default model)'} at {display_url(rerank.url)}" if rerank.url else None,
+    )
     report = evaluate(
         items,
         lambda q: assistant.retrieve(q, k),

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from assistant import Assistant
 from assistant.frontends.cli import cli
 from tests.fixtures.core import make_settings
+from tests.fixtures.rerank_api import StandInReranker
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "multisource.jsonl"
 QA = [
@@ -78,7 +79,8 @@ def test_eval_scores_retrieval_as_the_paper_does(eval_store: Path, qa_file: Path
     assert code == 0
     report = json.loads(out_json.read_text())
     assert report["setup"] | {"store": None} == {
-        "store": None, "k": 10, "chunk_tokens": 256, "chunk_overlap": 32, "questions": 4, "scored_for_retrieval": 3
+        "store": None, "k": 10, "chunk_tokens": 256, "chunk_overlap": 32, "reranker": None, "questions": 4,
+        "scored_for_retrieval": 3,
     }
     # t1: hit at 1 (1 of 1 fact); i1: hit at 1 (1 of 2 facts); i2: nothing.
     assert report["retrieval"]["overall"] == {
@@ -121,3 +123,19 @@ def test_eval_bad_file_is_one_line_error(eval_store: Path, tmp_path: Path) -> No
     assert err == f'Error: {bad} line 1: expected a JSON object with "question" and "evidence": [{{"fact": ...}}]\n'
     code, _, err = run("eval", str(tmp_path / "nope.jsonl"), "--store", str(eval_store))
     assert code == 1 and err.startswith("Error: cannot read ")
+
+
+def test_eval_through_a_configured_reranker(
+    eval_store: Path, qa_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reranker_server: StandInReranker
+) -> None:
+    monkeypatch.setenv("ASSISTANT_RERANK__URL", reranker_server.url)
+    monkeypatch.setenv("ASSISTANT_RERANK__MODEL", "bge-reranker-v2-m3")
+    reranker_server.favourite = "Ferry timetable"
+    out_json = tmp_path / "results.json"
+    code, out, _ = run("eval", str(qa_file), "--store", str(eval_store), "--json", str(out_json), "-q")
+    assert code == 0
+    setup = json.loads(out_json.read_text())["setup"]
+    assert setup["reranker"] == f"bge-reranker-v2-m3 at {reranker_server.url}"
+    assert f"questions scored for retrieval; reranker bge-reranker-v2-m3 at {reranker_server.url}" in out
+    # every scored question went through the reranker once; the null query is not retrieved
+    assert sorted(r["query"] for r in reranker_server.requests) == sorted(q["question"] for q in QA if q["evidence"])
