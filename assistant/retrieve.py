@@ -10,7 +10,7 @@ every named publisher is seen.
 3. In `hybrid` mode the part's candidates are re-ranked with the question's cosine similarity to their stored
    vectors (weight `dense_weight`); `dense` mode ranks by the vectors alone (Chroma, restricted the same way).
    With a reranker configured (`rerank.url`, assistant/rerank.py), the first `rerank.candidates` of every part
-   are then re-ordered by its scores, all parts in one request.
+   are then re-ordered by its scores, all parts in one request (`keyword` and `hybrid` modes).
 4. A part's date is a preference, not a wall: chunks from that day come first, then the rest of the publisher
    (questions often date one article and draw evidence from another).
 5. The parts' rankings are interleaved (the best of each part in the order named, then each one's second, ...), so
@@ -100,7 +100,7 @@ class Retriever:
             parts = (QueryPart(plan.question),)
             candidates = [self._candidates(parts[0], index, self._unit_scores(QueryPlan(plan.question), index, None))]
         cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if self.settings.mode == "hybrid" else {}
-        kept = [(part, self._rerank(found, cosine)) for part, found in zip(parts, candidates) if found]
+        kept = [(part, self._fuse_dense(found, cosine)) for part, found in zip(parts, candidates) if found]
         ranked = [r for _, r in kept]
         if self.reranker is not None and ranked:
             ranked = self.reranker.reorder(plan.question, ranked, lambda i: indexed_text(index.passages[i]))
@@ -141,7 +141,7 @@ class Retriever:
         vectors = self._vectors(list(ids.values()))
         return {i: float(vectors[c] @ q) for i, c in ids.items() if c in vectors}
 
-    def _rerank(self, found: list[tuple[int, float]], cosine: dict[int, float]) -> list[int]:
+    def _fuse_dense(self, found: list[tuple[int, float]], cosine: dict[int, float]) -> list[int]:
         if not cosine:
             return [i for i, _ in found]
         weight = self.settings.dense_weight
