@@ -4,12 +4,15 @@ Infinity and Xinference (`{"model", "query", "documents", "top_n"}` in, `{"resul
 
 No reranker model installs offline from the package registries, so this is configuration, like the OpenAI-compatible
 answerer: off unless `rerank.url` is set. A failing reranker never fails a question: the ranking it would have
-changed is kept, and one warning names the server and the reason (never the key).
+changed is kept, one warning names the server and the reason (never the key), and the reranker is left out for
+`rerank.retry_after` seconds, so a server that is down does not slow every question.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -34,6 +37,8 @@ class Reranker:
         self.where = display_url(self.endpoint)
         headers = {"Authorization": f"Bearer {settings.api_key.get_secret_value()}"} if settings.api_key else {}
         self._client = httpx.Client(headers=headers, timeout=settings.timeout)
+        self._resting_until = 0.0  # time.monotonic() before which the reranker is left out after a failure
+        self._lock = threading.Lock()
 
     def scores(self, query: str, documents: Sequence[str]) -> list[float]:
         """One relevance score per document, in the documents' order (higher is more relevant)."""
@@ -54,14 +59,20 @@ class Reranker:
 
     def reorder(self, query: str, rankings: list[list[int]], text_of: Callable[[int], str]) -> list[list[int]]:
         """Each ranking (document positions, best first) with its first `rerank.candidates` re-ordered by the
-        reranker, all scored in one request; `text_of(i)` is document i's text. On failure the rankings are returned
-        unchanged and a warning logged."""
+        reranker, all scored in one request; `text_of(i)` is document i's text. On failure, and for
+        `rerank.retry_after` seconds after one, the rankings are returned unchanged."""
+        if time.monotonic() < self._resting_until:
+            log.debug("reranker left out after a recent failure")
+            return rankings
         heads = [r[: self.settings.candidates] for r in rankings]
         docs = list(dict.fromkeys(i for head in heads for i in head))
         try:
             scored = dict(zip(docs, self.scores(query, [text_of(i) for i in docs])))
         except RerankError as exc:
-            log.warning("%s; ranking without it", exc)
+            with self._lock:
+                if time.monotonic() >= self._resting_until:  # one warning per failure, even with threads
+                    self._resting_until = time.monotonic() + self.settings.retry_after
+                    log.warning("%s; ranking without it for %g s", exc, self.settings.retry_after)
             return rankings
         # sorted() is stable: ties keep the first-stage order
         return [sorted(head, key=lambda i: -scored[i]) + r[len(head) :] for head, r in zip(heads, rankings)]

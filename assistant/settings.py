@@ -135,6 +135,9 @@ class RerankSettings(BaseModel):
         20, ge=1, le=200, description="The first this many chunks of each publisher's ranking are re-ordered."
     )
     timeout: float = Field(10.0, gt=0, description="Seconds before a rerank request is abandoned (the ranking is kept).")
+    retry_after: float = Field(
+        30.0, ge=0, description="After a failed request, seconds the reranker is left out before it is tried again."
+    )
 
 
 class LLMSettings(BaseModel):

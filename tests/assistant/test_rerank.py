@@ -25,9 +25,12 @@ def store(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Path:
     return path
 
 
-def assistant_for(store: Path, cache_dir: Path, url: str | None, candidates: int = 20) -> Assistant:
+def assistant_for(
+    store: Path, cache_dir: Path, url: str | None, candidates: int = 20, retry_after: float = 30.0
+) -> Assistant:
     settings = make_settings(store, cache_dir)
     settings.rerank.url, settings.rerank.model, settings.rerank.candidates = url, "bge-reranker-v2-m3", candidates
+    settings.rerank.retry_after = retry_after
     settings.rerank.api_key = SecretStr(KEY)
     return Assistant(settings)
 
@@ -88,8 +91,28 @@ def test_a_failing_reranker_keeps_the_ranking_and_warns_once(
     with caplog.at_level(logging.WARNING, logger="assistant.rerank"):
         after = titles(assistant_for(store, cache_dir, reranker_server.url))
     assert after == before
-    assert [r.getMessage() for r in caplog.records] == [reason.format(url=reranker_server.url) + "; ranking without it"]
+    assert [r.getMessage() for r in caplog.records] == [reason.format(url=reranker_server.url) + "; ranking without it for 30 s"]
     assert KEY not in caplog.text
+
+
+def test_after_a_failure_the_reranker_rests_then_is_tried_again(
+    store: Path, cache_dir: Path, reranker_server: StandInReranker, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = titles(assistant_for(store, cache_dir, None))
+    reranker_server.favourite, reranker_server.status = before[2], 503
+    resting = assistant_for(store, cache_dir, reranker_server.url)
+    with caplog.at_level(logging.WARNING, logger="assistant.rerank"):
+        assert titles(resting) == before
+        reranker_server.status = 200  # back up, but within retry_after: not asked
+        assert titles(resting) == before
+    assert len(reranker_server.requests) == 1 and len(caplog.records) == 1
+
+    eager = assistant_for(store, cache_dir, reranker_server.url, retry_after=0)
+    reranker_server.status = 503
+    assert titles(eager) == before
+    reranker_server.status = 200
+    assert titles(eager)[0] == before[2]  # asked again at once, and its order taken
+    assert len(reranker_server.requests) == 3
 
 
 def test_an_unreachable_reranker_keeps_the_ranking(store: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -100,7 +123,7 @@ def test_an_unreachable_reranker_keeps_the_ranking(store: Path, cache_dir: Path,
     with caplog.at_level(logging.WARNING, logger="assistant.rerank"):
         assert titles(assistant_for(store, cache_dir, url)) == before
     assert [r.getMessage() for r in caplog.records] == [
-        f"cannot reach the reranker at {url}/rerank (ConnectError); ranking without it"
+        f"cannot reach the reranker at {url}/rerank (ConnectError); ranking without it for 30 s"
     ]
 
 
