@@ -3,7 +3,6 @@ renumbering, refusals; every quote verbatim from the cleaned article (real store
 
 from __future__ import annotations
 
-
 import pytest
 
 from assistant import Assistant

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from assistant import Assistant
 from assistant.keyword import KeywordIndexes
 from ingest.store import Store
