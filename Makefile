@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_Q := Who leads the interim government?
 
-.PHONY: demo test test-fast install install-test bench clean
+.PHONY: demo test test-fast install install-local install-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,14 +19,21 @@ demo: $(STAMP)
 	$(BIN)/assistant ingest examples/corpus
 	$(BIN)/assistant ask "$(DEMO_Q)"
 
-$(VENV)/.installed-test: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[test,local,server]'
+## The local model (llama.cpp): a portable wheel built once by .ci/llama-wheel and installed from that file only.
+## --only-binary keeps pip from ever compiling llama-cpp-python itself (natively, for this CPU alone) or taking a
+## wheel from its cache. LLAMA_CMAKE_ARGS picks other build flags (see docs/models.md).
+$(VENV)/.installed-local: $(STAMP) .ci/llama-wheel
+	wheel=$$(.ci/llama-wheel $(BIN)/python) && \
+	$(BIN)/python -m pip install -q --no-deps --force-reinstall "$$wheel" && \
+	$(BIN)/python -m pip install -q --only-binary llama-cpp-python --find-links "$$(dirname "$$wheel")" -e '.[test,local]'
 	touch $@
 
-install-test: $(VENV)/.installed-test
+install-local: $(VENV)/.installed-local
+
+install-test: install-local
 
 ## The whole suite: Chroma server, llama.cpp server and the browser test included.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-local
 	$(BIN)/python -m pytest -q -rs
 
 ## Skip the slow parts (llama.cpp server, browser) while working.
