@@ -21,19 +21,24 @@ demo: $(STAMP)
 
 ## The local model (llama.cpp): a portable wheel built once by .ci/llama-wheel and installed from that file only.
 ## --only-binary keeps pip from ever compiling llama-cpp-python itself (natively, for this CPU alone) or taking a
-## wheel from its cache. LLAMA_CMAKE_ARGS picks other build flags (see docs/models.md).
-$(VENV)/.installed-local: $(STAMP) .ci/llama-wheel
-	wheel=$$(.ci/llama-wheel $(BIN)/python) && \
-	$(BIN)/python -m pip install -q --no-deps --force-reinstall "$$wheel" && \
-	$(BIN)/python -m pip install -q --only-binary llama-cpp-python --find-links "$$(dirname "$$wheel")" -e '.[test,local]'
-	touch $@
+## wheel from its cache. LLAMA_CMAKE_ARGS picks other build flags (docs/answering.md); the stamp holds the wheel's
+## path, so other flags (another wheel) or a changed pyproject.toml reinstall.
+LOCAL := $(VENV)/.installed-local
 
-install-local: $(VENV)/.installed-local
+install-local: $(STAMP)
+	@wheel=$$(.ci/llama-wheel $(BIN)/python) && \
+	if [ "$$(cat $(LOCAL) 2>/dev/null)" != "$$wheel" ] || [ pyproject.toml -nt $(LOCAL) ]; then \
+	  echo "installing $$wheel" && \
+	  $(BIN)/python -m pip install -q --no-deps --force-reinstall "$$wheel" && \
+	  $(BIN)/python -m pip install -q --only-binary llama-cpp-python --find-links "$$(dirname "$$wheel")" \
+	    -e '.[test,local]' && \
+	  echo "$$wheel" > $(LOCAL); \
+	fi
 
 install-test: install-local
 
 ## The whole suite: Chroma server, llama.cpp server and the browser test included.
-test: $(VENV)/.installed-local
+test: install-local
 	$(BIN)/python -m pytest -q -rs
 
 ## Skip the slow parts (llama.cpp server, browser) while working.
