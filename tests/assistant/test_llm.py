@@ -37,5 +37,5 @@ def test_openai_without_key_or_url_is_one_line_error(tmp_path: Path, cache_dir: 
 
 def test_local_without_a_model_is_one_line_error(tmp_path: Path, cache_dir: Path) -> None:
     settings = make_settings(tmp_path, cache_dir, local_model=tmp_path / "missing.gguf")
-    with pytest.raises(AnswererError, match=r"^the local answerer needs llama-cpp-python and a model"):
+    with pytest.raises(AnswererError, match=r"^the local answerer needs llama-cpp-python\[server\] and a model: make install-local"):
         make_answerer(settings, embeddings=None, mode="local")  # type: ignore[arg-type]
