@@ -14,7 +14,7 @@ import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
@@ -110,7 +110,7 @@ def _bounds(info: FieldInfo) -> str:
 
 
 def _default(info: FieldInfo) -> str:
-    factory: Callable[[], Any] | None = info.default_factory  # type: ignore[assignment]
+    factory = cast("Callable[[], Any] | None", info.default_factory)  # Settings' factories take no arguments
     if factory is not None:
         with _neutral_home():
             value = factory()
