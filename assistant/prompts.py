@@ -56,11 +56,13 @@ def _template_folders() -> list[Traversable]:
         return [SOURCE_PROMPTS]
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def fill(template: str, **values: str) -> str:
-    """`template` with each `{name}` replaced by its value."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", value)
-    return template
+    """`template` with each `{name}` replaced by its value, in one pass: a value that itself holds `{question}` or
+    `{text}` (an article, a title) stays as written; names not given stay as they are."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def defuse(text: str) -> str:
