@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, retrieve, stats. Parses, calls `Assistant`, formats; nothing else."""
+"""The `assistant` command: ingest, ask, chat, retrieve, stats. Parses, calls `Assistant`, formats; nothing else."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from assistant.core import Assistant
+from assistant.condense import MAX_TURNS
+from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.cite import dropped_note
 from assistant.llm import MODES, AnswererError
@@ -98,26 +99,82 @@ def ask(question: str, store: str | None, k: int | None, as_json: bool, llm: str
     """Answer QUESTION from the corpus, citing the sentences it came from (streamed unless --json)."""
     if not question.strip():
         raise click.UsageError("the question is empty")
+    show_answer(_assistant(store, k, llm), question, None, as_json)
+
+
+@cli.command()
+@store_option
+@click.option("--k", type=click.IntRange(1, 100), help="Passages to retrieve per question.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per answer, one per line.")
+@click.option("--llm", type=click.Choice(MODES), help="Answerer (default: settings llm.mode, auto).")
+@friendly
+def chat(store: str | None, k: int | None, as_json: bool, llm: str | None) -> None:
+    """A conversation: each question may follow up on the answers before it ("Who did he appoint?").
+
+    On a terminal, questions are read at a `>` prompt (Ctrl-D or an empty line ends it). Otherwise standard input
+    is read line by line, one question per line, and each answer is printed as `assistant ask` prints it (with
+    --json, one JSON object per line).
+    """
+    assistant = _assistant(store, k, llm)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(f"Asking the articles in {assistant.store().location}; follow-ups build on earlier answers. "
+                   "An empty line or Ctrl-D ends.", err=True)
+    history: list[tuple[str, str]] = []
+    for question in _questions(interactive):
+        if not interactive and not as_json:
+            click.echo(f"> {question}")
+        answer = show_answer(assistant, question, history, as_json)
+        history = [*history, (question, answer.answer)][-MAX_TURNS:]
+        if not as_json:
+            click.echo()
+
+
+def _questions(interactive: bool) -> Iterator[str]:
+    """The questions of a chat: typed at a prompt on a terminal, else the non-blank lines of standard input."""
+    if not interactive:
+        for line in sys.stdin:
+            if line.strip():
+                yield line.strip()
+        return
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo(err=True)
+            return
+        if not line.strip():
+            return
+        yield line.strip()
+
+
+def _assistant(store: str | None, k: int | None, llm: str | None) -> Assistant:
     settings = _settings(store, k)
     if llm:
         settings.llm.mode = llm  # type: ignore[assignment]
-    assistant = Assistant(settings)
+    return Assistant(settings)
+
+
+def show_answer(assistant: Assistant, question: str, history: History | None, as_json: bool) -> Answer:
+    """Answer one question on stdout as `ask` and `chat` print it: streamed then sources, or one JSON line."""
     if as_json:
-        click.echo(json.dumps(assistant.ask(question).public(), ensure_ascii=False))
-        return
+        answer = assistant.ask(question, history)
+        click.echo(json.dumps(answer.public(), ensure_ascii=False))
+        return answer
     streamed: list[str] = []
-    answer: Answer | None = None
-    for item in assistant.stream(question):
+    final: Answer | None = None
+    for item in assistant.stream(question, history):
         if isinstance(item, Answer):
-            answer = item
+            final = item
         else:
             streamed.append(item)
             click.echo(item, nl=False)
-    assert answer is not None
+    assert final is not None
     click.echo()
-    if answer.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
-        click.echo(f"\nChecked: {answer.answer}")
-    click.echo(format_sources(answer))
+    if final.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
+        click.echo(f"\nChecked: {final.answer}")
+    click.echo(format_sources(final))
+    return final
 
 
 def format_sources(answer: Answer) -> str:

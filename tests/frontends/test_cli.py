@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from assistant import Answer
 from assistant.frontends.cli import cli, format_sources
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
+from tests.fixtures.servers import BIN
 
+MALI = "France Conducts Counter-Terrorism Operation in Mali, Kills 50"
 CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "source", "published_at", "url", "quote", "start", "end"}
 
 
@@ -35,7 +38,7 @@ def test_ask_prints_answer_and_sources(example_store: Path) -> None:
     code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store))
     assert code == 0
     assert "Ba N’Daou" in out
-    assert "[1] France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters, 2020-11-04" in out
+    assert f"[1] {MALI} — Reuters, 2020-11-04" in out
 
 
 def test_retrieve_jsonl(example_store: Path, tmp_path: Path) -> None:
@@ -116,3 +119,36 @@ def test_the_terminal_says_when_citations_were_removed() -> None:
         "(2 citations were removed: the passages they pointed to do not support those sentences.)",
         "(answerer: openai)",
     ]
+
+
+# ---- chat: a conversation, read line by line from a pipe ---------------------------------------------------------
+
+FOLLOW_UP = "Who did he appoint as prime minister?"
+
+
+def chat(store: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`assistant chat` as a real process, its standard input a pipe of `lines`."""
+    return subprocess.run(
+        [str(BIN / "assistant"), "chat", "--store", str(store), *args],
+        input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_chat_answers_a_follow_up_from_the_history_as_json_lines(example_store: Path) -> None:
+    done = chat(example_store, [SEED_QUESTION, "", FOLLOW_UP], "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    first, follow = [json.loads(line) for line in done.stdout.splitlines()]
+    assert first["question"] == SEED_QUESTION and any("Ba N’Daou" in c["quote"] for c in first["citations"])
+    assert follow["question"] == FOLLOW_UP
+    assert follow["search_query"] == "Who did Colonel Major Ba N’Daou appoint as prime minister?"
+    assert any("Moctar Ouane" in c["quote"] for c in follow["citations"])
+
+
+def test_chat_prints_each_answer_with_its_sources(example_store: Path) -> None:
+    done = chat(example_store, [SEED_QUESTION, FOLLOW_UP])
+    assert (done.returncode, done.stderr) == (0, "")
+    first, follow = done.stdout.split(f"> {FOLLOW_UP}\n")
+    assert first.startswith(f"> {SEED_QUESTION}\n") and "Ba N’Daou" in first
+    assert f"[1] {MALI} — Reuters, 2020-11-04" in first and "(answerer: extractive)" in first
+    assert "Moctar Ouane" in follow and f"{MALI} — Reuters, 2020-11-04" in follow
+    assert follow.rstrip().endswith("(answerer: extractive)")
