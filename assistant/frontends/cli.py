@@ -188,7 +188,7 @@ def format_sources(answer: Answer) -> str:
     if note := dropped_note(answer):
         lines.append(f"({note})")
     for c in answer.citations:
-        meta = ", ".join(p for p in (c.source, c.published_at[:10]) if p)
+        meta = ", ".join(p for p in (c.source, c.published_at) if p)
         lines.append(f"[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
         if c.url:
             lines.append(f"    {c.url}")
@@ -198,27 +198,41 @@ def format_sources(answer: Answer) -> str:
 
 
 @cli.command()
-@click.option("--queries", required=True, type=click.File("r"), help='JSONL file of {"id","question"} lines.')
+@click.argument("question", required=False)
+@click.option(
+    "--queries", type=click.File("r"),
+    help='JSONL file of {"id", "question"} lines (without "id", the line number is the id), instead of QUESTION.',
+)
 @store_option
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--out", type=click.File("w"), default="-", help="Where to write results (default stdout).")
 @friendly
-def retrieve(queries: Any, store: str | None, k: int, out: Any) -> None:
-    """Retrieve passages for each query in a JSONL file; one JSON line out per query."""
+def retrieve(question: str | None, queries: Any, store: str | None, k: int, out: Any) -> None:
+    """The passages QUESTION retrieves, best first, as one JSON line {"question", "passages"} (the shape of
+    POST /api/retrieve); no answer is written. With --queries, one such line per query, with its "id"."""
+    if (question is None) == (queries is None):
+        raise click.UsageError("give a QUESTION or --queries FILE (one of the two)")
+    if question is not None and not question.strip():
+        raise click.UsageError("the question is empty")
     assistant = Assistant(_settings(store))
-    for lineno, line in enumerate(queries, 1):
+    for qid, text in [(None, question)] if question is not None else _queries(queries):
+        found = {"question": " ".join(text.split()), "passages": [p.model_dump() for p in assistant.retrieve(text, k)]}
+        out.write(json.dumps(found if qid is None else {"id": qid, **found}, ensure_ascii=False) + "\n")
+
+
+def _queries(file: Any) -> Iterator[tuple[Any, str]]:
+    """(id, question) per non-blank line of a queries file; a line without "id" has its line number as id."""
+    for lineno, line in enumerate(file, 1):
         if not line.strip():
             continue
         try:
             query = json.loads(line)
-            qid, question = query["id"], query["question"]
+            question = query["question"]
+            if not isinstance(question, str) or not question.strip():
+                raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise UserError(f"{queries.name} line {lineno}: expected a JSON object with \"id\" and \"question\"") from None
-        results = [
-            {key: getattr(p, key) for key in ("chunk_id", "article_id", "title", "source", "published_at", "text", "score")}
-            for p in assistant.retrieve(question, k)
-        ]
-        out.write(json.dumps({"id": qid, "results": results}, ensure_ascii=False) + "\n")
+            raise UserError(f'{file.name} line {lineno}: expected a JSON object with a "question" (and an "id")') from None
+        yield query.get("id", lineno), question
 
 
 @cli.command("eval")

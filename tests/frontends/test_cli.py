@@ -41,24 +41,62 @@ def test_ask_prints_answer_and_sources(example_store: Path) -> None:
     assert f"[1] {MALI} — Reuters, 2020-11-04" in out
 
 
+PASSAGE_KEYS = {"chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end", "score", "relevance"}
+
+
 def test_retrieve_jsonl(example_store: Path, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "question": "flood barriers harbour"}\n{"id": "b", "question": "solar kiosks"}\n')
     code, out, _ = run("retrieve", "--queries", str(queries), "--store", str(example_store), "--k", "2")
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["id"] for line in lines] == ["a", "b"]
-    assert all(len(line["results"]) == 2 for line in lines)
-    assert set(lines[0]["results"][0]) == {"chunk_id", "article_id", "title", "source", "published_at", "text", "score"}
-    assert lines[0]["results"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+    assert [(line["id"], line["question"]) for line in lines] == [("a", "flood barriers harbour"), ("b", "solar kiosks")]
+    assert all(len(line["passages"]) == 2 for line in lines)
+    assert set(lines[0]["passages"][0]) == PASSAGE_KEYS
+    assert lines[0]["passages"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+
+
+def test_retrieve_takes_a_question_and_answers_in_the_api_shape(example_store: Path) -> None:
+    code, out, _ = run("retrieve", "flood barriers", "--store", str(example_store), "--k", "3")
+    assert code == 0
+    (line,) = [json.loads(line) for line in out.splitlines()]
+    assert set(line) == {"question", "passages"} and line["question"] == "flood barriers"
+    assert len(line["passages"]) == 3 and set(line["passages"][0]) == PASSAGE_KEYS
+    assert line["passages"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+
+
+def test_a_published_timestamp_is_one_date_shape_in_retrieve_and_ask(example_store: Path) -> None:
+    question = "Coastal rail line reopens after storm repairs"  # published_at 2024-04-05T07:00:00Z in the file
+    _, out, _ = run("retrieve", question, "--store", str(example_store), "--k", "1")
+    (passage,) = json.loads(out)["passages"]
+    assert (passage["title"], passage["published_at"]) == ("Coastal Rail Line Reopens After Storm Repairs", "2024-04-05")
+    _, out, _ = run("ask", "When did the Saltmarsh coastal railway reopen?", "--store", str(example_store), "--json")
+    dates = {c["published_at"] for c in json.loads(out)["citations"] if c["title"] == passage["title"]}
+    assert dates == {"2024-04-05"}
+
+
+def test_retrieve_numbers_queries_without_an_id(example_store: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"question": "solar kiosks"}\n\n{"question": "flood barriers", "id": "x"}\n')
+    code, out, _ = run("retrieve", "--queries", str(queries), "--store", str(example_store), "--k", "1")
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [1, "x"]
+
+
+@pytest.mark.parametrize("args", [[], ["flood", "--queries", "q.jsonl"]])
+def test_retrieve_needs_a_question_or_a_queries_file(args: list[str], example_store: Path, tmp_path: Path) -> None:
+    (tmp_path / "q.jsonl").write_text('{"question": "solar kiosks"}\n')
+    code, _, err = run("retrieve", *args, "--store", str(example_store))
+    assert code == 2
+    assert err.endswith("Error: give a QUESTION or --queries FILE (one of the two)\n")
 
 
 def test_retrieve_bad_line_is_one_line_error(example_store: Path, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"question": "no id"}\n')
+    queries.write_text('{"question": "fine"}\n{"id": 2, "text": "no question"}\n')
     code, _, err = run("retrieve", "--queries", str(queries), "--store", str(example_store))
     assert code == 1
-    assert err == f'Error: {queries} line 1: expected a JSON object with "id" and "question"\n'
+    assert err == f'Error: {queries} line 2: expected a JSON object with a "question" (and an "id")\n'
 
 
 def test_ingest_report_and_exit_code(tmp_path: Path) -> None:
