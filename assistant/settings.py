@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -66,6 +66,13 @@ class StoreSettings(BaseModel):
         description="Server mode: an ingest's claim to write the collection lasts this long, renewed at half-time; "
         "a crashed ingest's claim lapses after it.",
     )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty (leave it unset for the default store)")
+        return value
 
 
 class EmbeddingSettings(BaseModel):

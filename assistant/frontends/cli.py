@@ -50,7 +50,7 @@ def friendly(func: F) -> F:
 
 def _settings(store: str | None, k: int | None = None) -> Settings:
     settings = load_settings()
-    if store:
+    if store is not None:
         settings.store.path = Path(store)
         settings.store.host = None
     if k:
@@ -58,8 +58,14 @@ def _settings(store: str | None, k: int | None = None) -> Settings:
     return settings
 
 
+def _store_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("the store path is empty (leave --store out for the default store)")
+    return value
+
+
 store_option = click.option(
-    "--store", "store", metavar="DIR", help="Store directory (default: settings store.path)."
+    "--store", "store", metavar="DIR", callback=_store_path, help="Store directory (default: settings store.path)."
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant import Answer
+from assistant import Answer, Assistant
 from assistant.frontends.cli import cli, format_sources
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
@@ -112,6 +112,41 @@ def test_missing_store_is_one_line(tmp_path: Path) -> None:
     code, _, err = run("ask", "anything", "--store", str(tmp_path / "nope"))
     assert code == 1
     assert err == f"Error: no store at {tmp_path / 'nope'}: run `assistant ingest PATH --store {tmp_path / 'nope'}` first\n"
+
+
+def test_an_empty_store_option_is_an_error_not_the_default_store(tmp_path: Path) -> None:
+    for command in (["ask", SEED_QUESTION], ["stats"], ["ingest", str(EXAMPLES), "-q"], ["chat"]):
+        code, _, err = run(*command, "--store", "")
+        assert code == 2
+        assert err.endswith("Error: Invalid value for '--store': the store path is empty (leave --store out for the default store)\n")
+    assert not (tmp_path / "data").exists()  # the default store (under XDG_DATA_HOME) was not made
+
+
+def test_an_empty_store_path_setting_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_STORE__PATH", " ")
+    code, _, err = run("stats")
+    assert (code, err) == (1, "Error: bad configuration: store.path: empty (leave it unset for the default store)\n")
+    monkeypatch.delenv("ASSISTANT_STORE__PATH")
+    with pytest.raises(ValueError, match="the store path is empty"):
+        Assistant(store="")
+
+
+def test_ingesting_a_missing_path_creates_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    code, out, err = run("ingest", str(EXAMPLES), str(tmp_path / "nope.txt"), "--store", str(store), "-q")
+    assert (code, out) == (1, "")
+    assert err == f"Error: nothing ingested: no such file or directory: {tmp_path / 'nope.txt'}\n"
+    assert not store.exists()
+
+
+def test_a_store_without_articles_is_an_error_with_the_next_step(tmp_path: Path) -> None:
+    store, empty = tmp_path / "store", tmp_path / "empty.txt"
+    empty.write_text("")
+    assert run("ingest", str(empty), "--store", str(store), "-q")[0] == 1  # made the store, put nothing in it
+    expected = f"Error: the store at {store} holds no articles; ingest some first: assistant ingest PATH --store {store}\n"
+    for command in (["ask", SEED_QUESTION], ["ask", SEED_QUESTION, "--json"], ["retrieve", "flood barriers"]):
+        code, out, err = run(*command, "--store", str(store))
+        assert (code, out, err) == (1, "", expected)
 
 
 def test_bad_configuration_is_one_line(tmp_path: Path, monkeypatch) -> None:
