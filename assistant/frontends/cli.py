@@ -81,15 +81,19 @@ def cli(verbose: int) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--prune", is_flag=True, help="Drop articles whose files are gone.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @friendly
 def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool) -> None:
-    """Ingest article files or folders (.txt .md .html .json .jsonl)."""
+    """Ingest article files or folders (.txt .md .html .json .jsonl; other files in the folders are listed as
+    ignored). Text that is not UTF-8 is read as Windows-1252 and said so. Exit code 1 when anything was skipped.
+
+    Progress bars (reading, chunking, embedding) go to stderr when it is a terminal."""
     assistant = Assistant(_settings(store))
-    report = assistant.ingest(paths, prune=prune, progress=not quiet)
-    for where, reason in report.failures:
-        click.echo(f"skipped {where}: {reason}", err=True)
+    report = assistant.ingest(paths, prune=prune, progress=not quiet and sys.stderr.isatty())
+    for line in report.lines():
+        click.echo(line, err=True)
     click.echo(report.summary())
+    click.echo(f"store: {report.store}")
     if report.failed:
         sys.exit(1)
 

@@ -102,10 +102,36 @@ def test_retrieve_bad_line_is_one_line_error(example_store: Path, tmp_path: Path
 def test_ingest_report_and_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"")
-    code, out, err = run("ingest", str(EXAMPLES), str(bad), "--store", str(tmp_path / "s"), "-q")
+    store = tmp_path / "s"
+    code, out, err = run("ingest", str(EXAMPLES), str(bad), "--store", str(store), "-q")
     assert code == 1
-    assert f"skipped {bad}: empty file" in err
-    assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 skipped, 1 failed, 0 removed; chunks: ")
+    assert err == f"skipped {bad}: empty file\n"  # once: no log line besides it
+    assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 duplicates, 1 skipped, 0 removed; files: 0 ignored; chunks: ")
+    assert out.endswith(f"\nstore: {store}\n")
+
+
+def test_ingest_reports_each_file_once_in_one_word(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "notes.csv").write_text("a,b\n")
+    (folder / "program.bin").write_bytes(b"\x7fELF")
+    (folder / "cafe.txt").write_bytes("Café owners protest\n\nThe café’s owner said “no”.".encode("cp1252"))
+    (folder / "wire.jsonl").write_text('{"title": "Kiosks", "body": "Forty kiosks opened."}\n\n{"title": "B", "body": "cut\n')
+    (folder / "empty.md").write_text(" \n")
+    done = subprocess.run(  # a real process: its log lines would go to stderr too
+        [str(BIN / "assistant"), "ingest", str(folder), "--store", str(tmp_path / "s")],
+        capture_output=True, text=True, timeout=300,
+    )
+    code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 1
+    assert err.splitlines() == [
+        f"skipped {folder / 'empty.md'}: empty file",
+        f"skipped {folder / 'wire.jsonl'} line 3: invalid JSON (Unterminated string starting at column 24)",
+        f"ignored {folder / 'notes.csv'}: not an article file type (.csv)",
+        f"ignored {folder / 'program.bin'}: not an article file type (.bin)",
+        f"read {folder / 'cafe.txt'} as Windows-1252 (not UTF-8)",
+    ]
+    assert out.startswith("articles: 2 added, 0 updated, 0 unchanged, 0 duplicates, 2 skipped, 0 removed; files: 2 ignored; ")
 
 
 def test_missing_store_is_one_line(tmp_path: Path) -> None:
