@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -94,8 +96,23 @@ def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool)
         click.echo(line, err=True)
     click.echo(report.summary())
     click.echo(f"store: {report.store}")
+    again = f" --store {shlex.quote(store)}" if store else ""
+    cmd = _command()
+    click.echo(f'next: {cmd} ask "a question"{again}, {cmd} chat{again} (follow-ups), {cmd} serve{again} (chat page)')
     if report.failed:
         sys.exit(1)
+
+
+def _command() -> str:
+    """How to run this command again, for next-step hints: `assistant` when that is what PATH finds, else the path
+    it was started by (`.venv/bin/assistant` after `make demo`)."""
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name != "assistant":
+        return "assistant"  # python -m, or a test runner
+    on_path = shutil.which("assistant")
+    if on_path and Path(on_path).resolve() == Path(started).resolve():
+        return "assistant"
+    return shlex.quote(started)
 
 
 @cli.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 
 from assistant import Answer, Assistant
 from assistant.frontends.cli import cli, format_sources
-from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+from tests.fixtures.core import EXAMPLES, ROOT, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
 from tests.fixtures.servers import BIN
 
@@ -107,7 +109,11 @@ def test_ingest_report_and_exit_code(tmp_path: Path) -> None:
     assert code == 1
     assert err == f"skipped {bad}: empty file\n"  # once: no log line besides it
     assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 duplicates, 1 skipped, 0 removed; files: 0 ignored; chunks: ")
-    assert out.endswith(f"\nstore: {store}\n")
+    again = f"--store {store}"
+    assert out.splitlines()[1:] == [
+        f"store: {store}",
+        f'next: assistant ask "a question" {again}, assistant chat {again} (follow-ups), assistant serve {again} (chat page)',
+    ]
 
 
 def test_ingest_reports_each_file_once_in_one_word(tmp_path: Path) -> None:
@@ -132,6 +138,40 @@ def test_ingest_reports_each_file_once_in_one_word(tmp_path: Path) -> None:
         f"read {folder / 'cafe.txt'} as Windows-1252 (not UTF-8)",
     ]
     assert out.startswith("articles: 2 added, 0 updated, 0 unchanged, 0 duplicates, 2 skipped, 0 removed; files: 2 ignored; ")
+
+
+@pytest.mark.parametrize("on_path", [False, True])
+def test_ingest_ends_with_the_store_and_the_next_commands(on_path: bool, tmp_path: Path) -> None:
+    env = dict(os.environ)
+    path_dirs = [d for d in env.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != BIN.resolve()]
+    env["PATH"] = os.pathsep.join([str(BIN), *path_dirs] if on_path else path_dirs)
+    command = "assistant" if on_path else os.path.relpath(BIN / "assistant", tmp_path)  # as `make demo` runs it
+    done = subprocess.run(
+        [command, "ingest", str(EXAMPLES / "mali-takuba-2020-11-04.txt"), "-q"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    store = tmp_path / "data" / "news-assistant" / "store"  # the default store, under the test's XDG_DATA_HOME
+    assert done.stdout.splitlines()[1:] == [
+        f"store: {store}",
+        f'next: {command} ask "a question", {command} chat (follow-ups), {command} serve (chat page)',
+    ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_demo_ends_with_the_store_and_the_next_commands(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "demo-next", f"BIN={BIN}"], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "",
+        f"The example corpus is in the store at {tmp_path / 'data' / 'news-assistant' / 'store'}",
+        f"Next: {BIN}/assistant chat          (questions with follow-ups)",
+        f'      {BIN}/assistant ask "QUESTION"',
+        f"      {BIN}/assistant serve         (the chat page)",
+        f"      {BIN}/assistant ingest FOLDER (your own articles; --help for more)",
+    ]
 
 
 def test_missing_store_is_one_line(tmp_path: Path) -> None:
