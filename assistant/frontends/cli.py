@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
+from assistant.cite import dropped_note
 from assistant.condense import MAX_TURNS
 from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
-from assistant.cite import dropped_note
 from assistant.llm import MODES, AnswererError
 from assistant.openai_errors import display_url
 from assistant.redact import redact

@@ -126,7 +126,7 @@ def test_ingest_reports_each_file_once_in_one_word(tmp_path: Path) -> None:
     (folder / "empty.md").write_text(" \n")
     done = subprocess.run(  # a real process: its log lines would go to stderr too
         [str(BIN / "assistant"), "ingest", str(folder), "--store", str(tmp_path / "s")],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )
     code, out, err = done.returncode, done.stdout, done.stderr
     assert code == 1
@@ -148,7 +148,7 @@ def test_ingest_ends_with_the_store_and_the_next_commands(on_path: bool, tmp_pat
     command = "assistant" if on_path else os.path.relpath(BIN / "assistant", tmp_path)  # as `make demo` runs it
     done = subprocess.run(
         [command, "ingest", str(EXAMPLES / "mali-takuba-2020-11-04.txt"), "-q"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=300,
     )
     assert (done.returncode, done.stderr) == (0, "")
     store = tmp_path / "data" / "news-assistant" / "store"  # the default store, under the test's XDG_DATA_HOME
@@ -161,7 +161,7 @@ def test_ingest_ends_with_the_store_and_the_next_commands(on_path: bool, tmp_pat
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_demo_ends_with_the_store_and_the_next_commands(tmp_path: Path) -> None:
     done = subprocess.run(
-        ["make", "-s", "-C", str(ROOT), "demo-next", f"BIN={BIN}"], capture_output=True, text=True, timeout=120
+        ["make", "-s", "-C", str(ROOT), "demo-next", f"BIN={BIN}"], check=False, capture_output=True, text=True, timeout=120
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
@@ -269,7 +269,7 @@ def chat(store: Path, lines: list[str], *args: str) -> subprocess.CompletedProce
     """`assistant chat` as a real process, its standard input a pipe of `lines`."""
     return subprocess.run(
         [str(BIN / "assistant"), "chat", "--store", str(store), *args],
-        input="".join(f"{line}\n" for line in lines), capture_output=True, text=True, timeout=300,
+        input="".join(f"{line}\n" for line in lines), check=False, capture_output=True, text=True, timeout=300,
     )
 
 

@@ -97,8 +97,10 @@ def test_a_malformed_settings_file(toml: str, error: str, monkeypatch: pytest.Mo
         ("k = 3\n", "unknown setting k in assistant.toml (settings go in a section: did you mean k under [retrieval]?)"),
         (
             "[retrieval]\nkk = 3\nk = 3\n[colour]\nred = 1\n",
-            "unknown setting retrieval.kk in assistant.toml (did you mean retrieval.k?); unknown setting [colour] in "
-            "assistant.toml",
+            (
+                "unknown setting retrieval.kk in assistant.toml (did you mean retrieval.k?); unknown setting [colour] in "
+                "assistant.toml"
+            ),
         ),
     ],
 )
