@@ -143,9 +143,10 @@ def chat(store: str | None, k: int | None, as_json: bool, llm: str | None) -> No
     --json, one JSON object per line).
     """
     assistant = _assistant(store, k, llm)
+    location = assistant.retriever().store.location  # a missing or empty store is an error before the first question
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(f"Asking the articles in {assistant.store().location}; follow-ups build on earlier answers. "
+        click.echo(f"Asking the articles in {location}; follow-ups build on earlier answers. "
                    "An empty line or Ctrl-D ends.", err=True)
     history: list[tuple[str, str]] = []
     for question in _questions(interactive):

@@ -210,7 +210,7 @@ def test_a_store_without_articles_is_an_error_with_the_next_step(tmp_path: Path)
     empty.write_text("")
     assert run("ingest", str(empty), "--store", str(store), "-q")[0] == 1  # made the store, put nothing in it
     expected = f"Error: the store at {store} holds no articles; ingest some first: assistant ingest PATH --store {store}\n"
-    for command in (["ask", SEED_QUESTION], ["ask", SEED_QUESTION, "--json"], ["retrieve", "flood barriers"]):
+    for command in (["ask", SEED_QUESTION], ["ask", SEED_QUESTION, "--json"], ["retrieve", "flood barriers"], ["chat"]):
         code, out, err = run(*command, "--store", str(store))
         assert (code, out, err) == (1, "", expected)
 
