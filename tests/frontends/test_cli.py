@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -291,3 +294,41 @@ def test_chat_prints_each_answer_with_its_sources(example_store: Path) -> None:
     assert f"[1] {MALI} — Reuters, 2020-11-04" in first and "(answerer: extractive)" in first
     assert "Moctar Ouane" in follow and f"{MALI} — Reuters, 2020-11-04" in follow
     assert follow.rstrip().endswith("(answerer: extractive)")
+
+
+def test_chat_on_a_terminal_prompts_and_keeps_the_conversation(example_store: Path) -> None:
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [str(BIN / "assistant"), "chat", "--store", str(example_store)],
+        stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(marker: bytes) -> str:
+        """What the terminal shows up to `marker` (which must come within 300 s)."""
+        nonlocal seen
+        deadline = time.monotonic() + 300
+        while marker not in seen:
+            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"waited for {marker!r}; the terminal shows {seen!r}"
+            seen += os.read(leader, 65536)
+        shown, seen = seen.split(marker, 1)
+        return shown.decode().replace("\r\n", "\n")
+
+    try:
+        greeting = read_until(b"> ")
+        assert greeting == f"Asking the articles in {example_store}; follow-ups build on earlier answers. An empty line or Ctrl-D ends.\n"
+        os.write(leader, f"{SEED_QUESTION}\n".encode())
+        first = read_until(b"(answerer: extractive)\r\n\r\n> ")
+        assert first.startswith(f"{SEED_QUESTION}\n") and "Ba N’Daou" in first and f"{MALI} — Reuters, 2020-11-04" in first
+        os.write(leader, f"{FOLLOW_UP}\n".encode())
+        follow = read_until(b"(answerer: extractive)\r\n\r\n> ")
+        assert "Moctar Ouane" in follow
+        os.write(leader, b"\n")  # an empty line ends the conversation
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+
