@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_Q := Who leads the interim government?
 
-.PHONY: demo demo-next test test-fast install install-test bench clean
+.PHONY: demo test test-fast install install-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,16 +19,6 @@ demo: $(STAMP)
 	$(BIN)/assistant ingest examples/corpus
 	$(BIN)/assistant ask "$(DEMO_Q)"
 	@$(MAKE) -s demo-next
-
-# What the demo leaves behind and what to run next.
-demo-next:
-	@echo
-	@$(BIN)/python -c 'from assistant.settings import load_settings; s = load_settings().store; \
-	print("The example corpus is in the store at", f"chroma://{s.host}:{s.port}" if s.host else s.path)'
-	@echo 'Next: $(BIN)/assistant chat          (questions with follow-ups)'
-	@echo '      $(BIN)/assistant ask "QUESTION"'
-	@echo '      $(BIN)/assistant serve         (the chat page)'
-	@echo '      $(BIN)/assistant ingest FOLDER (your own articles; --help for more)'
 
 $(VENV)/.installed-test: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,local,server]'
@@ -50,3 +40,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+.PHONY: demo-next
+# What the demo leaves behind and what to run next.
+demo-next:
+	@echo
+	@$(BIN)/python -c 'from assistant.settings import load_settings; s = load_settings().store; \
+	print("The example corpus is in the store at", f"chroma://{s.host}:{s.port}" if s.host else s.path)'
+	@echo 'Next: $(BIN)/assistant chat          (questions with follow-ups)'
+	@echo '      $(BIN)/assistant ask "QUESTION"'
+	@echo '      $(BIN)/assistant serve         (the chat page)'
+	@echo '      $(BIN)/assistant ingest FOLDER (your own articles; --help for more)'
