@@ -152,7 +152,13 @@ def chat(store: str | None, k: int | None, as_json: bool, llm: str | None) -> No
     for question in _questions(interactive):
         if not interactive and not as_json:
             click.echo(f"> {question}")
-        answer = show_answer(assistant, question, history, as_json)
+        try:
+            answer = show_answer(assistant, question, history, as_json)
+        except (AnswererError, EmbeddingError) as exc:
+            if not interactive:
+                raise
+            click.echo(f"\nError: {redact(str(exc))} (ask again, or an empty line ends)", err=True)
+            continue  # on a terminal the conversation goes on: a model server may be back by the next question
         history = [*history, (question, answer.answer)][-MAX_TURNS:]
         if not as_json:
             click.echo()

@@ -18,7 +18,7 @@ from assistant import Answer, Assistant
 from assistant.frontends.cli import cli, format_sources
 from tests.fixtures.core import EXAMPLES, ROOT, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
-from tests.fixtures.servers import BIN
+from tests.fixtures.servers import BIN, free_port
 
 MALI = "France Conducts Counter-Terrorism Operation in Mali, Kills 50"
 CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "source", "published_at", "url", "quote", "start", "end"}
@@ -296,39 +296,76 @@ def test_chat_prints_each_answer_with_its_sources(example_store: Path) -> None:
     assert follow.rstrip().endswith("(answerer: extractive)")
 
 
-def test_chat_on_a_terminal_prompts_and_keeps_the_conversation(example_store: Path) -> None:
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [str(BIN / "assistant"), "chat", "--store", str(example_store)],
-        stdin=follower, stdout=follower, stderr=follower, close_fds=True,
-    )
-    os.close(follower)
-    seen = b""
+class Terminal:
+    """`assistant ARGS` on a pseudo-terminal: what it shows is read up to a marker, what is typed is written."""
 
-    def read_until(marker: bytes) -> str:
-        """What the terminal shows up to `marker` (which must come within 300 s)."""
-        nonlocal seen
-        deadline = time.monotonic() + 300
-        while marker not in seen:
-            ready, _, _ = select.select([leader], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"waited for {marker!r}; the terminal shows {seen!r}"
-            seen += os.read(leader, 65536)
-        shown, seen = seen.split(marker, 1)
+    def __init__(self, *args: str) -> None:
+        self.leader, follower = pty.openpty()
+        self.proc = subprocess.Popen(
+            [str(BIN / "assistant"), *args], stdin=follower, stdout=follower, stderr=follower, close_fds=True
+        )
+        os.close(follower)
+        self.seen = b""
+
+    def read_until(self, marker: bytes, limit: float = 300) -> str:
+        """What the terminal shows up to `marker` (which must come within `limit` seconds)."""
+        deadline = time.monotonic() + limit
+        while marker not in self.seen:
+            ready, _, _ = select.select([self.leader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"waited for {marker!r}; the terminal shows {self.seen!r}"
+            self.seen += os.read(self.leader, 65536)
+        shown, self.seen = self.seen.split(marker, 1)
         return shown.decode().replace("\r\n", "\n")
 
+    def type(self, line: str) -> None:
+        os.write(self.leader, f"{line}\n".encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
+        os.close(self.leader)
+
+
+def test_chat_on_a_terminal_prompts_and_keeps_the_conversation(example_store: Path) -> None:
+    terminal = Terminal("chat", "--store", str(example_store))
+    read_until, proc = terminal.read_until, terminal.proc
     try:
         greeting = read_until(b"> ")
         assert greeting == f"Asking the articles in {example_store}; follow-ups build on earlier answers. An empty line or Ctrl-D ends.\n"
-        os.write(leader, f"{SEED_QUESTION}\n".encode())
+        terminal.type(SEED_QUESTION)
         first = read_until(b"(answerer: extractive)\r\n\r\n> ")
         assert first.startswith(f"{SEED_QUESTION}\n") and "Ba N’Daou" in first and f"{MALI} — Reuters, 2020-11-04" in first
-        os.write(leader, f"{FOLLOW_UP}\n".encode())
+        terminal.type(FOLLOW_UP)
         follow = read_until(b"(answerer: extractive)\r\n\r\n> ")
         assert "Moctar Ouane" in follow
-        os.write(leader, b"\n")  # an empty line ends the conversation
+        terminal.type("")  # an empty line ends the conversation
         assert proc.wait(timeout=60) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(leader)
+        terminal.close()
+
+
+def test_chat_on_a_terminal_goes_on_after_a_failed_answer(example_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # no model server there
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("ASSISTANT_LLM__MAX_RETRIES", "0")
+    terminal = Terminal("chat", "--llm", "openai", "--store", str(example_store))
+    try:
+        terminal.read_until(b"> ")
+        for _ in range(2):
+            terminal.type(SEED_QUESTION)
+            shown = terminal.read_until(b"> ")
+            assert shown == f"{SEED_QUESTION}\n\nError: cannot reach the model server at {url} (ask again, or an empty line ends)\n"
+        terminal.type("")
+        assert terminal.proc.wait(timeout=60) == 0
+    finally:
+        terminal.close()
+
+
+def test_chat_from_a_pipe_stops_at_a_failed_answer(example_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("ASSISTANT_LLM__MAX_RETRIES", "0")
+    done = chat(example_store, [SEED_QUESTION, FOLLOW_UP], "--llm", "openai", "--json")
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"Error: cannot reach the model server at {url}\n")
 
