@@ -18,6 +18,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/assistant ingest examples/corpus
 	$(BIN)/assistant ask "$(DEMO_Q)"
+	@$(MAKE) -s demo-next
 
 ## The local model (llama.cpp): a portable wheel built once by .ci/llama-wheel and installed from that file only.
 ## --only-binary keeps pip from ever compiling llama-cpp-python itself (natively, for this CPU alone) or taking a
@@ -51,3 +52,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+.PHONY: demo-next
+# What the demo leaves behind and what to run next.
+demo-next:
+	@echo
+	@$(BIN)/python -c 'from assistant.settings import load_settings; s = load_settings().store; \
+	print("The example corpus is in the store at", f"chroma://{s.host}:{s.port}" if s.host else s.path)'
+	@echo 'Next: $(BIN)/assistant chat          (questions with follow-ups)'
+	@echo '      $(BIN)/assistant ask "QUESTION"'
+	@echo '      $(BIN)/assistant serve         (the chat page)'
+	@echo '      $(BIN)/assistant ingest FOLDER (your own articles; --help for more)'

@@ -35,6 +35,8 @@ class Assistant:
         self.settings = settings or load_settings()
         protect(self.settings)  # its keys and tokens never appear in logs or error messages
         if store is not None:
+            if not str(store).strip():
+                raise ValueError("the store path is empty: give a directory, or none for the default (store.path)")
             self.settings.store.path = Path(store)
             self.settings.store.host = None
         emb = self.settings.embedding
@@ -65,9 +67,13 @@ class Assistant:
             return self._store
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:
-        """Ingest files or folders; only new or changed articles are embedded."""
+        """Ingest files or folders; only new or changed articles are embedded. A path that does not exist is a
+        ValueError, before anything is read or a store is made."""
+        paths = [Path(p) for p in paths]
+        if missing := [str(p) for p in paths if not p.exists()]:
+            raise ValueError(f"nothing ingested: no such file or directory: {', '.join(missing)}")
         store = self.store(create=True)
-        return run_ingest([Path(p) for p in paths], store, self.embeddings, self.settings.ingest, prune, progress)
+        return run_ingest(paths, store, self.embeddings, self.settings.ingest, prune, progress)
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self) -> Answerer:
@@ -89,8 +95,11 @@ class Assistant:
             log.warning("the %s answerer cannot start: %s", self.settings.llm.mode, exc)
 
     def retriever(self) -> Retriever:
-        """A retriever over the current store, with the reranker `rerank.url` configures (made once)."""
+        """A retriever over the current store, with the reranker `rerank.url` configures (made once). A store
+        without articles is a StoreError saying how to fill it."""
         store = self.store()
+        if store.count() == 0:
+            raise store.empty()
         with self._lock:
             if self._reranker is None and self.settings.rerank.url:
                 self._reranker = Reranker(self.settings.rerank)

@@ -7,12 +7,14 @@ conventional ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``SLACK_*`` names), ``.env
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -64,6 +66,13 @@ class StoreSettings(BaseModel):
         description="Server mode: an ingest's claim to write the collection lasts this long, renewed at half-time; "
         "a crashed ingest's claim lapses after it.",
     )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _path_not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty (leave it unset for the default store)")
+        return value
 
 
 class EmbeddingSettings(BaseModel):
@@ -275,10 +284,13 @@ class ConfigError(Exception):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings; a malformed file or value becomes a one-line ConfigError."""
+    """Build the settings; a malformed file or value, or a setting that does not exist, becomes a one-line
+    ConfigError."""
     path = Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
     if "ASSISTANT_CONFIG" in os.environ and not path.is_file():
         raise ConfigError(f"settings file not found: {path}")
+    if unknown := unknown_settings(path):
+        raise ConfigError("; ".join(unknown))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except tomllib.TOMLDecodeError as exc:
@@ -296,3 +308,68 @@ def _first_line(exc: Exception) -> str:
         msg = str(error) if error is not None else str(first.get("msg"))  # our own checks: without "Value error, "
         return f"{where}: {msg}" if where else msg
     return str(exc).splitlines()[0]
+
+
+_PREFIX = "ASSISTANT_"
+_NOT_A_SETTING = {"ASSISTANT_CONFIG"}  # the settings file's path
+
+
+def _known() -> dict[str, set[str]]:
+    """Each settings group and the names of its settings."""
+    return {group: set(info.annotation.model_fields) for group, info in Settings.model_fields.items()}  # type: ignore[union-attr]
+
+
+def unknown_settings(toml_path: Path, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What the environment, `.env` and the settings file set that is no setting (a typo is silently ignored
+    otherwise), each with the nearest real name: `unknown setting ASSISTANT_RETRIEVAL__KK (did you mean
+    retrieval.k?)`, `unknown setting [retrival] in assistant.toml (did you mean [retrieval]?)`."""
+    known = _known()
+    problems = [
+        f"unknown setting {name}{_hint(dotted, known)}"
+        for name, dotted in _unknown_env(os.environ if environ is None else environ, known)
+    ]
+    dotenv = Path(".env")  # as Settings reads it: from the working directory
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        values = {k: v or "" for k, v in dotenv_values(dotenv).items()}
+        problems += [f"unknown setting {name} in .env{_hint(dotted, known)}" for name, dotted in _unknown_env(values, known)]
+    try:
+        table = tomllib.loads(toml_path.read_text(encoding="utf-8")) if toml_path.is_file() else {}
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        table = {}  # reported by Settings, with the position of the mistake
+    for key, value in table.items():
+        if key not in known and isinstance(value, dict):
+            problems.append(f"unknown setting [{key}] in {toml_path}{_hint(key, known, section=True)}")
+        elif key not in known:  # a setting outside any [section]
+            groups = [g for g, fields in known.items() if key in fields]
+            hint = f" (settings go in a section: did you mean {key} under [{groups[0]}]?)" if groups else ""
+            problems.append(f"unknown setting {key} in {toml_path}{hint}")
+        elif isinstance(value, dict):
+            problems += [
+                f"unknown setting {key}.{field} in {toml_path}{_hint(f'{key}.{field}', known)}"
+                for field in value if field not in known[key]
+            ]
+    return problems
+
+
+def _unknown_env(environ: Mapping[str, str], known: dict[str, set[str]]) -> Iterable[tuple[str, str]]:
+    """(variable, its dotted name) for each ASSISTANT_ variable that names no setting."""
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(_PREFIX) or upper in _NOT_A_SETTING:
+            continue
+        parts = upper[len(_PREFIX):].lower().split("__")
+        group, fields = parts[0], parts[1:]
+        if group in known and (not fields or (len(fields) == 1 and fields[0] in known[group])):
+            continue
+        yield name, ".".join(parts)
+
+
+def _hint(dotted: str, known: dict[str, set[str]], section: bool = False) -> str:
+    """` (did you mean retrieval.k?)` for the nearest real name, or nothing when none is near."""
+    names = list(known) if section or "." not in dotted else [f"{g}.{f}" for g, fields in known.items() for f in fields]
+    match = difflib.get_close_matches(dotted, names, n=1, cutoff=0.6)
+    if not match:
+        return ""
+    return f" (did you mean [{match[0]}]?)" if section else f" (did you mean {match[0]}?)"

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?=$|[T ])")
+
+
+def published_date(value: str) -> str:
+    """The one shape a publication date has in passages, citations and every front end: `2024-04-05`.
+
+    Articles keep the timestamp they were published with (`2024-04-05T07:00:00+00:00`); what is shown and returned
+    is its date as written there. A date that is not ISO-shaped is returned as it is.
+    """
+    value = value.strip()
+    return value[:10] if _ISO_DATE.match(value) else value
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,11 @@ class Passage(BaseModel):
     score: float = 0.0
     relevance: float | None = None
 
+    @field_validator("published_at")
+    @classmethod
+    def _published_date(cls, value: str) -> str:
+        return published_date(value)
+
 
 class Citation(BaseModel):
     """Where an answer's `[n]` points: a verbatim quote with its offsets in the cleaned article text."""
@@ -63,6 +81,11 @@ class Citation(BaseModel):
     quote: str
     start: int
     end: int
+
+    @field_validator("published_at")
+    @classmethod
+    def _published_date(cls, value: str) -> str:
+        return published_date(value)
 
 
 class Answer(BaseModel):

@@ -1,12 +1,18 @@
-"""The README's Python example: ingest the example corpus into a temporary store and ask the seed question."""
+"""The README's Python example: ingest the example corpus into a temporary store and ask the seed question.
+
+Runs from any directory: the corpus is found beside this file.
+"""
 
 import tempfile
+from pathlib import Path
 
 from assistant import Assistant
 
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
 with tempfile.TemporaryDirectory() as store:
     assistant = Assistant(store=store)
-    report = assistant.ingest(["examples/corpus"])
+    report = assistant.ingest([CORPUS])
     print(report.summary())
 
     answer = assistant.ask("Who leads the interim government?")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -44,23 +44,38 @@ class LoadError(Exception):
 
 @dataclass
 class LoadedFile:
-    """The articles one file holds, the file's content hash, and per-record problems."""
+    """The articles one file holds, the file's content hash, the encoding its text was read in, and per-record
+    problems as (where, reason)."""
 
     path: Path
     sha256: str
     articles: list[Article] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    encoding: str = "UTF-8"
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand files and folders (recursively) into supported files; missing or unsupported paths come back with a reason."""
+class FoundFiles(NamedTuple):
+    """What `find_files` makes of the paths it is given."""
+
+    files: list[Path]
+    rejected: list[tuple[Path, str]]
+    """Paths named that cannot be ingested (missing, or not an article file type), with the reason."""
+    ignored: list[Path]
+    """Files inside the folders named whose type is no article type (notes.csv, program.bin)."""
+
+
+def find_files(paths: Iterable[Path]) -> FoundFiles:
+    """Expand files and folders (recursively) into supported files. Missing or unsupported paths come back with a
+    reason; other files found in the folders come back as ignored (hidden files and folders are passed over)."""
     found: list[Path] = []
     rejected: list[tuple[Path, str]] = []
+    ignored: list[Path] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUPPORTED and not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    found.append(child.resolve())
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                (found if child.suffix.lower() in SUPPORTED else ignored).append(child.resolve())
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED:
                 found.append(path.resolve())
@@ -68,7 +83,9 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]
                 rejected.append((path, f"unsupported file type '{path.suffix or '(none)'}'"))
         else:
             rejected.append((path, "no such file or directory"))
-    return list(dict.fromkeys(found)), rejected
+    found = list(dict.fromkeys(found))
+    named = {*found, *(p.resolve() for p, _ in rejected)}  # a file named and inside a folder named: reported once
+    return FoundFiles(found, rejected, [p for p in dict.fromkeys(ignored) if p not in named])
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -89,19 +106,25 @@ def _human(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is reported, not guessed."""
+def decode(data: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read in: UTF-8 (with or without BOM), BOM-marked UTF-16, else Windows-1252
+    (the Western European legacy encoding, a superset of Latin-1's printable characters), else Latin-1, which
+    reads any byte. Binary data is reported."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             raise LoadError("not valid UTF-16 text") from None
     if b"\x00" in data[:8192]:
         raise LoadError("binary file (contains NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid UTF-8 text (bad byte at offset {exc.start})") from None
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:  # one of the five bytes cp1252 leaves undefined
+        return data.decode("latin-1"), "Latin-1"
 
 
 def load_file(path: Path, max_bytes: int) -> LoadedFile:
@@ -109,30 +132,35 @@ def load_file(path: Path, max_bytes: int) -> LoadedFile:
     return parse_file(path, read_bytes(path, max_bytes))
 
 
+Progress = Callable[[float], None]
+"""Called while a file is parsed with the share of it done so far (0..1)."""
+
+
 def file_sha256(data: bytes) -> str:
     """Content hash of a file; an unchanged hash means nothing to re-ingest."""
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_file(path: Path, data: bytes) -> LoadedFile:
-    """Parse a file's bytes into Articles by its suffix; raises LoadError when nothing in it can be used."""
+def parse_file(path: Path, data: bytes, progress: Progress | None = None) -> LoadedFile:
+    """Parse a file's bytes into Articles by its suffix; raises LoadError when nothing in it can be used. A JSON
+    Lines file reports its progress line by line to `progress`."""
     loaded = LoadedFile(path=path, sha256=file_sha256(data))
-    text = decode(data)
+    text, loaded.encoding = decode(data)
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         loaded.articles.append(_article_from_text(text, path))
     elif suffix in HTML_SUFFIXES:
         loaded.articles.append(_article_from_html(text, path))
     elif suffix in JSON_SUFFIXES:
-        for where, record in _json_records(text, jsonl=suffix != ".json"):
+        for where, record in _json_records(text, jsonl=suffix != ".json", progress=progress):
             try:
                 loaded.articles.append(article_from_record(record))
             except LoadError as exc:
-                loaded.problems.append(f"{where}: {exc}")
+                loaded.problems.append((where, str(exc)))
     else:
         raise LoadError(f"unsupported file type '{suffix}'")
     if not loaded.articles:
-        raise LoadError(loaded.problems[0] if len(loaded.problems) == 1 else "no article text found")
+        raise LoadError(": ".join(loaded.problems[0]) if len(loaded.problems) == 1 else "no article text found")
     return loaded
 
 
@@ -197,23 +225,33 @@ def _article_from_html(raw: str, path: Path) -> Article:
     )
 
 
-def _json_records(text: str, jsonl: bool) -> Iterator[tuple[str, Any]]:
+def _json_records(text: str, jsonl: bool, progress: Progress | None = None) -> Iterator[tuple[str, Any]]:
     if not jsonl:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise LoadError(f"invalid JSON (line {exc.lineno}: {exc.msg})") from None
+            raise LoadError(f"invalid JSON ({_at(exc.msg)} line {exc.lineno} column {exc.colno})") from None
         records = doc if isinstance(doc, list) else doc.get("articles", [doc]) if isinstance(doc, dict) else []
         for i, record in enumerate(records):
             yield f"record {i + 1}", record
         return
-    for lineno, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    step = max(1, len(lines) // 200)  # a few hundred progress reports at most
+    for lineno, line in enumerate(lines, 1):
+        if progress and lineno % step == 0:
+            progress(lineno / len(lines))
         if not line.strip():
             continue
         try:
             yield f"line {lineno}", json.loads(line)
         except json.JSONDecodeError as exc:
-            yield f"line {lineno}", LoadError(f"invalid JSON ({exc.msg})")
+            yield f"line {lineno}", LoadError(f"invalid JSON ({_at(exc.msg)} column {exc.colno})")
+
+
+def _at(msg: str) -> str:
+    """A JSON error's message, ready for its position: some already end in "at" ("Unterminated string starting
+    at"), the others get one ("Expecting value at")."""
+    return msg if msg.endswith(" at") else f"{msg} at"
 
 
 def article_from_record(record: Any) -> Article:

@@ -26,29 +26,47 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class IngestReport:
-    """What an ingest did, for the CLI report and for tests."""
+    """What an ingest did, for the CLI report and for tests.
+
+    `failed` counts what was skipped because it could not be read (a file, or one record of a JSON file), each
+    with its reason in `failures`; `ignored` lists the files of other types found in the folders given;
+    `encodings` the files read in a legacy encoding (not UTF-8), with that encoding's name.
+    """
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0
+    duplicates: int = 0
     failed: int = 0
     removed: int = 0
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    encodings: list[tuple[str, str]] = field(default_factory=list)
+    store: str = ""
 
     @property
     def chunks_per_second(self) -> float:
         """Chunks written per second of wall time."""
         return self.chunks / self.seconds if self.seconds > 0 else 0.0
 
+    def lines(self) -> list[str]:
+        """One line per file or record that needs a word: skipped (with the reason), ignored, read in a legacy
+        encoding."""
+        return (
+            [f"skipped {where}: {reason}" for where, reason in self.failures]
+            + [f"ignored {where}: not an article file type ({Path(where).suffix or 'no extension'})" for where in self.ignored]
+            + [f"read {where} as {encoding} (not UTF-8)" for where, encoding in self.encodings]
+        )
+
     def summary(self) -> str:
         """One line of counts and speed."""
         return (
             f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.skipped} skipped, {self.failed} failed, {self.removed} removed; "
+            f"{self.duplicates} duplicates, {self.failed} skipped, {self.removed} removed; "
+            f"files: {len(self.ignored)} ignored; "
             f"chunks: {self.chunks} written ({self.embedded} embedded); "
             f"{self.seconds:.1f} s, {self.chunks_per_second:.1f} chunks/s"
         )
@@ -108,10 +126,11 @@ def run_ingest(
 ) -> IngestReport:
     """Ingest files and folders into the store; unchanged files cost a hash, changed ones replace their chunks."""
     started = time.perf_counter()
-    report = IngestReport()
-    files, rejected = find_files(Path(p) for p in paths)
+    report = IngestReport(store=store.location)
+    files, rejected, ignored = find_files(Path(p) for p in paths)
     for path, reason in rejected:
         _fail(report, str(path), reason)
+    report.ignored = [str(p) for p in ignored]
     signature = chunker_signature(settings)
     max_bytes = int(settings.max_file_mb * 1_000_000)
 
@@ -125,40 +144,59 @@ def run_ingest(
 
         work: list[_FileWork] = []
         seen: set[str] = set()
-        for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
+        sizes = {path: _size(path) for path in files}
+        reading = tqdm(
+            total=sum(sizes.values()), desc="reading", unit="B", unit_scale=True, disable=not progress or not files
+        )
+        for path in files:
             keep()
             key = str(path)
             previous = known_files.get(key)
+            done_before = reading.n
             try:
                 data = read_bytes(path, max_bytes)
             except LoadError as exc:
                 _fail(report, key, str(exc))
+                reading.update(sizes[path])
                 continue
             sha = file_sha256(data)
             if previous and previous.sha256 == sha and all(a in committed for a in previous.article_ids):
                 fresh = [a for a in previous.article_ids if a not in seen]
                 report.unchanged += len(fresh)
                 seen.update(previous.article_ids)
+                reading.update(sizes[path])
                 continue
+
+            def advance(share: float, start: float = done_before, size: int = sizes[path]) -> None:
+                reading.update(max(0, int(start + share * size) - reading.n))
+
             try:
-                loaded = parse_file(path, data)
+                loaded = parse_file(path, data, progress=advance if progress else None)
             except LoadError as exc:
                 _fail(report, key, str(exc))
                 continue
-            for problem in loaded.problems:
-                _fail(report, f"{key} {problem.split(':')[0]}", problem.split(": ", 1)[-1])
+            finally:
+                reading.update(max(0, done_before + sizes[path] - reading.n))
+            if loaded.encoding not in ("UTF-8", "UTF-16"):
+                report.encodings.append((key, loaded.encoding))
+            for where, problem in loaded.problems:
+                _fail(report, f"{key} {where}", problem)
             unique: list[Article] = []
             for article in loaded.articles:
                 if article.article_id in seen:
-                    report.skipped += 1  # the same article again (another file or record)
+                    report.duplicates += 1  # the same article again (another file or record)
                     continue
                 seen.add(article.article_id)
                 unique.append(article)
             work.append(_FileWork(key, sha, unique, previous.article_ids if previous else ()))
 
+        reading.close()
         misses_before = int(getattr(embeddings, "misses", 0))
         to_embed = [a for w in work for a in w.articles if a.article_id not in committed]
-        pending = {a.article_id: chunk_article(a, settings.chunk_tokens, settings.chunk_overlap) for a in to_embed}
+        pending = {
+            a.article_id: chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)
+            for a in tqdm(to_embed, desc="chunking", unit="article", disable=not progress or not to_embed)
+        }
         total = sum(len(c) for c in pending.values())
         with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total == 0) as bar:
             for batch in _batches(to_embed, pending, settings.batch_size * 4):
@@ -214,7 +252,15 @@ def _batches(articles: list[Article], chunks: dict[str, list[Chunk]], size: int)
         yield batch
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _fail(report: IngestReport, where: str, reason: str) -> None:
+    """Count and list what is skipped; the report says it once (the CLI prints `report.lines()`)."""
     report.failed += 1
     report.failures.append((where, reason))
-    log.warning("skipped %s: %s", where, reason)
+    log.debug("skipped %s: %s", where, reason)

@@ -106,7 +106,7 @@ class Store:
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot list collections at {self.location}: {exc}".splitlines()[0]) from None
         if name not in existing and not create:
-            raise StoreError(f"the store at {self.location} is empty: run `assistant ingest PATH` first")
+            raise self.empty()
         self.chunks = self.client.get_or_create_collection(
             name,
             metadata={"embedding_model": model_id},
@@ -124,6 +124,11 @@ class Store:
         self.opened_at = self.generation()
 
     # ---- reading ---------------------------------------------------------------------------------
+    def empty(self) -> StoreError:
+        """The error for a store with nothing to search, saying how to fill it."""
+        target = "" if self.settings.host else f" --store {self.location}"
+        return StoreError(f"the store at {self.location} holds no articles; ingest some first: assistant ingest PATH{target}")
+
     def count(self) -> int:
         """Number of chunks."""
         return self.chunks.count()

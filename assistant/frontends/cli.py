@@ -1,21 +1,24 @@
-"""The `assistant` command: ingest, ask, retrieve, stats. Parses, calls `Assistant`, formats; nothing else."""
+"""The `assistant` command: ingest, ask, chat, retrieve, stats. Parses, calls `Assistant`, formats; nothing else."""
 
 from __future__ import annotations
 
 import json
 import logging
+import shlex
+import shutil
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from assistant.core import Assistant
-from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.cite import dropped_note
+from assistant.condense import MAX_TURNS
+from assistant.core import Assistant, History
+from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.llm import MODES, AnswererError
 from assistant.openai_errors import display_url
 from assistant.redact import redact
@@ -49,7 +52,7 @@ def friendly(func: F) -> F:
 
 def _settings(store: str | None, k: int | None = None) -> Settings:
     settings = load_settings()
-    if store:
+    if store is not None:
         settings.store.path = Path(store)
         settings.store.host = None
     if k:
@@ -57,8 +60,14 @@ def _settings(store: str | None, k: int | None = None) -> Settings:
     return settings
 
 
+def _store_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("the store path is empty (leave --store out for the default store)")
+    return value
+
+
 store_option = click.option(
-    "--store", "store", metavar="DIR", help="Store directory (default: settings store.path)."
+    "--store", "store", metavar="DIR", callback=_store_path, help="Store directory (default: settings store.path)."
 )
 
 
@@ -74,17 +83,36 @@ def cli(verbose: int) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--prune", is_flag=True, help="Drop articles whose files are gone.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @friendly
 def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool) -> None:
-    """Ingest article files or folders (.txt .md .html .json .jsonl)."""
+    """Ingest article files or folders (.txt .md .html .json .jsonl; other files in the folders are listed as
+    ignored). Text that is not UTF-8 is read as Windows-1252 and said so. Exit code 1 when anything was skipped.
+
+    Progress bars (reading, chunking, embedding) go to stderr when it is a terminal."""
     assistant = Assistant(_settings(store))
-    report = assistant.ingest(paths, prune=prune, progress=not quiet)
-    for where, reason in report.failures:
-        click.echo(f"skipped {where}: {reason}", err=True)
+    report = assistant.ingest(paths, prune=prune, progress=not quiet and sys.stderr.isatty())
+    for line in report.lines():
+        click.echo(line, err=True)
     click.echo(report.summary())
+    click.echo(f"store: {report.store}")
+    again = f" --store {shlex.quote(store)}" if store else ""
+    cmd = _command()
+    click.echo(f'next: {cmd} ask "a question"{again}, {cmd} chat{again} (follow-ups), {cmd} serve{again} (chat page)')
     if report.failed:
         sys.exit(1)
+
+
+def _command() -> str:
+    """How to run this command again, for next-step hints: `assistant` when that is what PATH finds, else the path
+    it was started by (`.venv/bin/assistant` after `make demo`)."""
+    started = sys.argv[0] if sys.argv else ""
+    if Path(started).name != "assistant":
+        return "assistant"  # python -m, or a test runner
+    on_path = shutil.which("assistant")
+    if on_path and Path(on_path).resolve() == Path(started).resolve():
+        return "assistant"
+    return shlex.quote(started)
 
 
 @cli.command()
@@ -98,26 +126,89 @@ def ask(question: str, store: str | None, k: int | None, as_json: bool, llm: str
     """Answer QUESTION from the corpus, citing the sentences it came from (streamed unless --json)."""
     if not question.strip():
         raise click.UsageError("the question is empty")
+    show_answer(_assistant(store, k, llm), question, None, as_json)
+
+
+@cli.command()
+@store_option
+@click.option("--k", type=click.IntRange(1, 100), help="Passages to retrieve per question.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per answer, one per line.")
+@click.option("--llm", type=click.Choice(MODES), help="Answerer (default: settings llm.mode, auto).")
+@friendly
+def chat(store: str | None, k: int | None, as_json: bool, llm: str | None) -> None:
+    """A conversation: each question may follow up on the answers before it ("Who did he appoint?").
+
+    On a terminal, questions are read at a `>` prompt (Ctrl-D or an empty line ends it). Otherwise standard input
+    is read line by line, one question per line, and each answer is printed as `assistant ask` prints it (with
+    --json, one JSON object per line).
+    """
+    assistant = _assistant(store, k, llm)
+    location = assistant.retriever().store.location  # a missing or empty store is an error before the first question
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(f"Asking the articles in {location}; follow-ups build on earlier answers. "
+                   "An empty line or Ctrl-D ends.", err=True)
+    history: list[tuple[str, str]] = []
+    for question in _questions(interactive):
+        if not interactive and not as_json:
+            click.echo(f"> {question}")
+        try:
+            answer = show_answer(assistant, question, history, as_json)
+        except (AnswererError, EmbeddingError) as exc:
+            if not interactive:
+                raise
+            click.echo(f"\nError: {redact(str(exc))} (ask again, or an empty line ends)", err=True)
+            continue  # on a terminal the conversation goes on: a model server may be back by the next question
+        history = [*history, (question, answer.answer)][-MAX_TURNS:]
+        if not as_json:
+            click.echo()
+
+
+def _questions(interactive: bool) -> Iterator[str]:
+    """The questions of a chat: typed at a prompt on a terminal, else the non-blank lines of standard input."""
+    if not interactive:
+        for line in sys.stdin:
+            if line.strip():
+                yield line.strip()
+        return
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo(err=True)
+            return
+        if not line.strip():
+            return
+        yield line.strip()
+
+
+def _assistant(store: str | None, k: int | None, llm: str | None) -> Assistant:
     settings = _settings(store, k)
     if llm:
         settings.llm.mode = llm  # type: ignore[assignment]
-    assistant = Assistant(settings)
+    return Assistant(settings)
+
+
+def show_answer(assistant: Assistant, question: str, history: History | None, as_json: bool) -> Answer:
+    """Answer one question on stdout as `ask` and `chat` print it: streamed then sources, or one JSON line."""
     if as_json:
-        click.echo(json.dumps(assistant.ask(question).public(), ensure_ascii=False))
-        return
+        answer = assistant.ask(question, history)
+        click.echo(json.dumps(answer.public(), ensure_ascii=False))
+        return answer
     streamed: list[str] = []
-    answer: Answer | None = None
-    for item in assistant.stream(question):
+    final: Answer | None = None
+    for item in assistant.stream(question, history):
         if isinstance(item, Answer):
-            answer = item
+            final = item
         else:
             streamed.append(item)
             click.echo(item, nl=False)
-    assert answer is not None
+    assert final is not None
     click.echo()
-    if answer.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
-        click.echo(f"\nChecked: {answer.answer}")
-    click.echo(format_sources(answer))
+    if final.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
+        click.echo(f"\nChecked: {final.answer}")
+    click.echo(format_sources(final))
+    return final
 
 
 def format_sources(answer: Answer) -> str:
@@ -131,7 +222,7 @@ def format_sources(answer: Answer) -> str:
     if note := dropped_note(answer):
         lines.append(f"({note})")
     for c in answer.citations:
-        meta = ", ".join(p for p in (c.source, c.published_at[:10]) if p)
+        meta = ", ".join(p for p in (c.source, c.published_at) if p)
         lines.append(f"[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
         if c.url:
             lines.append(f"    {c.url}")
@@ -141,27 +232,41 @@ def format_sources(answer: Answer) -> str:
 
 
 @cli.command()
-@click.option("--queries", required=True, type=click.File("r"), help='JSONL file of {"id","question"} lines.')
+@click.argument("question", required=False)
+@click.option(
+    "--queries", type=click.File("r"),
+    help='JSONL file of {"id", "question"} lines (without "id", the line number is the id), instead of QUESTION.',
+)
 @store_option
 @click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--out", type=click.File("w"), default="-", help="Where to write results (default stdout).")
 @friendly
-def retrieve(queries: Any, store: str | None, k: int, out: Any) -> None:
-    """Retrieve passages for each query in a JSONL file; one JSON line out per query."""
+def retrieve(question: str | None, queries: Any, store: str | None, k: int, out: Any) -> None:
+    """The passages QUESTION retrieves, best first, as one JSON line {"question", "passages"} (the shape of
+    POST /api/retrieve); no answer is written. With --queries, one such line per query, with its "id"."""
+    if (question is None) == (queries is None):
+        raise click.UsageError("give a QUESTION or --queries FILE (one of the two)")
+    if question is not None and not question.strip():
+        raise click.UsageError("the question is empty")
     assistant = Assistant(_settings(store))
-    for lineno, line in enumerate(queries, 1):
+    for qid, text in [(None, question)] if question is not None else _queries(queries):
+        found = {"question": " ".join(text.split()), "passages": [p.model_dump() for p in assistant.retrieve(text, k)]}
+        out.write(json.dumps(found if qid is None else {"id": qid, **found}, ensure_ascii=False) + "\n")
+
+
+def _queries(file: Any) -> Iterator[tuple[Any, str]]:
+    """(id, question) per non-blank line of a queries file; a line without "id" has its line number as id."""
+    for lineno, line in enumerate(file, 1):
         if not line.strip():
             continue
         try:
             query = json.loads(line)
-            qid, question = query["id"], query["question"]
+            question = query["question"]
+            if not isinstance(question, str) or not question.strip():
+                raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise UserError(f"{queries.name} line {lineno}: expected a JSON object with \"id\" and \"question\"") from None
-        results = [
-            {key: getattr(p, key) for key in ("chunk_id", "article_id", "title", "source", "published_at", "text", "score")}
-            for p in assistant.retrieve(question, k)
-        ]
-        out.write(json.dumps({"id": qid, "results": results}, ensure_ascii=False) + "\n")
+            raise UserError(f'{file.name} line {lineno}: expected a JSON object with a "question" (and an "id")') from None
+        yield query.get("id", lineno), question
 
 
 @cli.command("eval")

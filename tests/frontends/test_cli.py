@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from assistant import Answer
+from assistant import Answer, Assistant
 from assistant.frontends.cli import cli, format_sources
-from tests.fixtures.core import EXAMPLES, SEED_QUESTION
+from tests.fixtures.core import EXAMPLES, ROOT, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
+from tests.fixtures.servers import BIN, free_port
 
+MALI = "France Conducts Counter-Terrorism Operation in Mali, Kills 50"
 CITATION_KEYS = {"n", "article_id", "chunk_id", "title", "source", "published_at", "url", "quote", "start", "end"}
 
 
@@ -35,7 +43,10 @@ def test_ask_prints_answer_and_sources(example_store: Path) -> None:
     code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store))
     assert code == 0
     assert "Ba N’Daou" in out
-    assert "[1] France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters, 2020-11-04" in out
+    assert f"[1] {MALI} — Reuters, 2020-11-04" in out
+
+
+PASSAGE_KEYS = {"chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end", "score", "relevance"}
 
 
 def test_retrieve_jsonl(example_store: Path, tmp_path: Path) -> None:
@@ -44,33 +55,167 @@ def test_retrieve_jsonl(example_store: Path, tmp_path: Path) -> None:
     code, out, _ = run("retrieve", "--queries", str(queries), "--store", str(example_store), "--k", "2")
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [line["id"] for line in lines] == ["a", "b"]
-    assert all(len(line["results"]) == 2 for line in lines)
-    assert set(lines[0]["results"][0]) == {"chunk_id", "article_id", "title", "source", "published_at", "text", "score"}
-    assert lines[0]["results"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+    assert [(line["id"], line["question"]) for line in lines] == [("a", "flood barriers harbour"), ("b", "solar kiosks")]
+    assert all(len(line["passages"]) == 2 for line in lines)
+    assert set(lines[0]["passages"][0]) == PASSAGE_KEYS
+    assert lines[0]["passages"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+
+
+def test_retrieve_takes_a_question_and_answers_in_the_api_shape(example_store: Path) -> None:
+    code, out, _ = run("retrieve", "flood barriers", "--store", str(example_store), "--k", "3")
+    assert code == 0
+    (line,) = [json.loads(line) for line in out.splitlines()]
+    assert set(line) == {"question", "passages"} and line["question"] == "flood barriers"
+    assert len(line["passages"]) == 3 and set(line["passages"][0]) == PASSAGE_KEYS
+    assert line["passages"][0]["title"] == "Harborview Council Passes Flood-Defence Budget"
+
+
+def test_a_published_timestamp_is_one_date_shape_in_retrieve_and_ask(example_store: Path) -> None:
+    question = "Coastal rail line reopens after storm repairs"  # published_at 2024-04-05T07:00:00Z in the file
+    _, out, _ = run("retrieve", question, "--store", str(example_store), "--k", "1")
+    (passage,) = json.loads(out)["passages"]
+    assert (passage["title"], passage["published_at"]) == ("Coastal Rail Line Reopens After Storm Repairs", "2024-04-05")
+    _, out, _ = run("ask", "When did the Saltmarsh coastal railway reopen?", "--store", str(example_store), "--json")
+    dates = {c["published_at"] for c in json.loads(out)["citations"] if c["title"] == passage["title"]}
+    assert dates == {"2024-04-05"}
+
+
+def test_retrieve_numbers_queries_without_an_id(example_store: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"question": "solar kiosks"}\n\n{"question": "flood barriers", "id": "x"}\n')
+    code, out, _ = run("retrieve", "--queries", str(queries), "--store", str(example_store), "--k", "1")
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [1, "x"]
+
+
+@pytest.mark.parametrize("args", [[], ["flood", "--queries", "q.jsonl"]])
+def test_retrieve_needs_a_question_or_a_queries_file(args: list[str], example_store: Path, tmp_path: Path) -> None:
+    (tmp_path / "q.jsonl").write_text('{"question": "solar kiosks"}\n')
+    code, _, err = run("retrieve", *args, "--store", str(example_store))
+    assert code == 2
+    assert err.endswith("Error: give a QUESTION or --queries FILE (one of the two)\n")
 
 
 def test_retrieve_bad_line_is_one_line_error(example_store: Path, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
-    queries.write_text('{"question": "no id"}\n')
+    queries.write_text('{"question": "fine"}\n{"id": 2, "text": "no question"}\n')
     code, _, err = run("retrieve", "--queries", str(queries), "--store", str(example_store))
     assert code == 1
-    assert err == f'Error: {queries} line 1: expected a JSON object with "id" and "question"\n'
+    assert err == f'Error: {queries} line 2: expected a JSON object with a "question" (and an "id")\n'
 
 
 def test_ingest_report_and_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"")
-    code, out, err = run("ingest", str(EXAMPLES), str(bad), "--store", str(tmp_path / "s"), "-q")
+    store = tmp_path / "s"
+    code, out, err = run("ingest", str(EXAMPLES), str(bad), "--store", str(store), "-q")
     assert code == 1
-    assert f"skipped {bad}: empty file" in err
-    assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 skipped, 1 failed, 0 removed; chunks: ")
+    assert err == f"skipped {bad}: empty file\n"  # once: no log line besides it
+    assert out.startswith("articles: 5 added, 0 updated, 0 unchanged, 0 duplicates, 1 skipped, 0 removed; files: 0 ignored; chunks: ")
+    again = f"--store {store}"
+    assert out.splitlines()[1:] == [
+        f"store: {store}",
+        f'next: assistant ask "a question" {again}, assistant chat {again} (follow-ups), assistant serve {again} (chat page)',
+    ]
+
+
+def test_ingest_reports_each_file_once_in_one_word(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "notes.csv").write_text("a,b\n")
+    (folder / "program.bin").write_bytes(b"\x7fELF")
+    (folder / "cafe.txt").write_bytes("Café owners protest\n\nThe café’s owner said “no”.".encode("cp1252"))
+    (folder / "wire.jsonl").write_text('{"title": "Kiosks", "body": "Forty kiosks opened."}\n\n{"title": "B", "body": "cut\n')
+    (folder / "empty.md").write_text(" \n")
+    done = subprocess.run(  # a real process: its log lines would go to stderr too
+        [str(BIN / "assistant"), "ingest", str(folder), "--store", str(tmp_path / "s")],
+        check=False, capture_output=True, text=True, timeout=300,
+    )
+    code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 1
+    assert err.splitlines() == [
+        f"skipped {folder / 'empty.md'}: empty file",
+        f"skipped {folder / 'wire.jsonl'} line 3: invalid JSON (Unterminated string starting at column 24)",
+        f"ignored {folder / 'notes.csv'}: not an article file type (.csv)",
+        f"ignored {folder / 'program.bin'}: not an article file type (.bin)",
+        f"read {folder / 'cafe.txt'} as Windows-1252 (not UTF-8)",
+    ]
+    assert out.startswith("articles: 2 added, 0 updated, 0 unchanged, 0 duplicates, 2 skipped, 0 removed; files: 2 ignored; ")
+
+
+@pytest.mark.parametrize("on_path", [False, True])
+def test_ingest_ends_with_the_store_and_the_next_commands(on_path: bool, tmp_path: Path) -> None:
+    env = dict(os.environ)
+    path_dirs = [d for d in env.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != BIN.resolve()]
+    env["PATH"] = os.pathsep.join([str(BIN), *path_dirs] if on_path else path_dirs)
+    command = "assistant" if on_path else os.path.relpath(BIN / "assistant", tmp_path)  # as `make demo` runs it
+    done = subprocess.run(
+        [command, "ingest", str(EXAMPLES / "mali-takuba-2020-11-04.txt"), "-q"],
+        cwd=tmp_path, env=env, check=False, capture_output=True, text=True, timeout=300,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    store = tmp_path / "data" / "news-assistant" / "store"  # the default store, under the test's XDG_DATA_HOME
+    assert done.stdout.splitlines()[1:] == [
+        f"store: {store}",
+        f'next: {command} ask "a question", {command} chat (follow-ups), {command} serve (chat page)',
+    ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_demo_ends_with_the_store_and_the_next_commands(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "demo-next", f"BIN={BIN}"], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "",
+        f"The example corpus is in the store at {tmp_path / 'data' / 'news-assistant' / 'store'}",
+        f"Next: {BIN}/assistant chat          (questions with follow-ups)",
+        f'      {BIN}/assistant ask "QUESTION"',
+        f"      {BIN}/assistant serve         (the chat page)",
+        f"      {BIN}/assistant ingest FOLDER (your own articles; --help for more)",
+    ]
 
 
 def test_missing_store_is_one_line(tmp_path: Path) -> None:
     code, _, err = run("ask", "anything", "--store", str(tmp_path / "nope"))
     assert code == 1
     assert err == f"Error: no store at {tmp_path / 'nope'}: run `assistant ingest PATH --store {tmp_path / 'nope'}` first\n"
+
+
+def test_an_empty_store_option_is_an_error_not_the_default_store(tmp_path: Path) -> None:
+    for command in (["ask", SEED_QUESTION], ["stats"], ["ingest", str(EXAMPLES), "-q"], ["chat"]):
+        code, _, err = run(*command, "--store", "")
+        assert code == 2
+        assert err.endswith("Error: Invalid value for '--store': the store path is empty (leave --store out for the default store)\n")
+    assert not (tmp_path / "data").exists()  # the default store (under XDG_DATA_HOME) was not made
+
+
+def test_an_empty_store_path_setting_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_STORE__PATH", " ")
+    code, _, err = run("stats")
+    assert (code, err) == (1, "Error: bad configuration: store.path: empty (leave it unset for the default store)\n")
+    monkeypatch.delenv("ASSISTANT_STORE__PATH")
+    with pytest.raises(ValueError, match="the store path is empty"):
+        Assistant(store="")
+
+
+def test_ingesting_a_missing_path_creates_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    code, out, err = run("ingest", str(EXAMPLES), str(tmp_path / "nope.txt"), "--store", str(store), "-q")
+    assert (code, out) == (1, "")
+    assert err == f"Error: nothing ingested: no such file or directory: {tmp_path / 'nope.txt'}\n"
+    assert not store.exists()
+
+
+def test_a_store_without_articles_is_an_error_with_the_next_step(tmp_path: Path) -> None:
+    store, empty = tmp_path / "store", tmp_path / "empty.txt"
+    empty.write_text("")
+    assert run("ingest", str(empty), "--store", str(store), "-q")[0] == 1  # made the store, put nothing in it
+    expected = f"Error: the store at {store} holds no articles; ingest some first: assistant ingest PATH --store {store}\n"
+    for command in (["ask", SEED_QUESTION], ["ask", SEED_QUESTION, "--json"], ["retrieve", "flood barriers"], ["chat"]):
+        code, out, err = run(*command, "--store", str(store))
+        assert (code, out, err) == (1, "", expected)
 
 
 def test_bad_configuration_is_one_line(tmp_path: Path, monkeypatch) -> None:
@@ -116,3 +261,111 @@ def test_the_terminal_says_when_citations_were_removed() -> None:
         "(2 citations were removed: the passages they pointed to do not support those sentences.)",
         "(answerer: openai)",
     ]
+
+
+# ---- chat: a conversation, read line by line from a pipe ---------------------------------------------------------
+
+FOLLOW_UP = "Who did he appoint as prime minister?"
+
+
+def chat(store: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`assistant chat` as a real process, its standard input a pipe of `lines`."""
+    return subprocess.run(
+        [str(BIN / "assistant"), "chat", "--store", str(store), *args],
+        input="".join(f"{line}\n" for line in lines), check=False, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_chat_answers_a_follow_up_from_the_history_as_json_lines(example_store: Path) -> None:
+    done = chat(example_store, [SEED_QUESTION, "", FOLLOW_UP], "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    first, follow = [json.loads(line) for line in done.stdout.splitlines()]
+    assert first["question"] == SEED_QUESTION and any("Ba N’Daou" in c["quote"] for c in first["citations"])
+    assert follow["question"] == FOLLOW_UP
+    assert follow["search_query"] == "Who did Colonel Major Ba N’Daou appoint as prime minister?"
+    assert any("Moctar Ouane" in c["quote"] for c in follow["citations"])
+
+
+def test_chat_prints_each_answer_with_its_sources(example_store: Path) -> None:
+    done = chat(example_store, [SEED_QUESTION, FOLLOW_UP])
+    assert (done.returncode, done.stderr) == (0, "")
+    first, follow = done.stdout.split(f"> {FOLLOW_UP}\n")
+    assert first.startswith(f"> {SEED_QUESTION}\n") and "Ba N’Daou" in first
+    assert f"[1] {MALI} — Reuters, 2020-11-04" in first and "(answerer: extractive)" in first
+    assert "Moctar Ouane" in follow and f"{MALI} — Reuters, 2020-11-04" in follow
+    assert follow.rstrip().endswith("(answerer: extractive)")
+
+
+class Terminal:
+    """`assistant ARGS` on a pseudo-terminal: what it shows is read up to a marker, what is typed is written."""
+
+    def __init__(self, *args: str) -> None:
+        self.leader, follower = pty.openpty()
+        self.proc = subprocess.Popen(
+            [str(BIN / "assistant"), *args], stdin=follower, stdout=follower, stderr=follower, close_fds=True
+        )
+        os.close(follower)
+        self.seen = b""
+
+    def read_until(self, marker: bytes, limit: float = 300) -> str:
+        """What the terminal shows up to `marker` (which must come within `limit` seconds)."""
+        deadline = time.monotonic() + limit
+        while marker not in self.seen:
+            ready, _, _ = select.select([self.leader], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"waited for {marker!r}; the terminal shows {self.seen!r}"
+            self.seen += os.read(self.leader, 65536)
+        shown, self.seen = self.seen.split(marker, 1)
+        return shown.decode().replace("\r\n", "\n")
+
+    def type(self, line: str) -> None:
+        os.write(self.leader, f"{line}\n".encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
+        os.close(self.leader)
+
+
+def test_chat_on_a_terminal_prompts_and_keeps_the_conversation(example_store: Path) -> None:
+    terminal = Terminal("chat", "--store", str(example_store))
+    read_until, proc = terminal.read_until, terminal.proc
+    try:
+        greeting = read_until(b"> ")
+        assert greeting == f"Asking the articles in {example_store}; follow-ups build on earlier answers. An empty line or Ctrl-D ends.\n"
+        terminal.type(SEED_QUESTION)
+        first = read_until(b"(answerer: extractive)\r\n\r\n> ")
+        assert first.startswith(f"{SEED_QUESTION}\n") and "Ba N’Daou" in first and f"{MALI} — Reuters, 2020-11-04" in first
+        terminal.type(FOLLOW_UP)
+        follow = read_until(b"(answerer: extractive)\r\n\r\n> ")
+        assert "Moctar Ouane" in follow
+        terminal.type("")  # an empty line ends the conversation
+        assert proc.wait(timeout=60) == 0
+    finally:
+        terminal.close()
+
+
+def test_chat_on_a_terminal_goes_on_after_a_failed_answer(example_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # no model server there
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("ASSISTANT_LLM__MAX_RETRIES", "0")
+    terminal = Terminal("chat", "--llm", "openai", "--store", str(example_store))
+    try:
+        terminal.read_until(b"> ")
+        for _ in range(2):
+            terminal.type(SEED_QUESTION)
+            shown = terminal.read_until(b"> ")
+            assert shown == f"{SEED_QUESTION}\n\nError: cannot reach the model server at {url} (ask again, or an empty line ends)\n"
+        terminal.type("")
+        assert terminal.proc.wait(timeout=60) == 0
+    finally:
+        terminal.close()
+
+
+def test_chat_from_a_pipe_stops_at_a_failed_answer(example_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("ASSISTANT_LLM__MAX_RETRIES", "0")
+    done = chat(example_store, [SEED_QUESTION, FOLLOW_UP], "--llm", "openai", "--json")
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", f"Error: cannot reach the model server at {url}\n")
+

@@ -33,9 +33,45 @@ def test_jsonl_records_keep_other_fields_and_report_bad_lines(tmp_path: Path) ->
     assert [a.title for a in loaded.articles] == ["A"]
     assert loaded.articles[0].extra == {"tags": '["x"]', "desk": "metro"}
     assert loaded.problems == [
-        "line 2: invalid JSON (Expecting property name enclosed in double quotes)",
-        "line 3: record has no body/text/content",
+        ("line 2", "invalid JSON (Expecting property name enclosed in double quotes at column 2)"),
+        ("line 3", "record has no body/text/content"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "reason"),
+    [
+        (".jsonl", '{"title": "A", "body": "Body."}\n\n{"title": "B", "body": "cut\n', "line 3: invalid JSON (Unterminated string starting at column 24)"),
+        (".jsonl", '{"title": "A", "body": "Body."}\n{"title": "B",}\n', "line 2: invalid JSON (Expecting property name enclosed in double quotes at column 15)"),
+        (".json", '[{"title": "A",\n "body": "cut', "invalid JSON (Unterminated string starting at line 2 column 10)"),
+        (".json", '[{"title": "A"}\n{"title": "B"}]', "invalid JSON (Expecting ',' delimiter at line 2 column 1)"),
+    ],
+)
+def test_a_broken_json_reason_is_complete(tmp_path: Path, suffix: str, content: str, reason: str) -> None:
+    path = tmp_path / f"wire{suffix}"
+    path.write_text(content)
+    if suffix == ".jsonl":
+        where, problem = reason.split(": ", 1)
+        assert (where, problem) in load_file(path, MB).problems
+    else:
+        with pytest.raises(LoadError, match=f"^{__import__('re').escape(reason)}$"):
+            load_file(path, MB)
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding", "text"),
+    [
+        ("Caf\u00e9 owners\n\nThe caf\u00e9\u2019s owner said \u201cno\u201d.".encode("cp1252"), "Windows-1252", "The caf\u00e9\u2019s owner said \u201cno\u201d."),
+        ("Caf\u00e9 owners\n\nLe caf\u00e9 au lait \u00e0 deux \u00a3.".encode("latin-1"), "Windows-1252", "Le caf\u00e9 au lait \u00e0 deux \u00a3."),
+        (b"Caf\xe9 owners\n\nA control byte \x81 cp1252 leaves undefined.", "Latin-1", "A control byte cp1252 leaves undefined."),
+        ("Caf\u00e9 owners\n\nLe caf\u00e9.".encode("utf-8"), "UTF-8", "Le caf\u00e9."),
+    ],
+)
+def test_legacy_encodings_are_read_and_named(tmp_path: Path, content: bytes, encoding: str, text: str) -> None:
+    path = tmp_path / "story.txt"
+    path.write_bytes(content)
+    loaded = load_file(path, MB)
+    assert (loaded.encoding, loaded.articles[0].title, loaded.articles[0].text) == (encoding, "Caf\u00e9 owners", text)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +80,6 @@ def test_jsonl_records_keep_other_fields_and_report_bad_lines(tmp_path: Path) ->
         (b"", "empty file"),
         (b"  \n\t\n", "empty file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file (contains NUL bytes)"),
-        ("caf\u00e9 au lait".encode("latin-1"), "not valid UTF-8 text (bad byte at offset 3)"),
     ],
 )
 def test_unreadable_files_get_a_reason(tmp_path: Path, content: bytes, reason: str) -> None:
@@ -73,6 +108,9 @@ def test_find_files_recurses_and_reports(tmp_path: Path) -> None:
     (tmp_path / "a" / "y.pdf").write_text("t")
     (tmp_path / "a" / ".hidden" ).mkdir()
     (tmp_path / "a" / ".hidden" / "z.txt").write_text("t")
-    found, rejected = find_files([tmp_path / "a", tmp_path / "missing.txt", tmp_path / "a" / "y.pdf"])
+    (tmp_path / "a" / "notes.csv").write_text("t")
+    (tmp_path / "a" / "b" / "program").write_text("t")
+    found, rejected, ignored = find_files([tmp_path / "a", tmp_path / "missing.txt", tmp_path / "a" / "y.pdf"])
     assert found == [(tmp_path / "a" / "b" / "x.md").resolve()]
     assert rejected == [(tmp_path / "missing.txt", "no such file or directory"), (tmp_path / "a" / "y.pdf", "unsupported file type '.pdf'")]
+    assert ignored == [(tmp_path / "a" / "b" / "program").resolve(), (tmp_path / "a" / "notes.csv").resolve()]

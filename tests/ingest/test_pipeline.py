@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -78,13 +79,14 @@ def test_duplicate_articles_are_stored_once(corpus: Path, tmp_path: Path, cache_
     copy = corpus / "copy-of-seed.txt"
     copy.write_text("<!-- scraped again -->\n" + SEED.read_text())
     report = _assistant(tmp_path, cache_dir).ingest([corpus])
-    assert (report.added, report.skipped) == (5, 1)
+    assert (report.added, report.duplicates, report.failed) == (5, 1, 0)
 
 
 def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (corpus / "latin1.md").write_bytes("Caf\xe9 story\n\nbody".encode("latin-1"))
+    (corpus / "notes.csv").write_text("a,b\n")
     settings = make_settings(tmp_path / "store", cache_dir)
     settings.ingest.max_file_mb = 0.002
     report = Assistant(settings).ingest([corpus])
@@ -92,10 +94,24 @@ def test_bad_files_are_reported_and_the_rest_ingests(corpus: Path, tmp_path: Pat
     assert reasons == {
         "empty.txt": "empty file",
         "image.txt": "binary file (contains NUL bytes)",
-        "latin1.md": "not valid UTF-8 text (bad byte at offset 3)",
         "mali-takuba-2020-11-04.txt": "file too large (3.9 kB > 2.0 kB limit)",
     }
-    assert (report.added, report.failed) == (4, 4)
+    assert (report.added, report.failed) == (5, 3)
+    assert report.encodings == [(str(corpus / "latin1.md"), "Windows-1252")]
+    assert report.ignored == [str(corpus / "notes.csv")]
+
+
+def test_one_big_jsonl_shows_reading_and_chunking_progress(
+    tmp_path: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wire = tmp_path / "wire.jsonl"
+    records = [{"title": f"Story {i}", "body": f"Harbour item number {i} was reported on a quiet day."} for i in range(3)]
+    wire.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert _assistant(tmp_path, cache_dir).ingest([wire], progress=True).added == 3
+    bars = {line.split(":")[0].strip() for line in capsys.readouterr().err.replace("\r", "\n").splitlines() if "%|" in line}
+    assert bars == {"reading", "chunking", "embedding"}
+    assert _assistant(tmp_path, cache_dir).ingest([wire], progress=False).unchanged == 3
+    assert capsys.readouterr().err == ""
 
 
 def test_store_remembers_its_embedding_model(tmp_path: Path, cache_dir: Path) -> None:

@@ -89,6 +89,48 @@ def test_a_malformed_settings_file(toml: str, error: str, monkeypatch: pytest.Mo
     assert run("stats") == (1, f"Error: bad configuration: {error}\n")
 
 
+@pytest.mark.parametrize(
+    ("toml", "error"),
+    [
+        ("[retrival]\nk = 3\n", "unknown setting [retrival] in assistant.toml (did you mean [retrieval]?)"),
+        ('[retrieval]\nmodee = "dense"\n', "unknown setting retrieval.modee in assistant.toml (did you mean retrieval.mode?)"),
+        ("k = 3\n", "unknown setting k in assistant.toml (settings go in a section: did you mean k under [retrieval]?)"),
+        (
+            "[retrieval]\nkk = 3\nk = 3\n[colour]\nred = 1\n",
+            (
+                "unknown setting retrieval.kk in assistant.toml (did you mean retrieval.k?); unknown setting [colour] in "
+                "assistant.toml"
+            ),
+        ),
+    ],
+)
+def test_an_unknown_setting_in_the_file_is_named(toml: str, error: str) -> None:
+    Path("assistant.toml").write_text(toml)
+    assert run("stats") == (1, f"Error: {error}\n")
+
+
+@pytest.mark.parametrize(
+    ("variable", "error"),
+    [
+        ("ASSISTANT_RETRIEVAL__KK", "unknown setting ASSISTANT_RETRIEVAL__KK (did you mean retrieval.k?)"),
+        ("ASSISTANT_RETRIVAL__K", "unknown setting ASSISTANT_RETRIVAL__K (did you mean retrieval.k?)"),
+        ("ASSISTANT_STORE__PATH__X", "unknown setting ASSISTANT_STORE__PATH__X (did you mean store.path?)"),
+        ("ASSISTANT_VERBOSE", "unknown setting ASSISTANT_VERBOSE"),
+    ],
+)
+def test_an_unknown_setting_in_the_environment_is_named(
+    variable: str, error: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "3")
+    for command in (["stats"], ["ask", SEED_QUESTION], ["ingest", str(EXAMPLES), "-q"]):
+        assert run(*command) == (1, f"Error: {error}\n")
+
+
+def test_an_unknown_setting_in_dot_env_is_named() -> None:
+    Path(".env").write_text("OPENAI_BASE_URL=http://127.0.0.1:9/v1\nASSISTANT_LLM__MOD=extractive\n")
+    assert run("stats") == (1, "Error: unknown setting ASSISTANT_LLM__MOD in .env (did you mean llm.mode?)\n")
+
+
 def test_a_settings_file_that_is_not_there(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "missing.toml"))
     assert run("stats") == (1, f"Error: settings file not found: {tmp_path / 'missing.toml'}\n")
