@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -46,6 +47,17 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 WORKING_REACTION = "eyes"
+
+# What the bot needs from Slack, and why; examples/slack-manifest.yaml lists the same (a test compares them).
+BOT_SCOPES = {
+    "app_mentions:read": "app_mention events: questions that mention the bot",
+    "chat:write": "chat.postMessage, chat.update, chat.postEphemeral: the answers and the thanks for a vote",
+    "reactions:write": "reactions.add: the :eyes: reaction on a question being answered",
+    "channels:history": "message.channels events and conversations.replies in public channels (thread follow-ups)",
+    "groups:history": "message.groups events and conversations.replies in private channels (thread follow-ups)",
+    "im:history": "message.im events and conversations.replies in direct messages",
+}
+BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
 _REPLIES_PAGE = 200
 _REPLIES_MAX_PAGES = 5
 
@@ -222,6 +234,73 @@ def mount_slack(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     async def slack_events(request: Request) -> Response:
         bolt_request = to_bolt_request(request, await request.body())
         return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
+
+
+@dataclass(frozen=True)
+class BotCheck:
+    """What Slack's `auth.test` says about the bot token: who the bot is and the scopes it was granted."""
+
+    name: str
+    user_id: str
+    team: str
+    team_id: str
+    scopes: tuple[str, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        """The scopes the bot needs (BOT_SCOPES) that the token lacks."""
+        return [scope for scope in BOT_SCOPES if scope not in self.scopes]
+
+
+_REJECTED = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive")
+
+
+def _client(settings: Settings, token: str) -> WebClient:
+    return WebClient(token=token, base_url=settings.slack.api_base_url.rstrip("/") + "/", timeout=15)
+
+
+def check_bot(settings: Settings) -> BotCheck:
+    """Call auth.test with the bot token; the granted scopes come from its `x-oauth-scopes` header. Raises
+    ConfigError with one line saying what is wrong."""
+    token = _secret(settings.slack.bot_token)
+    if not token:
+        raise ConfigError("no Slack bot token: set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-…)")
+    try:
+        response = _client(settings, token).auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in _REJECTED:
+            raise ConfigError(
+                f"Slack rejected SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-…) from the app's "
+                "OAuth & Permissions page again"
+            ) from None
+        raise ConfigError(f"Slack's auth.test failed: {error}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot reach Slack at {settings.slack.api_base_url}: {exc}") from None
+    headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
+    scopes = tuple(s.strip() for s in headers.get("x-oauth-scopes", "").split(",") if s.strip())
+    return BotCheck(
+        name=str(response.get("user") or ""),
+        user_id=str(response.get("user_id") or ""),
+        team=str(response.get("team") or ""),
+        team_id=str(response.get("team_id") or ""),
+        scopes=scopes,
+    )
+
+
+def check_app_token(settings: Settings) -> None:
+    """Ask for a Socket Mode connection URL with the app-level token (nothing connects to it). Raises
+    ConfigError with one line saying what is wrong."""
+    token = _secret(settings.slack.app_token) or ""
+    try:
+        _client(settings, token).apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        raise ConfigError(
+            f"Slack rejected SLACK_APP_TOKEN ({exc.response.get('error')}): it must be an app-level token (xapp-…) "
+            "with the connections:write scope, from Basic Information → App-Level Tokens, and Socket Mode must be on"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot reach Slack at {settings.slack.api_base_url}: {exc}") from None
 
 
 def socket_mode_handler(assistant: Assistant, settings: Settings) -> SocketModeHandler:

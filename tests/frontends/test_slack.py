@@ -29,7 +29,7 @@ from assistant.frontends.slack import build_app
 from assistant.frontends.slack_format import ANSWER_EVENT, ERROR_REPLY, RATE_LIMITED_REPLY, THINKING
 from assistant.frontends.web import create_app
 from tests.fixtures.core import SEED_QUESTION, make_settings
-from tests.fixtures.servers import stop
+from tests.fixtures.servers import free_port, stop
 from tests.fixtures.slack_api import (
     ALICE,
     APP_TOKEN,
@@ -322,7 +322,7 @@ def test_socket_mode_answers_a_mention(
         "ASSISTANT_LLM__MODE": "extractive",
     }
     log = open(tmp_path / "slack.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "slack", "--socket"], env=env,
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "slack"], env=env,  # Socket Mode
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         until(lambda: slack_api.socket_connections or proc.poll() is not None, "a Socket Mode connection", 60)
@@ -340,25 +340,103 @@ def test_socket_mode_answers_a_mention(
     assert "connected to Slack over Socket Mode" in (tmp_path / "slack.log").read_text()
 
 
-def test_socket_mode_errors_are_one_line(
-    example_store: Path, cache_dir: Path, slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("args", [["slack"], ["slack", "--socket"]])
+def test_socket_mode_is_the_default_and_its_errors_are_one_line(
+    example_store: Path, slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["slack"])
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        "Error: use --socket for Socket Mode; HTTP mode runs inside `assistant serve` at /slack/events"
-    )
     monkeypatch.setenv("ASSISTANT_STORE__PATH", str(example_store))
     monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    result = runner.invoke(cli, ["slack", "--socket"])
+    result = runner.invoke(cli, args)
     assert (result.exit_code, result.stderr) == (
         1, "Error: Socket Mode needs slack.app_token (SLACK_APP_TOKEN), an xapp- app-level token\n"
     )
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-revoked")
-    result = runner.invoke(cli, ["slack", "--socket"])
+    result = runner.invoke(cli, args)
     assert (result.exit_code, result.stderr) == (1, "Error: Slack refused the Socket Mode connection: invalid_auth\n")
+
+
+def test_slack_help_says_where_the_http_transport_runs() -> None:
+    result = CliRunner().invoke(cli, ["slack", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    help_text = " ".join(result.stdout.split())
+    assert "Run the Slack bot over Socket Mode until Ctrl-C (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)." in help_text
+    assert (
+        "The other transport, HTTP, needs no command: `assistant serve` answers Slack at POST /slack/events when "
+        "SLACK_SIGNING_SECRET is set." in help_text
+    )
+    assert "check Check the Slack set-up" in help_text
+
+
+def test_slack_check_prints_the_bot_and_its_scopes(slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "bot: newsbot (U0NEWSBOT) in workspace Newsdesk (T0NEWSDESK)",
+        "scopes: app_mentions:read, channels:history, chat:write, groups:history, im:history, im:read, "
+        "reactions:write (includes all 6 the bot needs)",
+        "Socket Mode: SLACK_APP_TOKEN works; start the bot with `assistant slack`",
+        "HTTP: SLACK_SIGNING_SECRET is set; `assistant serve` answers Slack at POST /slack/events",
+    ]
+    assert [(c.method, c.token) for c in slack_api.calls] == [
+        ("auth.test", BOT_TOKEN), ("apps.connections.open", APP_TOKEN)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ({}, "no Slack bot token: set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-…)"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": APP_TOKEN},
+            "Slack rejected SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) from the app's "
+            "OAuth & Permissions page again",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
+             "granted": ("app_mentions:read", "chat:write", "im:history")},
+            "the bot token lacks the scopes reactions:write, channels:history, groups:history: add them under "
+            "OAuth & Permissions → Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and "
+            "reinstall the app to the workspace",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN},
+            "the bot cannot receive messages: set SLACK_APP_TOKEN (Socket Mode, `assistant slack`) or "
+            "SLACK_SIGNING_SECRET (HTTP, inside `assistant serve`)",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-revoked"},
+            "Slack rejected SLACK_APP_TOKEN (invalid_auth): it must be an app-level token (xapp-…) with the "
+            "connections:write scope, from Basic Information → App-Level Tokens, and Socket Mode must be on",
+        ),
+    ],
+)
+def test_slack_check_says_what_is_wrong_in_one_line(
+    slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch, setup: dict[str, Any], error: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    for name, value in setup.items():
+        if name == "granted":
+            slack_api.granted_scopes = value
+        else:
+            monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {error}\n")
+
+
+def test_slack_check_when_slack_cannot_be_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", closed)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot reach Slack at {closed}: ")
+    assert result.stderr.count("\n") == 1
 
 
 def test_feedback_listing_without_votes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
