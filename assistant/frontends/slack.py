@@ -1,5 +1,5 @@
 """The Slack bot: a slack-bolt app over `Assistant`, served at POST /slack/events (inside `assistant serve`) or over
-Socket Mode (`assistant slack --socket`).
+Socket Mode (`assistant slack`).
 
 Every request is acknowledged at once (listeners only `ack()`); the answering runs in a lazy listener on a small
 thread pool, so Slack's 3-second deadline holds however long an answer takes. What to say is decided by plain
@@ -10,6 +10,7 @@ Logs carry event ids, never message text or tokens.
 from __future__ import annotations
 
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ from assistant.frontends.slack_format import (
     notice,
 )
 from assistant.frontends.slack_guard import Deduper, RateLimiter
-from assistant.frontends.slack_thread import is_from_person, plain_text, thread_history
+from assistant.frontends.slack_thread import is_answer, is_from_person, plain_text, thread_history
 from assistant.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ BOT_SCOPES = {
 BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
 _REPLIES_PAGE = 200
 _REPLIES_MAX_PAGES = 5
+_USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def _secret(value: Any) -> str | None:
@@ -91,6 +93,39 @@ class SlackBot:
     def answer(self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         """Reply in the question's thread: a reaction and a "thinking…" message at once, then the answer in its
         place. Runs in the lazy listener, after the request was acknowledged."""
+        self._answer(event, body, client, context, thread=None)
+
+    def answer_thread_reply(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """A person's reply in a channel thread that does not mention the bot: answered as a follow-up when this
+        bot has answered in that thread before (its earlier answer is in the thread), otherwise left alone. A
+        reply that mentions someone else is left to them. Runs in the lazy listener."""
+        mentioned = set(_USER_MENTION.findall(str(event.get("text", ""))))
+        if context.bot_user_id in mentioned:
+            return  # the app_mention event for this message brings it
+        if mentioned:
+            return  # addressed to other people
+        channel, thread_ts, event_id = event["channel"], str(event["thread_ts"]), body.get("event_id", "-")
+        try:
+            thread = self._thread(client, channel, thread_ts)
+        except SlackApiError as exc:
+            log.warning("event %s: conversations.replies failed (%s)", event_id, exc.response.get("error"))
+            return
+        if not any(is_answer(m, context.bot_id, context.bot_user_id) for m in thread):
+            log.debug("event %s: a reply in a thread without an answer of ours; ignored", event_id)
+            return
+        self._answer(event, body, client, context, thread=thread)
+
+    def _answer(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        thread: list[dict[str, Any]] | None,
+    ) -> None:
+        """Answer `event` in its thread; `thread` is the thread's messages when already read."""
         channel, ts = event["channel"], event["ts"]
         if not self.messages.first_time(f"{channel}:{ts}"):
             return
@@ -109,7 +144,7 @@ class SlackBot:
         self._react(client, channel, ts, event_id)
         reply_ts = self._post(client, channel, thread_ts, notice(THINKING))
         try:
-            history = self._history(client, context, channel, thread_ts, ts) if thread_ts != ts else []
+            history = self._history(client, context, channel, thread_ts, ts, thread) if thread_ts != ts else []
             answer = self.assistant.ask(question, history=history)
             answer_id = self.feedback.record_answer(answer, asked_by=user, place=f"{channel}/{thread_ts}")
             first, *rest = answer_messages(answer, answer_id)
@@ -137,12 +172,8 @@ class SlackBot:
         except SlackApiError as exc:
             log.warning("event %s: reactions.add failed (%s)", event_id, exc.response.get("error"))
 
-    def _history(
-        self, client: WebClient, context: BoltContext, channel: str, thread_ts: str, before_ts: str
-    ) -> list[tuple[str, str]]:
-        """The thread's earlier questions and this bot's answers to them, oldest first."""
-        if not self.settings.history_turns:
-            return []
+    def _thread(self, client: WebClient, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The thread's messages with their metadata (at most `_REPLIES_MAX_PAGES` pages)."""
         messages: list[dict[str, Any]] = []
         cursor = None
         for _ in range(_REPLIES_MAX_PAGES):
@@ -153,7 +184,23 @@ class SlackBot:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
                 break
-        return thread_history(messages, before_ts, context.bot_id, context.bot_user_id, self.settings.history_turns)
+        return messages
+
+    def _history(
+        self,
+        client: WebClient,
+        context: BoltContext,
+        channel: str,
+        thread_ts: str,
+        before_ts: str,
+        thread: list[dict[str, Any]] | None = None,
+    ) -> list[tuple[str, str]]:
+        """The thread's earlier questions and this bot's answers to them, oldest first."""
+        if not self.settings.history_turns:
+            return []
+        if thread is None:
+            thread = self._thread(client, channel, thread_ts)
+        return thread_history(thread, before_ts, context.bot_id, context.bot_user_id, self.settings.history_turns)
 
     # ---- feedback --------------------------------------------------------------------------------
     def vote(self, ack: Any, body: dict[str, Any]) -> None:
@@ -193,8 +240,15 @@ def is_direct_question(event: dict[str, Any]) -> bool:
     return event.get("channel_type") == "im" and is_from_person(event)
 
 
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    """A person's reply in a thread of a public or private channel (message.channels / message.groups)."""
+    in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
+    return event.get("channel_type") in ("channel", "group") and in_thread and is_from_person(event)
+
+
 def build_app(assistant: Assistant, settings: Settings) -> App:
-    """The Bolt app: mentions and direct messages answered in threads, feedback buttons stored.
+    """The Bolt app: mentions, direct messages and replies in threads it has answered in are answered in
+    threads; feedback buttons stored.
 
     Nothing is sent to Slack until the first request arrives (auth.test runs then, against
     `settings.slack.api_base_url`)."""
@@ -215,6 +269,7 @@ def build_app(assistant: Assistant, settings: Settings) -> App:
     app.middleware(bot.drop_repeats)
     app.event("app_mention", matchers=[is_person_mention])(ack=_acknowledge, lazy=[bot.answer])
     app.event("message", matchers=[is_direct_question])(ack=_acknowledge, lazy=[bot.answer])
+    app.event("message", matchers=[is_thread_reply])(ack=_acknowledge, lazy=[bot.answer_thread_reply])
     app.event("app_mention")(_acknowledge)  # bots' mentions: acknowledged, ignored
     app.event("message")(_acknowledge)  # channel messages, edits, bot messages: acknowledged, ignored
     app.action(FEEDBACK_UP)(ack=bot.vote, lazy=[bot.thank])

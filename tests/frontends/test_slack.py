@@ -40,6 +40,7 @@ from tests.fixtures.slack_api import (
     SIGNING_SECRET,
     SlackApiStandIn,
     block_action,
+    channel_message,
     direct_message,
     event_callback,
     form_body,
@@ -187,6 +188,58 @@ def test_thread_follow_up_uses_the_thread_as_history(server: dict[str, Any], sla
     assert follow["answer"]["thread_ts"] == parent_ts
     assert "Moctar Ouane" in follow["update"]["text"]
     assert any("Moctar Ouane" in t for t in section_texts(follow["update"]["blocks"]) if t.startswith("*["))
+
+
+@pytest.mark.parametrize("channel_type", ["channel", "group"])
+def test_a_reply_without_a_mention_in_a_thread_the_bot_answered_is_answered(
+    server: dict[str, Any], slack_api: SlackApiStandIn, channel_type: str
+) -> None:
+    first = ask_in_channel(slack_api, server["url"], SEED_QUESTION)
+    parent_ts = first["question"]["ts"]
+    reply = slack_api.user_message(CHANNEL, FOLLOW_UP, user=BOB, thread_ts=parent_ts)
+    response, _ = send_event(server["url"], channel_message(reply, CHANNEL, channel_type))
+    assert (response.status_code, response.text) == (200, "")
+    answer = slack_api.wait_for_answer(CHANNEL, reply)
+
+    assert answer["thread_ts"] == parent_ts
+    assert "Moctar Ouane" in answer["text"]
+    question, history = server["assistant"].asked[-1]
+    assert (question, history) == (FOLLOW_UP, [(SEED_QUESTION, first["update"]["text"])])
+    replies, = slack_api.calls_to("conversations.replies")  # read once: to see the bot's answer, and as history
+    assert (replies["channel"], replies["ts"]) == (CHANNEL, parent_ts)
+    assert [c["timestamp"] for c in slack_api.calls_to("reactions.add")] == [parent_ts, reply["ts"]]
+
+
+def test_other_channel_messages_are_left_alone(server: dict[str, Any], slack_api: SlackApiStandIn) -> None:
+    answered = ask_in_channel(slack_api, server["url"], SEED_QUESTION)["question"]["ts"]
+    chat = slack_api.user_message(CHANNEL, "Lunch at noon?")
+    ignored = [
+        slack_api.user_message(CHANNEL, SEED_QUESTION),  # not in a thread, no mention
+        slack_api.user_message(CHANNEL, SEED_QUESTION, thread_ts=chat["ts"]),  # a thread the bot is not in
+        slack_api.user_message(CHANNEL, f"<@{BOB}> {FOLLOW_UP}", thread_ts=answered),  # addressed to Bob
+    ]
+    for message in ignored:
+        assert send_event(server["url"], channel_message(message, CHANNEL))[0].status_code == 200
+    asked = len(server["assistant"].asked)
+    ask_in_channel(slack_api, server["url"], "Who is Moctar Ouane?")  # one worker: earlier work is done
+
+    assert len(server["assistant"].asked) == asked + 1
+    assert [c["ts"] for c in slack_api.calls_to("conversations.replies")] == [chat["ts"]]
+    threads = [c["thread_ts"] for c in slack_api.calls_to("chat.postMessage")]
+    assert chat["ts"] not in threads and threads.count(answered) == 1  # the first answer's "thinking…" only
+    assert {c["timestamp"] for c in slack_api.calls_to("reactions.add")}.isdisjoint(m["ts"] for m in ignored)
+
+
+def test_a_mention_in_an_answered_thread_is_answered_once(server: dict[str, Any], slack_api: SlackApiStandIn) -> None:
+    parent_ts = ask_in_channel(slack_api, server["url"], SEED_QUESTION)["question"]["ts"]
+    question = slack_api.user_message(CHANNEL, f"<@{BOT_USER_ID}> {FOLLOW_UP}", thread_ts=parent_ts)
+    # Slack sends both: the message event (message.channels) and the app_mention event.
+    assert send_event(server["url"], channel_message(question, CHANNEL))[0].status_code == 200
+    assert send_event(server["url"], mention(question, CHANNEL))[0].status_code == 200
+    slack_api.wait_for_answer(CHANNEL, question)
+    ask_in_channel(slack_api, server["url"], "Who is Moctar Ouane?")  # one worker: earlier work is done
+    threads = [c["thread_ts"] for c in slack_api.calls_to("chat.postMessage")]
+    assert threads.count(parent_ts) == 2  # the first question's "thinking…" and the follow-up's
 
 
 @pytest.mark.parametrize("how", ["forged signature", "no signature", "stale timestamp"])
