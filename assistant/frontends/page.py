@@ -34,7 +34,7 @@ from assistant.types import Answer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-# A click on an inline [n] opens that source in the panel and brings it into view.
+# A click on an inline [n] marks that quote in the sources panel and brings it into view.
 HEAD = """<script>
 document.addEventListener("click", (event) => {
   const link = event.target instanceof Element ? event.target.closest("a.cite") : null;
@@ -44,8 +44,7 @@ document.addEventListener("click", (event) => {
   if (!source) return;
   event.preventDefault();
   event.stopPropagation();
-  document.querySelectorAll("details.source.current").forEach((d) => d.classList.remove("current"));
-  source.open = true;
+  document.querySelectorAll("#sources .source.current").forEach((d) => d.classList.remove("current"));
   source.classList.add("current");
   source.scrollIntoView({block: "nearest"});
 }, true);
@@ -54,11 +53,15 @@ document.addEventListener("click", (event) => {
 CSS = """
 #sources { max-height: 75vh; overflow-y: auto; }
 #sources h4 { margin: 0.6em 0 0.3em; }
-#sources details.source { border-left: 3px solid #ccc; padding: 0.2em 0.6em; margin: 0.3em 0; }
-#sources details.source.current { border-left-color: #e0a100; background: rgba(224, 161, 0, 0.08); }
-#sources blockquote { margin: 0.4em 0; white-space: pre-wrap; }
+#sources .source-article { border-left: 3px solid #ccc; padding: 0.2em 0.6em; margin: 0.5em 0; }
+#sources .article-head .title { font-weight: 600; }
+#sources .source { display: flex; gap: 0.4em; align-items: baseline; padding: 0.1em 0.2em; }
+#sources .source .n { font-weight: 600; }
+#sources .source.current { background: rgba(224, 161, 0, 0.15); }
+#sources blockquote { margin: 0.3em 0; white-space: pre-wrap; }
 #sources mark { padding: 0 0.1em; }
-#sources .meta, #sources .score { opacity: 0.75; }
+#sources .meta, #sources .score, #sources .cited, #sources .legend { opacity: 0.75; }
+#sources .legend { font-size: 0.9em; margin: 0.3em 0; }
 a.cite { text-decoration: none; font-weight: 600; }
 .note.failure { color: #b00020; }
 .searched { opacity: 0.7; }

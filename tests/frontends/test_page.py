@@ -30,27 +30,30 @@ def only_local(page: Any, base: str) -> list[str]:
     return [u for u in page.requested if not u.startswith((base + "/", "data:", "blob:"))]
 
 
-def test_seed_question_streams_an_answer_whose_citation_opens_its_passage(web_server: str, browser_page: Any) -> None:
+def test_seed_question_streams_an_answer_whose_quotes_are_shown_by_article(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
     message = ask_on_page(page, SEED_QUESTION)
     assert "Ba N’Daou" in message.inner_text()
     links = message.locator("a.cite")
-    assert links.count() >= 1
-    opened = {}
+    assert links.count() == 2
+    shown = {}
     for i in range(links.count()):
         source = page.locator("#sources " + links.nth(i).get_attribute("href"))
-        assert source.evaluate("d => d.open") is False
-        links.nth(i).click()
-        assert source.evaluate("d => d.open") is True
         mark = source.locator("mark")
-        assert mark.is_visible()
-        opened[mark.inner_text()] = source
-    source = opened[BA_NDAOU_QUOTE]
-    assert source.locator("summary").inner_text().endswith(
+        assert mark.is_visible()  # every quote is shown, without a click
+        assert "current" not in source.get_attribute("class")
+        links.nth(i).click()
+        assert "current" in source.get_attribute("class")  # the clicked [n] marks its quote
+        assert page.locator("#sources .source.current").count() == 1
+        shown[mark.inner_text()] = source
+    # Both citations quote the same article: one title, both quotes under it.
+    article = page.locator("#turn-1 .source-article")
+    assert article.count() == 1 and article.locator(".source").count() == 2
+    assert article.locator(".article-head").inner_text() == (
         "France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters · 2020-11-04"
     )
-    context = source.locator("blockquote").inner_text()
+    context = shown[BA_NDAOU_QUOTE].locator("blockquote").inner_text()
     assert BA_NDAOU_QUOTE in context and len(context) > len(BA_NDAOU_QUOTE)  # shown within its passage
     assert only_local(page, web_server) == []
 
@@ -64,7 +67,7 @@ def test_follow_up_uses_the_session_history_and_new_chat_forgets_it(web_server: 
     assert follow.locator(".searched").inner_text() == (
         "Searched for: Who did Colonel Major Ba N’Daou appoint as prime minister?"
     )
-    marks = page.locator("#turn-2 details.source mark").all_text_contents()
+    marks = page.locator("#turn-2 .source mark").all_text_contents()
     assert any("Moctar Ouane" in m for m in marks)
 
     page.locator("#new-chat").click()
@@ -96,6 +99,11 @@ def test_all_retrieved_passages_on_request(web_server: str, browser_page: Any) -
     page.locator("#sources .all-passages").wait_for()
     assert page.locator("#sources .all-passages summary").inner_text() == "All 5 retrieved passages"
     assert page.locator("#sources .all-passages li").count() == 5
+    legend = page.locator("#sources .all-passages .legend").inner_text()
+    assert legend.startswith("Best match first, as the search ranked them") and "Similarity is how close" in legend
+    first = page.locator("#sources .all-passages li").first.inner_text()
+    assert "similarity to the question 0." in first and "cited as [1] [2]" in first
+    assert "relevance 0." not in page.locator("#sources").inner_text()  # the raw score, unexplained
     page.locator("#show-all input").uncheck()
     page.locator("#sources .all-passages").wait_for(state="detached")
 
@@ -169,7 +177,7 @@ def test_article_text_is_shown_as_text_never_run(hostile_server: str, browser_pa
     text = message.locator(".answer").inner_text()
     assert "<script>window.pwned=2</script>" in text and "[ten cranes](javascript:window.pwned=3)" in text
     assert "$x^2$" in text and "{{price}}" in text
-    summary = page.locator("#sources details.source summary").first.inner_text()
+    summary = page.locator("#sources .source-article .article-head").first.inner_text()
     assert 'Harbour <img src=x onerror="window.pwned=1"> report **bold** ${7*7}' in summary
     assert "<b>Quay Post</b>" in summary
     assert page.evaluate("window.pwned") is None and page.dialogs == []
