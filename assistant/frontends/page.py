@@ -68,6 +68,15 @@ a.cite { text-decoration: none; font-weight: 600; }
 """
 
 
+# The login shown when `server.api_token` is set: the token locks the page as well as the API.
+LOGIN_MESSAGE = (
+    "<p>This page is locked with the server's API token: <code>server.api_token</code>, set with "
+    "<code>ASSISTANT_SERVER__API_TOKEN</code> or <code>api_token</code> under <code>[server]</code> in "
+    "<code>assistant.toml</code>. Enter any user name and the token as the password.</p>"
+    "<p>The same token is the Bearer token of the HTTP API (<code>Authorization: Bearer &lt;token&gt;</code>).</p>"
+)
+
+
 class ChatPage:
     """The page's event handlers over the shared answerers; the chat history lives in a per-session gr.State."""
 
@@ -179,7 +188,7 @@ def mount_page(app: FastAPI, answerers: Answerers, settings: Settings) -> None:
         footer_links=[],
         run_history=False,
         auth=check if token else None,
-        auth_message="Enter any user name and the server's API token as the password." if token else None,
+        auth_message=LOGIN_MESSAGE if token else None,
         ssr_mode=False,
         mcp_server=False,
         css=CSS,

@@ -200,6 +200,14 @@ def test_with_a_token_the_page_asks_for_it_and_the_api_needs_it(token_server: st
     assert httpx.post(f"{token_server}/api/ask", json={"question": SEED_QUESTION}).status_code == 401
     page = browser_page
     page.goto(token_server + "/")
+    note = page.get_by_text("This page is locked with the server's API token")
+    assert note.inner_text() == (
+        "This page is locked with the server's API token: server.api_token, set with ASSISTANT_SERVER__API_TOKEN or "
+        "api_token under [server] in assistant.toml. Enter any user name and the token as the password."
+    )
+    assert page.get_by_text("The same token is the Bearer token of the HTTP API").inner_text() == (
+        "The same token is the Bearer token of the HTTP API (Authorization: Bearer <token>)."
+    )
     page.get_by_label("username").fill("analyst")
     page.get_by_label("password").fill("wrong")
     page.get_by_role("button", name="Login").click()
