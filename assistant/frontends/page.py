@@ -63,6 +63,17 @@ CSS = """
 #sources .meta, #sources .score, #sources .cited, #sources .legend { opacity: 0.75; }
 #sources .legend { font-size: 0.9em; margin: 0.3em 0; }
 a.cite { text-decoration: none; font-weight: 600; }
+/* The chat's "Conversation" label takes its own line instead of floating over the messages scrolled under it. */
+#chat > .wrapper > label { position: static; flex: none; align-self: flex-start; }
+/* Narrow screens (the two columns stacked): the conversation and its question box, then the sources, then the
+   answerer and the other controls; the sources scroll with the page. */
+@media (max-width: 720px) {
+  #layout { flex-direction: column; }
+  #main { display: contents; }
+  #side { order: 1; }
+  #controls { order: 2; }
+  #sources { max-height: none; }
+}
 .note.failure { color: #b00020; }
 .searched { opacity: 0.7; }
 """
@@ -75,6 +86,9 @@ LOGIN_MESSAGE = (
     "<code>assistant.toml</code>. Enter any user name and the token as the password.</p>"
     "<p>The same token is the Bearer token of the HTTP API (<code>Authorization: Bearer &lt;token&gt;</code>).</p>"
 )
+
+
+PLACEHOLDER = "Ask about the articles…"  # short: one line even on a phone
 
 
 class ChatPage:
@@ -136,28 +150,29 @@ def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
         turns = gr.State([])
         gr.Markdown(
-            "### News assistant\nAsk about the articles in the corpus; every answer cites the passages it quotes. "
-            "Follow-up questions use the conversation so far. [HTTP API](/api/docs)"
+            "### News assistant\nAsk about the articles in the corpus (say, *Who leads the interim government?*); "
+            "every answer cites the passages it quotes. Follow-up questions use the conversation so far. "
+            "[HTTP API](/api/docs)"
         )
-        with gr.Row():
-            with gr.Column(scale=3):
+        with gr.Row(elem_id="layout"):
+            with gr.Column(scale=3, elem_id="main"):
                 chat = gr.Chatbot(
                     label="Conversation", elem_id="chat", height=520, feedback_options=None, buttons=["copy"]
                 )
                 question = gr.Textbox(
-                    placeholder="Ask a question, e.g. Who leads the interim government?",
+                    placeholder=PLACEHOLDER,
                     show_label=False,
                     elem_id="question",
                     max_length=2000,
                     submit_btn="Ask",
                 )
-                with gr.Row():
+                with gr.Row(elem_id="controls"):
                     mode = gr.Dropdown(
                         answerers.modes, value=answerers.modes[0], label="Answerer", elem_id="answerer", scale=2
                     )
                     show_all = gr.Checkbox(label="Show all retrieved passages", elem_id="show-all", scale=2)
                     new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, elem_id="side"):
                 gr.Markdown("#### Sources")
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
         question.submit(

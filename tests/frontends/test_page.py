@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from assistant import Assistant
 from assistant.extractive import REFUSAL
-from tests.fixtures.browser import ask_on_page, open_page
+from tests.fixtures.browser import PHONE, ask_on_page, open_page
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
 
@@ -116,6 +116,75 @@ def test_a_refusal_is_shown_plainly(web_server: str, browser_page: Any) -> None:
     assert message.locator(".note.refused").inner_text() == "Not answered: no article in the corpus supports an answer."
     assert message.locator("a.cite").count() == 0
     assert page.locator("#turn-1 .no-citations").inner_text() == "No sources cited."
+
+
+# What the layout tests measure, in CSS pixels: boxes of the page's parts, whether the placeholder fits on one line
+# of the question box, the chat's scrolling message area and what sits over it.
+LAYOUT = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y + scrollY, w: r.width, h: r.height,
+                                                                  bottom: r.bottom + scrollY, right: r.right}; };
+  const part = (sel) => box(document.querySelector(sel));
+  const input = document.querySelector("#question textarea");
+  const style = getComputedStyle(input);
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const chat = document.querySelector("#chat");
+  const scroller = [...chat.querySelectorAll("*")].find((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowY)
+                                                           && e.scrollHeight > e.clientHeight);
+  const overlays = scroller ? [...scroller.parentElement.children].filter((e) => e !== scroller
+      && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && box(e).h > 0) : [];
+  return {
+    chat: part("#chat"), question: part("#question"), side: part("#side"), controls: part("#controls"),
+    pageWidth: document.documentElement.scrollWidth,
+    placeholder: input.placeholder, placeholderWidth: ctx.measureText(input.placeholder).width, room,
+    inputClipped: input.scrollWidth > input.clientWidth || input.scrollHeight > input.clientHeight,
+    scroller: scroller ? box(scroller) : null,
+    overlays: overlays.map((e) => ({text: e.innerText.trim(), ...box(e)})),
+  };
+}"""
+
+
+def test_on_a_phone_the_sources_follow_the_conversation_and_nothing_is_clipped_or_covered(
+    web_server: str, chromium_browser: Any, tmp_path: Path
+) -> None:
+    page = open_page(chromium_browser, PHONE)
+    try:
+        page.goto(web_server + "/")
+        page.locator("#question textarea").wait_for()
+        page.screenshot(path=tmp_path / "phone-empty.png", full_page=True)
+        empty = page.evaluate(LAYOUT)
+        assert empty["placeholder"] == "Ask about the articles…"
+        assert empty["placeholderWidth"] <= empty["room"] and not empty["inputClipped"]  # one line, not cut off
+        for question in (SEED_QUESTION, FOLLOW_UP, "What will the harbour flood barriers cost?"):
+            ask_on_page(page, question)
+        page.screenshot(path=tmp_path / "phone-answered.png")
+        page.screenshot(path=tmp_path / "phone-answered-full.png", full_page=True)
+        layout = page.evaluate(LAYOUT)
+    finally:
+        page.context.close()
+    assert layout["pageWidth"] <= PHONE["width"]  # nothing wider than the screen
+    chat, question, side, controls = (layout[k] for k in ("chat", "question", "side", "controls"))
+    # One column: the conversation, its question box, the sources, then the controls.
+    assert chat["bottom"] <= question["y"] < question["bottom"] <= side["y"] < side["bottom"] <= controls["y"]
+    assert side["y"] - question["bottom"] < 40  # the sources come straight after the question box
+    assert chat["w"] > 300 and side["w"] > 300
+    # The messages scroll; the "Conversation" label and the chat's buttons sit above them, not over them.
+    scroller = layout["scroller"]
+    assert scroller is not None and scroller["y"] > chat["y"]
+    assert "Conversation" in [o["text"] for o in layout["overlays"]]
+    for overlay in layout["overlays"]:
+        assert overlay["bottom"] <= scroller["y"], overlay
+
+
+def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    page.locator("#question textarea").wait_for()
+    layout = page.evaluate(LAYOUT)
+    chat, question, side, controls = (layout[k] for k in ("chat", "question", "side", "controls"))
+    assert side["x"] >= chat["right"] and side["y"] <= chat["y"]
+    assert chat["bottom"] <= question["y"] and question["bottom"] <= controls["y"]
 
 
 # ---- the page served in this process (create_app), for what the session server cannot show ---------------------
