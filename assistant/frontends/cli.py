@@ -265,8 +265,9 @@ def slack_check() -> None:
     bot = check_bot(settings)
     if bot.missing:
         raise UserError(
-            f"the bot token lacks the scopes {', '.join(bot.missing)}: add them under OAuth & Permissions → Bot Token "
-            "Scopes (or create the app from examples/slack-manifest.yaml) and reinstall the app to the workspace"
+            f"the bot token lacks the scopes {', '.join(bot.missing)}: add them under OAuth & Permissions → "
+            "Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and reinstall the app to the "
+            "workspace"
         )
     app_token, signing_secret = (
         bool(s and s.get_secret_value()) for s in (settings.slack.app_token, settings.slack.signing_secret)

@@ -66,8 +66,8 @@ def test_a_source_shows_the_quote_highlighted_within_its_passage() -> None:
 
 def test_citations_of_one_article_are_grouped_under_one_title() -> None:
     other_text = "Elsewhere, the harbour opened."
-    other = PASSAGE.model_copy(update={"chunk_id": "b1:0-30", "article_id": "b1", "title": "Harbour", "text": other_text,
-                                       "start": 0, "end": len(other_text), "url": ""})
+    other = PASSAGE.model_copy(update={"chunk_id": "b1:0-30", "article_id": "b1", "title": "Harbour",
+                                       "text": other_text, "start": 0, "end": len(other_text), "url": ""})
     second = CITATION.model_copy(update={"n": 3, "quote": "Closing words.", "start": 100 + TEXT.index("Closing"),
                                          "end": 100 + len(TEXT)})
     harbour = CITATION.model_copy(update={"n": 2, "article_id": "b1", "chunk_id": "b1:0-30", "title": "Harbour",
@@ -119,7 +119,8 @@ def test_every_retrieved_passage_on_request_newest_turn_first() -> None:
 def test_similarity_to_the_question_is_explained() -> None:
     ranked = answer(passages=[PASSAGE.model_copy(update={"relevance": 0.43})])
     html = sources_html([Turn("q", ranked)], show_all=True)
-    assert '<span class="score">similarity to the question 0.43</span> · <span class="cited">cited as [1]</span>' in html
+    notes = '<span class="score">similarity to the question 0.43</span> · <span class="cited">cited as [1]</span>'
+    assert notes in html
     legend = html.split('<p class="legend">')[1].split("</p>")[0]
     assert "Similarity is how close a passage&#39;s meaning is to the question&#39;s" in legend
     assert "about 0 for unrelated text, up to 1 for the same meaning" in legend

@@ -130,8 +130,8 @@ LAYOUT = """() => {
   ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
   const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   const chat = document.querySelector("#chat");
-  const scroller = [...chat.querySelectorAll("*")].find((e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowY)
-                                                           && e.scrollHeight > e.clientHeight);
+  const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight;
+  const scroller = [...chat.querySelectorAll("*")].find(scrolls);
   const overlays = scroller ? [...scroller.parentElement.children].filter((e) => e !== scroller
       && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && box(e).h > 0) : [];
   return {

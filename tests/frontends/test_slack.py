@@ -1,5 +1,5 @@
 """The Slack bot end to end: signed requests over real HTTP into `assistant serve`'s /slack/events (uvicorn on
-127.0.0.1), Socket Mode through `assistant slack --socket`, and a stand-in Slack Web API recording every call.
+127.0.0.1), Socket Mode through `assistant slack`, and a stand-in Slack Web API recording every call.
 
 The extractive answerer over the example store answers; nothing is mocked but Slack itself. Work done after the
 acknowledgement is awaited by polling the recorder (bounded), never by sleeping.
@@ -431,8 +431,10 @@ def test_slack_check_prints_the_bot_and_its_scopes(slack_api: SlackApiStandIn, m
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.splitlines() == [
         "bot: newsbot (U0NEWSBOT) in workspace Newsdesk (T0NEWSDESK)",
-        "scopes: app_mentions:read, channels:history, chat:write, groups:history, im:history, im:read, "
-        "reactions:write (includes all 6 the bot needs)",
+        (
+            "scopes: app_mentions:read, channels:history, chat:write, groups:history, im:history, im:read, "
+            "reactions:write (includes all 6 the bot needs)"
+        ),
         "Socket Mode: SLACK_APP_TOKEN works; start the bot with `assistant slack`",
         "HTTP: SLACK_SIGNING_SECRET is set; `assistant serve` answers Slack at POST /slack/events",
     ]
@@ -447,25 +449,33 @@ def test_slack_check_prints_the_bot_and_its_scopes(slack_api: SlackApiStandIn, m
         ({}, "no Slack bot token: set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-…)"),
         (
             {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": APP_TOKEN},
-            "Slack rejected SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) from the app's "
-            "OAuth & Permissions page again",
+            (
+                "Slack rejected SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) from the "
+                "app's OAuth & Permissions page again"
+            ),
         ),
         (
             {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
              "granted": ("app_mentions:read", "chat:write", "im:history")},
-            "the bot token lacks the scopes reactions:write, channels:history, groups:history: add them under "
-            "OAuth & Permissions → Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and "
-            "reinstall the app to the workspace",
+            (
+                "the bot token lacks the scopes reactions:write, channels:history, groups:history: add them under "
+                "OAuth & Permissions → Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and "
+                "reinstall the app to the workspace"
+            ),
         ),
         (
             {"SLACK_BOT_TOKEN": BOT_TOKEN},
-            "the bot cannot receive messages: set SLACK_APP_TOKEN (Socket Mode, `assistant slack`) or "
-            "SLACK_SIGNING_SECRET (HTTP, inside `assistant serve`)",
+            (
+                "the bot cannot receive messages: set SLACK_APP_TOKEN (Socket Mode, `assistant slack`) or "
+                "SLACK_SIGNING_SECRET (HTTP, inside `assistant serve`)"
+            ),
         ),
         (
             {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-revoked"},
-            "Slack rejected SLACK_APP_TOKEN (invalid_auth): it must be an app-level token (xapp-…) with the "
-            "connections:write scope, from Basic Information → App-Level Tokens, and Socket Mode must be on",
+            (
+                "Slack rejected SLACK_APP_TOKEN (invalid_auth): it must be an app-level token (xapp-…) with the "
+                "connections:write scope, from Basic Information → App-Level Tokens, and Socket Mode must be on"
+            ),
         ),
     ],
 )
