@@ -280,7 +280,10 @@ def slack_check() -> None:
     if app_token:
         check_app_token(settings)
     click.echo(f"bot: {bot.name} ({bot.user_id}) in workspace {bot.team} ({bot.team_id})")
-    click.echo(f"scopes: {', '.join(bot.scopes)} (includes all {len(BOT_SCOPES)} the bot needs)")
+    if bot.scopes is None:
+        click.echo(f"scopes: not reported by Slack (no x-oauth-scopes header); the bot needs {', '.join(BOT_SCOPES)}")
+    else:
+        click.echo(f"scopes: {', '.join(bot.scopes)} (includes all {len(BOT_SCOPES)} the bot needs)")
     if app_token:
         click.echo("Socket Mode: SLACK_APP_TOKEN works; start the bot with `assistant slack`")
     if signing_secret:

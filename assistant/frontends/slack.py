@@ -299,12 +299,12 @@ class BotCheck:
     user_id: str
     team: str
     team_id: str
-    scopes: tuple[str, ...]
+    scopes: tuple[str, ...] | None  # None: Slack's reply had no x-oauth-scopes header
 
     @property
     def missing(self) -> list[str]:
-        """The scopes the bot needs (BOT_SCOPES) that the token lacks."""
-        return [scope for scope in BOT_SCOPES if scope not in self.scopes]
+        """The scopes the bot needs (BOT_SCOPES) that the token lacks (none known when Slack did not say)."""
+        return [scope for scope in BOT_SCOPES if self.scopes is not None and scope not in self.scopes]
 
 
 _REJECTED = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive")
@@ -333,7 +333,8 @@ def check_bot(settings: Settings) -> BotCheck:
     except OSError as exc:
         raise ConfigError(f"cannot reach Slack at {settings.slack.api_base_url}: {exc}") from None
     headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
-    scopes = tuple(s.strip() for s in headers.get("x-oauth-scopes", "").split(",") if s.strip())
+    granted = headers.get("x-oauth-scopes")
+    scopes = None if granted is None else tuple(s.strip() for s in granted.split(",") if s.strip())
     return BotCheck(
         name=str(response.get("user") or ""),
         user_id=str(response.get("user_id") or ""),

@@ -443,6 +443,21 @@ def test_slack_check_prints_the_bot_and_its_scopes(slack_api: SlackApiStandIn, m
     ]
 
 
+def test_slack_check_when_slack_does_not_report_the_scopes(
+    slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    slack_api.granted_scopes = None
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[1] == (
+        "scopes: not reported by Slack (no x-oauth-scopes header); the bot needs app_mentions:read, chat:write, "
+        "reactions:write, channels:history, groups:history, im:history"
+    )
+
+
 @pytest.mark.parametrize(
     ("setup", "error"),
     [
