@@ -80,17 +80,18 @@ def failure_html(message: str) -> str:
 
 
 def sources_html(turns: Sequence[Turn], show_all: bool) -> str:
-    """The sources panel: each answered turn's citations (newest turn first) and, on request, every passage."""
+    """The sources panel: each answered turn's citations (newest turn first), grouped by article with every quote
+    shown, and, on request, every retrieved passage."""
     blocks = []
     for number in range(len(turns), 0, -1):
         turn = turns[number - 1]
         if turn.answer is None:
             continue
-        items = [_citation_html(c, turn.answer.passages, number) for c in turn.answer.citations]
+        items = [_article_html(group, turn.answer.passages, number) for group in _by_article(turn.answer.citations)]
         if not items:
             items.append('<p class="no-citations">No sources cited.</p>')
         if show_all:
-            items.append(_retrieved_html(turn.answer.passages))
+            items.append(_retrieved_html(turn.answer.passages, turn.answer.citations))
         heading = f"<h4>{number}. {escape(turn.question)}</h4>"
         blocks.append(f'<section class="turn" id="turn-{number}">{heading}{"".join(items)}</section>')
     return "".join(blocks) or EMPTY_SOURCES
@@ -102,7 +103,6 @@ def _meta(title: str, source: str, published_at: str) -> str:
     return f'<span class="title">{escape(title)}</span>{meta}'
 
 
-
 def _link(url: str) -> str:
     if not re.match(r"https?://", url):
         return ""
@@ -110,31 +110,72 @@ def _link(url: str) -> str:
     return f'<a class="article-url" href="{href}" target="_blank" rel="noopener noreferrer">{escape(url)}</a>'
 
 
-def _citation_html(c: Citation, passages: Sequence[Passage], turn: int) -> str:
+def _by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by article, in the order of each article's first citation; by number within a group."""
+    groups: dict[str, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault(c.article_id, []).append(c)
+    return list(groups.values())
+
+
+def _article_html(group: Sequence[Citation], passages: Sequence[Passage], turn: int) -> str:
+    """One cited article: its title, source and date once, then each of its quotes, all shown."""
+    first = group[0]
+    quotes = "".join(
+        f'<div class="source" id="src-{turn}-{c.n}"><span class="n">[{c.n}]</span>'
+        f'<blockquote class="passage">{_quote_in_context(c, passages)}</blockquote></div>'
+        for c in group
+    )
+    head = f'<div class="article-head">{_meta(first.title, first.source, first.published_at)}</div>'
+    return f'<div class="source-article">{head}{quotes}{_link(first.url)}</div>'
+
+
+CONTEXT_CHARS = 160  # article text shown on each side of a quote
+
+
+def _quote_in_context(c: Citation, passages: Sequence[Passage]) -> str:
+    """The quote highlighted, with up to CONTEXT_CHARS of its passage on each side (cut at a space)."""
     context = next((p for p in passages if p.article_id == c.article_id and p.start <= c.start <= c.end <= p.end), None)
     if context is None:
-        quoted = f"<mark>{escape(c.quote)}</mark>"
-    else:
-        a, b = c.start - context.start, c.end - context.start
-        quoted = f"{escape(context.text[:a])}<mark>{escape(context.text[a:b])}</mark>{escape(context.text[b:])}"
-    return (
-        f'<details class="source" id="src-{turn}-{c.n}"><summary>[{c.n}] {_meta(c.title, c.source, c.published_at)}'
-        f'</summary><blockquote class="passage">{quoted}</blockquote>{_link(c.url)}</details>'
-    )
+        return f"<mark>{escape(c.quote)}</mark>"
+    a, b = c.start - context.start, c.end - context.start
+    before, after = context.text[:a], context.text[b:]
+    if len(before) > CONTEXT_CHARS:
+        cut = before[-CONTEXT_CHARS:]
+        if not before[-CONTEXT_CHARS - 1].isspace() and " " in cut:  # a word cut in two: drop its end
+            cut = cut[cut.find(" ") + 1 :]
+        before = "…" + cut
+    if len(after) > CONTEXT_CHARS:
+        cut = after[:CONTEXT_CHARS]
+        if not after[CONTEXT_CHARS].isspace() and " " in cut:  # a word cut in two: drop its start
+            cut = cut[: cut.rfind(" ")]
+        after = cut + "…"
+    return f"{escape(before)}<mark>{escape(context.text[a:b])}</mark>{escape(after)}"
 
 
-def _score(p: Passage) -> str:
-    """Cosine relevance to the question when known, else the rank score."""
-    return f"relevance {p.relevance:.2f}" if p.relevance is not None else f"score {p.score:.2f}"
+RANK_LEGEND = "Best match first, as the search ranked them: shared words and closeness of meaning both count."
+SIMILARITY_LEGEND = (
+    f"{RANK_LEGEND} Similarity is how close a passage's meaning is to the question's (the cosine of their "
+    "embeddings): about 0 for unrelated text, up to 1 for the same meaning. The assistant declines to answer when "
+    "no passage reaches retrieval.min_relevance (0.2 by default)."
+)
 
 
-def _retrieved_html(passages: Sequence[Passage]) -> str:
-    rows = "".join(
-        f'<li class="retrieved"><div>{_meta(p.title, p.source, p.published_at)} <span class="score">'
-        f"{_score(p)}</span></div><blockquote>{escape(p.text)}</blockquote></li>"
-        for p in passages
-    )
+def _retrieved_html(passages: Sequence[Passage], citations: Sequence[Citation]) -> str:
+    rows = []
+    for p in passages:
+        cited = [c.n for c in citations if c.article_id == p.article_id and p.start <= c.start <= c.end <= p.end]
+        notes = []
+        if p.relevance is not None:
+            notes.append(f'<span class="score">similarity to the question {p.relevance:.2f}</span>')
+        if cited:
+            notes.append(f'<span class="cited">cited as {" ".join(f"[{n}]" for n in cited)}</span>')
+        rows.append(
+            f'<li class="retrieved"><div>{_meta(p.title, p.source, p.published_at)} {" · ".join(notes)}</div>'
+            f"<blockquote>{escape(p.text)}</blockquote></li>"
+        )
+    legend = SIMILARITY_LEGEND if any(p.relevance is not None for p in passages) else RANK_LEGEND
     return (
         f'<details class="all-passages" open><summary>All {len(passages)} retrieved passages</summary>'
-        f"<ol>{rows}</ol></details>"
+        f'<p class="legend">{escape(legend)}</p><ol>{"".join(rows)}</ol></details>'
     )

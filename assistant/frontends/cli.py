@@ -324,14 +324,20 @@ def serve(host: str | None, port: int | None, store: str | None) -> None:
     run_server(settings)
 
 
-@cli.command()
-@click.option("--socket", "socket_mode", is_flag=True, help="Connect over Socket Mode (needs SLACK_APP_TOKEN).")
+@cli.group(invoke_without_command=True)
+@click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode: the default, accepted for older scripts.")
 @store_option
+@click.pass_context
 @friendly
-def slack(socket_mode: bool, store: str | None) -> None:
-    """Run the Slack bot over Socket Mode. (HTTP mode is served by `assistant serve` at POST /slack/events.)"""
-    if not socket_mode:
-        raise click.UsageError("use --socket for Socket Mode; HTTP mode runs inside `assistant serve` at /slack/events")
+def slack(ctx: click.Context, socket_mode: bool, store: str | None) -> None:
+    """Run the Slack bot over Socket Mode until Ctrl-C (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).
+
+    The other transport, HTTP, needs no command: `assistant serve` answers Slack at POST /slack/events when
+    SLACK_SIGNING_SECRET is set. `assistant slack check` tests the tokens and scopes; the app itself can be
+    created from examples/slack-manifest.yaml.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from slack_sdk.errors import SlackApiError
 
     from assistant.frontends.slack import socket_mode_handler
@@ -351,6 +357,42 @@ def slack(socket_mode: bool, store: str | None) -> None:
         pass
     finally:
         handler.close()
+
+
+@slack.command("check")
+@friendly
+def slack_check() -> None:
+    """Check the Slack set-up: call auth.test with the bot token and print the bot's name and granted scopes, and
+    test the app-level token (Socket Mode). Anything wrong is one line on stderr and exit code 1."""
+    from assistant.frontends.slack import BOT_SCOPES, check_app_token, check_bot
+
+    settings = load_settings()
+    bot = check_bot(settings)
+    if bot.missing:
+        raise UserError(
+            f"the bot token lacks the scopes {', '.join(bot.missing)}: add them under OAuth & Permissions → "
+            "Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and reinstall the app to the "
+            "workspace"
+        )
+    app_token, signing_secret = (
+        bool(s and s.get_secret_value()) for s in (settings.slack.app_token, settings.slack.signing_secret)
+    )
+    if not app_token and not signing_secret:
+        raise UserError(
+            "the bot cannot receive messages: set SLACK_APP_TOKEN (Socket Mode, `assistant slack`) or "
+            "SLACK_SIGNING_SECRET (HTTP, inside `assistant serve`)"
+        )
+    if app_token:
+        check_app_token(settings)
+    click.echo(f"bot: {bot.name} ({bot.user_id}) in workspace {bot.team} ({bot.team_id})")
+    if bot.scopes is None:
+        click.echo(f"scopes: not reported by Slack (no x-oauth-scopes header); the bot needs {', '.join(BOT_SCOPES)}")
+    else:
+        click.echo(f"scopes: {', '.join(bot.scopes)} (includes all {len(BOT_SCOPES)} the bot needs)")
+    if app_token:
+        click.echo("Socket Mode: SLACK_APP_TOKEN works; start the bot with `assistant slack`")
+    if signing_secret:
+        click.echo("HTTP: SLACK_SIGNING_SECRET is set; `assistant serve` answers Slack at POST /slack/events")
 
 
 @cli.command()

@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.routing import BaseRoute, Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.core import Assistant
 from assistant.llm import AnswererError
@@ -264,7 +266,8 @@ def failure_status(exc: BaseException) -> int:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """JSON errors `{"error": ...}` for ApiError and for request bodies that fail validation (422)."""
+    """JSON errors `{"error": ...}` for ApiError, for request bodies that fail validation (422), and for requests
+    under /api that no route takes (404, or 405 for a wrong method)."""
 
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
@@ -283,3 +286,45 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_middleware(ApiRouteErrors)
+
+
+class ApiRouteErrors:
+    """ASGI middleware: a request under /api that no API route takes gets a JSON error, 405 with `Allow` for a
+    wrong method and 404 for an unknown path, instead of falling through to the chat page mounted at /."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path != "/api" and not path.startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        allowed: set[str] = set()
+        for route in _flat_routes(scope["app"].router.routes):
+            if isinstance(getattr(route, "original_route", route), Mount) and not route.path:
+                continue  # the page at /: not an API route
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                await self.app(scope, receive, send)
+                return
+            if match == Match.PARTIAL:
+                allowed |= set(getattr(route, "methods", None) or ())
+        if allowed:
+            methods = ", ".join(sorted(allowed))
+            response = error_response(
+                405, f"{scope['method']} is not allowed on {path}; use {methods}", {"Allow": methods}
+            )
+        else:
+            response = error_response(404, f"no API route at {path}; see /api/docs")
+        await response(scope, receive, send)
+
+
+def _flat_routes(routes: list[BaseRoute]) -> Any:
+    """Every route, those of included routers too (FastAPI >= 0.137 keeps included routers as a tree)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI copies included routes into the app's list
+        return routes
+    return iter_route_contexts(routes)

@@ -34,7 +34,7 @@ from assistant.types import Answer  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-# A click on an inline [n] opens that source in the panel and brings it into view.
+# A click on an inline [n] marks that quote in the sources panel and brings it into view.
 HEAD = """<script>
 document.addEventListener("click", (event) => {
   const link = event.target instanceof Element ? event.target.closest("a.cite") : null;
@@ -44,8 +44,7 @@ document.addEventListener("click", (event) => {
   if (!source) return;
   event.preventDefault();
   event.stopPropagation();
-  document.querySelectorAll("details.source.current").forEach((d) => d.classList.remove("current"));
-  source.open = true;
+  document.querySelectorAll("#sources .source.current").forEach((d) => d.classList.remove("current"));
   source.classList.add("current");
   source.scrollIntoView({block: "nearest"});
 }, true);
@@ -54,15 +53,42 @@ document.addEventListener("click", (event) => {
 CSS = """
 #sources { max-height: 75vh; overflow-y: auto; }
 #sources h4 { margin: 0.6em 0 0.3em; }
-#sources details.source { border-left: 3px solid #ccc; padding: 0.2em 0.6em; margin: 0.3em 0; }
-#sources details.source.current { border-left-color: #e0a100; background: rgba(224, 161, 0, 0.08); }
-#sources blockquote { margin: 0.4em 0; white-space: pre-wrap; }
+#sources .source-article { border-left: 3px solid #ccc; padding: 0.2em 0.6em; margin: 0.5em 0; }
+#sources .article-head .title { font-weight: 600; }
+#sources .source { display: flex; gap: 0.4em; align-items: baseline; padding: 0.1em 0.2em; }
+#sources .source .n { font-weight: 600; }
+#sources .source.current { background: rgba(224, 161, 0, 0.15); }
+#sources blockquote { margin: 0.3em 0; white-space: pre-wrap; }
 #sources mark { padding: 0 0.1em; }
-#sources .meta, #sources .score { opacity: 0.75; }
+#sources .meta, #sources .score, #sources .cited, #sources .legend { opacity: 0.75; }
+#sources .legend { font-size: 0.9em; margin: 0.3em 0; }
 a.cite { text-decoration: none; font-weight: 600; }
+/* The chat's "Conversation" label takes its own line instead of floating over the messages scrolled under it. */
+#chat > .wrapper > label { position: static; flex: none; align-self: flex-start; }
+/* Narrow screens (the two columns stacked): the conversation and its question box, then the sources, then the
+   answerer and the other controls; the sources scroll with the page. */
+@media (max-width: 720px) {
+  #layout { flex-direction: column; }
+  #main { display: contents; }
+  #side { order: 1; }
+  #controls { order: 2; }
+  #sources { max-height: none; }
+}
 .note.failure { color: #b00020; }
 .searched { opacity: 0.7; }
 """
+
+
+# The login shown when `server.api_token` is set: the token locks the page as well as the API.
+LOGIN_MESSAGE = (
+    "<p>This page is locked with the server's API token: <code>server.api_token</code>, set with "
+    "<code>ASSISTANT_SERVER__API_TOKEN</code> or <code>api_token</code> under <code>[server]</code> in "
+    "<code>assistant.toml</code>. Enter any user name and the token as the password.</p>"
+    "<p>The same token is the Bearer token of the HTTP API (<code>Authorization: Bearer &lt;token&gt;</code>).</p>"
+)
+
+
+PLACEHOLDER = "Ask about the articles…"  # short: one line even on a phone
 
 
 class ChatPage:
@@ -124,28 +150,29 @@ def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
         turns = gr.State([])
         gr.Markdown(
-            "### News assistant\nAsk about the articles in the corpus; every answer cites the passages it quotes. "
-            "Follow-up questions use the conversation so far. [HTTP API](/api/docs)"
+            "### News assistant\nAsk about the articles in the corpus (say, *Who leads the interim government?*); "
+            "every answer cites the passages it quotes. Follow-up questions use the conversation so far. "
+            "[HTTP API](/api/docs)"
         )
-        with gr.Row():
-            with gr.Column(scale=3):
+        with gr.Row(elem_id="layout"):
+            with gr.Column(scale=3, elem_id="main"):
                 chat = gr.Chatbot(
                     label="Conversation", elem_id="chat", height=520, feedback_options=None, buttons=["copy"]
                 )
                 question = gr.Textbox(
-                    placeholder="Ask a question, e.g. Who leads the interim government?",
+                    placeholder=PLACEHOLDER,
                     show_label=False,
                     elem_id="question",
                     max_length=2000,
                     submit_btn="Ask",
                 )
-                with gr.Row():
+                with gr.Row(elem_id="controls"):
                     mode = gr.Dropdown(
                         answerers.modes, value=answerers.modes[0], label="Answerer", elem_id="answerer", scale=2
                     )
                     show_all = gr.Checkbox(label="Show all retrieved passages", elem_id="show-all", scale=2)
                     new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, elem_id="side"):
                 gr.Markdown("#### Sources")
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
         question.submit(
@@ -176,7 +203,7 @@ def mount_page(app: FastAPI, answerers: Answerers, settings: Settings) -> None:
         footer_links=[],
         run_history=False,
         auth=check if token else None,
-        auth_message="Enter any user name and the server's API token as the password." if token else None,
+        auth_message=LOGIN_MESSAGE if token else None,
         ssr_mode=False,
         mcp_server=False,
         css=CSS,

@@ -10,6 +10,7 @@ import ipaddress
 import json
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     install_error_handlers(app)
     app.include_router(api_router(answerers, settings.server), prefix="/api", tags=["api"])
     app.include_router(health_router(answerers), tags=["health"])
+    app.add_api_route("/docs", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
 
     if settings.slack.signing_secret:
         from assistant.frontends.slack import mount_slack

@@ -54,12 +54,50 @@ def test_notes_for_refused_and_unsupported_answers_and_the_search_query() -> Non
 
 def test_a_source_shows_the_quote_highlighted_within_its_passage() -> None:
     html = sources_html([Turn("Who said yes?", answer())], show_all=False)
-    assert '<details class="source" id="src-1-1">' in html
+    assert '<div class="source" id="src-1-1"><span class="n">&#91;1&#93;</span>' not in html
+    assert '<div class="source" id="src-1-1"><span class="n">[1]</span><blockquote class="passage">' in html
     assert "<mark>The mayor, Ana &#60;b&#62;Ruiz&#60;/b&#62;, said &#42;yes&#42;.</mark>" in html
     assert "Intro sentence. <mark>" in html and "</mark> Closing words." in html
     assert "Vote &#91;draft&#93;</span> <span class=\"meta\">— Daily &#36;News · 2024&#45;03&#45;12</span>" in html
     assert 'href="https://example.org/vote?a=1&amp;b=2"' in html
+    assert "<details" not in html  # every quote is shown without a click
     assert "all-passages" not in html
+
+
+def test_citations_of_one_article_are_grouped_under_one_title() -> None:
+    other_text = "Elsewhere, the harbour opened."
+    other = PASSAGE.model_copy(update={"chunk_id": "b1:0-30", "article_id": "b1", "title": "Harbour",
+                                       "text": other_text, "start": 0, "end": len(other_text), "url": ""})
+    second = CITATION.model_copy(update={"n": 3, "quote": "Closing words.", "start": 100 + TEXT.index("Closing"),
+                                         "end": 100 + len(TEXT)})
+    harbour = CITATION.model_copy(update={"n": 2, "article_id": "b1", "chunk_id": "b1:0-30", "title": "Harbour",
+                                          "url": "", "quote": other_text, "start": 0, "end": len(other_text)})
+    html = sources_html([Turn("q", answer(citations=[second, harbour, CITATION], passages=[PASSAGE, other]))], False)
+    assert html.count('<div class="source-article">') == 2
+    assert html.count("Vote &#91;draft&#93;") == 1 and html.count('class="article-url"') == 1
+    vote, harbour_html = html.split('<div class="source-article">')[1:]
+    assert vote.index('id="src-1-1"') < vote.index('id="src-1-3"')  # the article of [1] first, its quotes in order
+    assert "<mark>Closing words.</mark>" in vote
+    assert 'id="src-1-2"' in harbour_html and "Harbour" in harbour_html
+
+
+def test_a_quote_in_a_long_passage_shows_some_context_on_each_side() -> None:
+    before, after = "word " * 100, " tail" * 100
+    text = f"{before}The quote.{after}"
+    long = PASSAGE.model_copy(update={"text": text, "end": 100 + len(text)})
+    cited = CITATION.model_copy(update={"quote": "The quote.", "start": 100 + len(before),
+                                        "end": 100 + len(before) + len("The quote.")})
+    html = sources_html([Turn("q", answer(citations=[cited], passages=[long]))], show_all=False)
+    quoted = html.split('<blockquote class="passage">')[1].split("</blockquote>")[0]
+    assert quoted == f"…{'word ' * 32}<mark>The quote.</mark>{' tail' * 32}…"
+    before, after = "wordy " * 100, " tails" * 100  # 160 characters end and start in the middle of a word
+    text = f"{before}The quote.{after}"
+    long = PASSAGE.model_copy(update={"text": text, "end": 100 + len(text)})
+    cited = CITATION.model_copy(update={"quote": "The quote.", "start": 100 + len(before),
+                                        "end": 100 + len(before) + len("The quote.")})
+    html = sources_html([Turn("q", answer(citations=[cited], passages=[long]))], show_all=False)
+    quoted = html.split('<blockquote class="passage">')[1].split("</blockquote>")[0]
+    assert quoted == f"…{'wordy ' * 26}<mark>The quote.</mark>{' tails' * 26}…"
 
 
 def test_a_quote_outside_the_retrieved_passages_is_shown_alone() -> None:
@@ -72,10 +110,21 @@ def test_every_retrieved_passage_on_request_newest_turn_first() -> None:
     html = sources_html(turns, show_all=True)
     assert html.index('id="turn-2"') < html.index('id="turn-1"')
     assert html.count("All 1 retrieved passages") == 2
-    assert "score 0.50" in html
-    ranked = answer(passages=[PASSAGE.model_copy(update={"relevance": 0.43})])
-    assert "relevance 0.43" in sources_html([Turn("q", ranked)], show_all=True)
     assert '<p class="no-citations">No sources cited.</p>' in html
+    assert "score" not in html.replace('class="score"', "")  # the rank score means nothing to a reader
+    assert '<p class="legend">Best match first, as the search ranked them: shared words and closeness' in html
+    assert '<span class="cited">cited as [1]</span>' in html
+
+
+def test_similarity_to_the_question_is_explained() -> None:
+    ranked = answer(passages=[PASSAGE.model_copy(update={"relevance": 0.43})])
+    html = sources_html([Turn("q", ranked)], show_all=True)
+    notes = '<span class="score">similarity to the question 0.43</span> · <span class="cited">cited as [1]</span>'
+    assert notes in html
+    legend = html.split('<p class="legend">')[1].split("</p>")[0]
+    assert "Similarity is how close a passage&#39;s meaning is to the question&#39;s" in legend
+    assert "about 0 for unrelated text, up to 1 for the same meaning" in legend
+    assert "relevance 0.43" not in html
 
 
 def test_only_web_urls_are_linked() -> None:

@@ -143,6 +143,32 @@ def test_openapi_describes_the_routes(web_server: str) -> None:
     assert docs.status_code == 200 and "/api/docs-assets/swagger-ui-bundle.js" in docs.text
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error", "allow"),
+    [
+        ("GET", "/api/ask", 405, "GET is not allowed on /api/ask; use POST", "POST"),
+        ("PUT", "/api/retrieve", 405, "PUT is not allowed on /api/retrieve; use POST", "POST"),
+        ("GET", "/api/nothing-here", 404, "no API route at /api/nothing-here; see /api/docs", None),
+        ("POST", "/api", 404, "no API route at /api; see /api/docs", None),
+    ],
+)
+def test_wrong_methods_and_unknown_api_paths_get_json_errors(
+    web_server: str, method: str, path: str, status: int, error: str, allow: str | None
+) -> None:
+    response = httpx.request(method, f"{web_server}{path}")
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": error}
+    assert response.headers.get("allow") == allow
+
+
+def test_docs_redirects_to_the_api_docs(web_server: str) -> None:
+    response = httpx.get(f"{web_server}/docs")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/docs"
+    assert httpx.get(f"{web_server}/docs", follow_redirects=True).url.path == "/api/docs"
+
+
 def test_twenty_concurrent_sessions_without_errors(web_server: str) -> None:
     def session(_: int) -> list[int]:
         statuses = []

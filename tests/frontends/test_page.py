@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from assistant import Assistant
 from assistant.extractive import REFUSAL
-from tests.fixtures.browser import ask_on_page, open_page
+from tests.fixtures.browser import PHONE, ask_on_page, open_page
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
 
@@ -30,27 +30,30 @@ def only_local(page: Any, base: str) -> list[str]:
     return [u for u in page.requested if not u.startswith((base + "/", "data:", "blob:"))]
 
 
-def test_seed_question_streams_an_answer_whose_citation_opens_its_passage(web_server: str, browser_page: Any) -> None:
+def test_seed_question_streams_an_answer_whose_quotes_are_shown_by_article(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
     message = ask_on_page(page, SEED_QUESTION)
     assert "Ba N’Daou" in message.inner_text()
     links = message.locator("a.cite")
-    assert links.count() >= 1
-    opened = {}
+    assert links.count() == 2
+    shown = {}
     for i in range(links.count()):
         source = page.locator("#sources " + links.nth(i).get_attribute("href"))
-        assert source.evaluate("d => d.open") is False
-        links.nth(i).click()
-        assert source.evaluate("d => d.open") is True
         mark = source.locator("mark")
-        assert mark.is_visible()
-        opened[mark.inner_text()] = source
-    source = opened[BA_NDAOU_QUOTE]
-    assert source.locator("summary").inner_text().endswith(
+        assert mark.is_visible()  # every quote is shown, without a click
+        assert "current" not in source.get_attribute("class")
+        links.nth(i).click()
+        assert "current" in source.get_attribute("class")  # the clicked [n] marks its quote
+        assert page.locator("#sources .source.current").count() == 1
+        shown[mark.inner_text()] = source
+    # Both citations quote the same article: one title, both quotes under it.
+    article = page.locator("#turn-1 .source-article")
+    assert article.count() == 1 and article.locator(".source").count() == 2
+    assert article.locator(".article-head").inner_text() == (
         "France Conducts Counter-Terrorism Operation in Mali, Kills 50 — Reuters · 2020-11-04"
     )
-    context = source.locator("blockquote").inner_text()
+    context = shown[BA_NDAOU_QUOTE].locator("blockquote").inner_text()
     assert BA_NDAOU_QUOTE in context and len(context) > len(BA_NDAOU_QUOTE)  # shown within its passage
     assert only_local(page, web_server) == []
 
@@ -64,7 +67,7 @@ def test_follow_up_uses_the_session_history_and_new_chat_forgets_it(web_server: 
     assert follow.locator(".searched").inner_text() == (
         "Searched for: Who did Colonel Major Ba N’Daou appoint as prime minister?"
     )
-    marks = page.locator("#turn-2 details.source mark").all_text_contents()
+    marks = page.locator("#turn-2 .source mark").all_text_contents()
     assert any("Moctar Ouane" in m for m in marks)
 
     page.locator("#new-chat").click()
@@ -96,6 +99,11 @@ def test_all_retrieved_passages_on_request(web_server: str, browser_page: Any) -
     page.locator("#sources .all-passages").wait_for()
     assert page.locator("#sources .all-passages summary").inner_text() == "All 5 retrieved passages"
     assert page.locator("#sources .all-passages li").count() == 5
+    legend = page.locator("#sources .all-passages .legend").inner_text()
+    assert legend.startswith("Best match first, as the search ranked them") and "Similarity is how close" in legend
+    first = page.locator("#sources .all-passages li").first.inner_text()
+    assert "similarity to the question 0." in first and "cited as [1] [2]" in first
+    assert "relevance 0." not in page.locator("#sources").inner_text()  # the raw score, unexplained
     page.locator("#show-all input").uncheck()
     page.locator("#sources .all-passages").wait_for(state="detached")
 
@@ -108,6 +116,75 @@ def test_a_refusal_is_shown_plainly(web_server: str, browser_page: Any) -> None:
     assert message.locator(".note.refused").inner_text() == "Not answered: no article in the corpus supports an answer."
     assert message.locator("a.cite").count() == 0
     assert page.locator("#turn-1 .no-citations").inner_text() == "No sources cited."
+
+
+# What the layout tests measure, in CSS pixels: boxes of the page's parts, whether the placeholder fits on one line
+# of the question box, the chat's scrolling message area and what sits over it.
+LAYOUT = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y + scrollY, w: r.width, h: r.height,
+                                                                  bottom: r.bottom + scrollY, right: r.right}; };
+  const part = (sel) => box(document.querySelector(sel));
+  const input = document.querySelector("#question textarea");
+  const style = getComputedStyle(input);
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const chat = document.querySelector("#chat");
+  const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight;
+  const scroller = [...chat.querySelectorAll("*")].find(scrolls);
+  const overlays = scroller ? [...scroller.parentElement.children].filter((e) => e !== scroller
+      && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && box(e).h > 0) : [];
+  return {
+    chat: part("#chat"), question: part("#question"), side: part("#side"), controls: part("#controls"),
+    pageWidth: document.documentElement.scrollWidth,
+    placeholder: input.placeholder, placeholderWidth: ctx.measureText(input.placeholder).width, room,
+    inputClipped: input.scrollWidth > input.clientWidth || input.scrollHeight > input.clientHeight,
+    scroller: scroller ? box(scroller) : null,
+    overlays: overlays.map((e) => ({text: e.innerText.trim(), ...box(e)})),
+  };
+}"""
+
+
+def test_on_a_phone_the_sources_follow_the_conversation_and_nothing_is_clipped_or_covered(
+    web_server: str, chromium_browser: Any, tmp_path: Path
+) -> None:
+    page = open_page(chromium_browser, PHONE)
+    try:
+        page.goto(web_server + "/")
+        page.locator("#question textarea").wait_for()
+        page.screenshot(path=tmp_path / "phone-empty.png", full_page=True)
+        empty = page.evaluate(LAYOUT)
+        assert empty["placeholder"] == "Ask about the articles…"
+        assert empty["placeholderWidth"] <= empty["room"] and not empty["inputClipped"]  # one line, not cut off
+        for question in (SEED_QUESTION, FOLLOW_UP, "What will the harbour flood barriers cost?"):
+            ask_on_page(page, question)
+        page.screenshot(path=tmp_path / "phone-answered.png")
+        page.screenshot(path=tmp_path / "phone-answered-full.png", full_page=True)
+        layout = page.evaluate(LAYOUT)
+    finally:
+        page.context.close()
+    assert layout["pageWidth"] <= PHONE["width"]  # nothing wider than the screen
+    chat, question, side, controls = (layout[k] for k in ("chat", "question", "side", "controls"))
+    # One column: the conversation, its question box, the sources, then the controls.
+    assert chat["bottom"] <= question["y"] < question["bottom"] <= side["y"] < side["bottom"] <= controls["y"]
+    assert side["y"] - question["bottom"] < 40  # the sources come straight after the question box
+    assert chat["w"] > 300 and side["w"] > 300
+    # The messages scroll; the "Conversation" label and the chat's buttons sit above them, not over them.
+    scroller = layout["scroller"]
+    assert scroller is not None and scroller["y"] > chat["y"]
+    assert "Conversation" in [o["text"] for o in layout["overlays"]]
+    for overlay in layout["overlays"]:
+        assert overlay["bottom"] <= scroller["y"], overlay
+
+
+def test_on_a_wide_screen_the_sources_sit_beside_the_conversation(web_server: str, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(web_server + "/")
+    page.locator("#question textarea").wait_for()
+    layout = page.evaluate(LAYOUT)
+    chat, question, side, controls = (layout[k] for k in ("chat", "question", "side", "controls"))
+    assert side["x"] >= chat["right"] and side["y"] <= chat["y"]
+    assert chat["bottom"] <= question["y"] and question["bottom"] <= controls["y"]
 
 
 # ---- the page served in this process (create_app), for what the session server cannot show ---------------------
@@ -169,7 +246,7 @@ def test_article_text_is_shown_as_text_never_run(hostile_server: str, browser_pa
     text = message.locator(".answer").inner_text()
     assert "<script>window.pwned=2</script>" in text and "[ten cranes](javascript:window.pwned=3)" in text
     assert "$x^2$" in text and "{{price}}" in text
-    summary = page.locator("#sources details.source summary").first.inner_text()
+    summary = page.locator("#sources .source-article .article-head").first.inner_text()
     assert 'Harbour <img src=x onerror="window.pwned=1"> report **bold** ${7*7}' in summary
     assert "<b>Quay Post</b>" in summary
     assert page.evaluate("window.pwned") is None and page.dialogs == []
@@ -192,6 +269,14 @@ def test_with_a_token_the_page_asks_for_it_and_the_api_needs_it(token_server: st
     assert httpx.post(f"{token_server}/api/ask", json={"question": SEED_QUESTION}).status_code == 401
     page = browser_page
     page.goto(token_server + "/")
+    note = page.get_by_text("This page is locked with the server's API token")
+    assert note.inner_text() == (
+        "This page is locked with the server's API token: server.api_token, set with ASSISTANT_SERVER__API_TOKEN or "
+        "api_token under [server] in assistant.toml. Enter any user name and the token as the password."
+    )
+    assert page.get_by_text("The same token is the Bearer token of the HTTP API").inner_text() == (
+        "The same token is the Bearer token of the HTTP API (Authorization: Bearer <token>)."
+    )
     page.get_by_label("username").fill("analyst")
     page.get_by_label("password").fill("wrong")
     page.get_by_role("button", name="Login").click()

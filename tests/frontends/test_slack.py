@@ -1,5 +1,5 @@
 """The Slack bot end to end: signed requests over real HTTP into `assistant serve`'s /slack/events (uvicorn on
-127.0.0.1), Socket Mode through `assistant slack --socket`, and a stand-in Slack Web API recording every call.
+127.0.0.1), Socket Mode through `assistant slack`, and a stand-in Slack Web API recording every call.
 
 The extractive answerer over the example store answers; nothing is mocked but Slack itself. Work done after the
 acknowledgement is awaited by polling the recorder (bounded), never by sleeping.
@@ -29,7 +29,7 @@ from assistant.frontends.slack import build_app
 from assistant.frontends.slack_format import ANSWER_EVENT, ERROR_REPLY, RATE_LIMITED_REPLY, THINKING
 from assistant.frontends.web import create_app
 from tests.fixtures.core import SEED_QUESTION, make_settings
-from tests.fixtures.servers import stop
+from tests.fixtures.servers import free_port, stop
 from tests.fixtures.slack_api import (
     ALICE,
     APP_TOKEN,
@@ -40,6 +40,7 @@ from tests.fixtures.slack_api import (
     SIGNING_SECRET,
     SlackApiStandIn,
     block_action,
+    channel_message,
     direct_message,
     event_callback,
     form_body,
@@ -189,6 +190,58 @@ def test_thread_follow_up_uses_the_thread_as_history(server: dict[str, Any], sla
     assert any("Moctar Ouane" in t for t in section_texts(follow["update"]["blocks"]) if t.startswith("*["))
 
 
+@pytest.mark.parametrize("channel_type", ["channel", "group"])
+def test_a_reply_without_a_mention_in_a_thread_the_bot_answered_is_answered(
+    server: dict[str, Any], slack_api: SlackApiStandIn, channel_type: str
+) -> None:
+    first = ask_in_channel(slack_api, server["url"], SEED_QUESTION)
+    parent_ts = first["question"]["ts"]
+    reply = slack_api.user_message(CHANNEL, FOLLOW_UP, user=BOB, thread_ts=parent_ts)
+    response, _ = send_event(server["url"], channel_message(reply, CHANNEL, channel_type))
+    assert (response.status_code, response.text) == (200, "")
+    answer = slack_api.wait_for_answer(CHANNEL, reply)
+
+    assert answer["thread_ts"] == parent_ts
+    assert "Moctar Ouane" in answer["text"]
+    question, history = server["assistant"].asked[-1]
+    assert (question, history) == (FOLLOW_UP, [(SEED_QUESTION, first["update"]["text"])])
+    replies, = slack_api.calls_to("conversations.replies")  # read once: to see the bot's answer, and as history
+    assert (replies["channel"], replies["ts"]) == (CHANNEL, parent_ts)
+    assert [c["timestamp"] for c in slack_api.calls_to("reactions.add")] == [parent_ts, reply["ts"]]
+
+
+def test_other_channel_messages_are_left_alone(server: dict[str, Any], slack_api: SlackApiStandIn) -> None:
+    answered = ask_in_channel(slack_api, server["url"], SEED_QUESTION)["question"]["ts"]
+    chat = slack_api.user_message(CHANNEL, "Lunch at noon?")
+    ignored = [
+        slack_api.user_message(CHANNEL, SEED_QUESTION),  # not in a thread, no mention
+        slack_api.user_message(CHANNEL, SEED_QUESTION, thread_ts=chat["ts"]),  # a thread the bot is not in
+        slack_api.user_message(CHANNEL, f"<@{BOB}> {FOLLOW_UP}", thread_ts=answered),  # addressed to Bob
+    ]
+    for message in ignored:
+        assert send_event(server["url"], channel_message(message, CHANNEL))[0].status_code == 200
+    asked = len(server["assistant"].asked)
+    ask_in_channel(slack_api, server["url"], "Who is Moctar Ouane?")  # one worker: earlier work is done
+
+    assert len(server["assistant"].asked) == asked + 1
+    assert [c["ts"] for c in slack_api.calls_to("conversations.replies")] == [chat["ts"]]
+    threads = [c["thread_ts"] for c in slack_api.calls_to("chat.postMessage")]
+    assert chat["ts"] not in threads and threads.count(answered) == 1  # the first answer's "thinking…" only
+    assert {c["timestamp"] for c in slack_api.calls_to("reactions.add")}.isdisjoint(m["ts"] for m in ignored)
+
+
+def test_a_mention_in_an_answered_thread_is_answered_once(server: dict[str, Any], slack_api: SlackApiStandIn) -> None:
+    parent_ts = ask_in_channel(slack_api, server["url"], SEED_QUESTION)["question"]["ts"]
+    question = slack_api.user_message(CHANNEL, f"<@{BOT_USER_ID}> {FOLLOW_UP}", thread_ts=parent_ts)
+    # Slack sends both: the message event (message.channels) and the app_mention event.
+    assert send_event(server["url"], channel_message(question, CHANNEL))[0].status_code == 200
+    assert send_event(server["url"], mention(question, CHANNEL))[0].status_code == 200
+    slack_api.wait_for_answer(CHANNEL, question)
+    ask_in_channel(slack_api, server["url"], "Who is Moctar Ouane?")  # one worker: earlier work is done
+    threads = [c["thread_ts"] for c in slack_api.calls_to("chat.postMessage")]
+    assert threads.count(parent_ts) == 2  # the first question's "thinking…" and the follow-up's
+
+
 @pytest.mark.parametrize("how", ["forged signature", "no signature", "stale timestamp"])
 def test_unverified_request_gets_401_and_nothing_happens(
     server: dict[str, Any], slack_api: SlackApiStandIn, how: str
@@ -322,7 +375,7 @@ def test_socket_mode_answers_a_mention(
         "ASSISTANT_LLM__MODE": "extractive",
     }
     log = open(tmp_path / "slack.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "slack", "--socket"], env=env,
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "slack"], env=env,  # Socket Mode
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         until(lambda: slack_api.socket_connections or proc.poll() is not None, "a Socket Mode connection", 60)
@@ -340,25 +393,128 @@ def test_socket_mode_answers_a_mention(
     assert "connected to Slack over Socket Mode" in (tmp_path / "slack.log").read_text()
 
 
-def test_socket_mode_errors_are_one_line(
-    example_store: Path, cache_dir: Path, slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("args", [["slack"], ["slack", "--socket"]])
+def test_socket_mode_is_the_default_and_its_errors_are_one_line(
+    example_store: Path, slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
     runner = CliRunner()
-    result = runner.invoke(cli, ["slack"])
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        "Error: use --socket for Socket Mode; HTTP mode runs inside `assistant serve` at /slack/events"
-    )
     monkeypatch.setenv("ASSISTANT_STORE__PATH", str(example_store))
     monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    result = runner.invoke(cli, ["slack", "--socket"])
+    result = runner.invoke(cli, args)
     assert (result.exit_code, result.stderr) == (
         1, "Error: Socket Mode needs slack.app_token (SLACK_APP_TOKEN), an xapp- app-level token\n"
     )
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-revoked")
-    result = runner.invoke(cli, ["slack", "--socket"])
+    result = runner.invoke(cli, args)
     assert (result.exit_code, result.stderr) == (1, "Error: Slack refused the Socket Mode connection: invalid_auth\n")
+
+
+def test_slack_help_says_where_the_http_transport_runs() -> None:
+    result = CliRunner().invoke(cli, ["slack", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    help_text = " ".join(result.stdout.split())
+    assert "Run the Slack bot over Socket Mode until Ctrl-C (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)." in help_text
+    assert (
+        "The other transport, HTTP, needs no command: `assistant serve` answers Slack at POST /slack/events when "
+        "SLACK_SIGNING_SECRET is set." in help_text
+    )
+    assert "check Check the Slack set-up" in help_text
+
+
+def test_slack_check_prints_the_bot_and_its_scopes(slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "bot: newsbot (U0NEWSBOT) in workspace Newsdesk (T0NEWSDESK)",
+        (
+            "scopes: app_mentions:read, channels:history, chat:write, groups:history, im:history, im:read, "
+            "reactions:write (includes all 6 the bot needs)"
+        ),
+        "Socket Mode: SLACK_APP_TOKEN works; start the bot with `assistant slack`",
+        "HTTP: SLACK_SIGNING_SECRET is set; `assistant serve` answers Slack at POST /slack/events",
+    ]
+    assert [(c.method, c.token) for c in slack_api.calls] == [
+        ("auth.test", BOT_TOKEN), ("apps.connections.open", APP_TOKEN)
+    ]
+
+
+def test_slack_check_when_slack_does_not_report_the_scopes(
+    slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    slack_api.granted_scopes = None
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[1] == (
+        "scopes: not reported by Slack (no x-oauth-scopes header); the bot needs app_mentions:read, chat:write, "
+        "reactions:write, channels:history, groups:history, im:history"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ({}, "no Slack bot token: set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-…)"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_APP_TOKEN": APP_TOKEN},
+            (
+                "Slack rejected SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth Token (xoxb-…) from the "
+                "app's OAuth & Permissions page again"
+            ),
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
+             "granted": ("app_mentions:read", "chat:write", "im:history")},
+            (
+                "the bot token lacks the scopes reactions:write, channels:history, groups:history: add them under "
+                "OAuth & Permissions → Bot Token Scopes (or create the app from examples/slack-manifest.yaml) and "
+                "reinstall the app to the workspace"
+            ),
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN},
+            (
+                "the bot cannot receive messages: set SLACK_APP_TOKEN (Socket Mode, `assistant slack`) or "
+                "SLACK_SIGNING_SECRET (HTTP, inside `assistant serve`)"
+            ),
+        ),
+        (
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-revoked"},
+            (
+                "Slack rejected SLACK_APP_TOKEN (invalid_auth): it must be an app-level token (xapp-…) with the "
+                "connections:write scope, from Basic Information → App-Level Tokens, and Socket Mode must be on"
+            ),
+        ),
+    ],
+)
+def test_slack_check_says_what_is_wrong_in_one_line(
+    slack_api: SlackApiStandIn, monkeypatch: pytest.MonkeyPatch, setup: dict[str, Any], error: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", slack_api.base_url)
+    for name, value in setup.items():
+        if name == "granted":
+            slack_api.granted_scopes = value
+        else:
+            monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {error}\n")
+
+
+def test_slack_check_when_slack_cannot_be_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"
+    monkeypatch.setenv("ASSISTANT_SLACK__API_BASE_URL", closed)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    result = CliRunner().invoke(cli, ["slack", "check"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot reach Slack at {closed}: ")
+    assert result.stderr.count("\n") == 1
 
 
 def test_feedback_listing_without_votes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
