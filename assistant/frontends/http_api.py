@@ -8,6 +8,7 @@ route needs `Authorization: Bearer <token>`. Errors are JSON: `{"error": "<one l
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import json
 import logging
@@ -129,15 +130,26 @@ class Gate:
         return ApiError(429, "too many requests at once; retry shortly", {"Retry-After": "1"})
 
 
+def token_given(authorization: str, token: str, basic: bool = False) -> bool:
+    """Whether an Authorization header carries `token`: `Bearer <token>`, or with `basic` also HTTP Basic with any
+    user name and the token as the password (what a browser sends after its login prompt)."""
+    scheme, _, given = authorization.partition(" ")
+    if basic and scheme.lower() == "basic":
+        try:
+            given = base64.b64decode(given.strip(), validate=True).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return False
+    elif scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
 def bearer_auth(settings: ServerSettings) -> Callable[[Request], None]:
     """A dependency that checks `Authorization: Bearer <server.api_token>` (a no-op when no token is set)."""
     token = settings.api_token.get_secret_value() if settings.api_token else ""
 
     def check(request: Request) -> None:
-        if not token:
-            return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        if token and not token_given(request.headers.get("authorization", ""), token):
             raise ApiError(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
 
     return check
@@ -209,15 +221,20 @@ def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
     return router
 
 
-def health_router(answerers: Answerers) -> APIRouter:
-    """GET /healthz: whether the store can be read; problems are reported in the body, the status is always 200."""
+def health_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
+    """GET /healthz: whether the store can be read; problems are reported in the body, the status is always 200.
+    With `server.api_token` set, a request without the token gets only the status."""
     router = APIRouter()
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, Any]:
+    async def healthz(request: Request) -> dict[str, Any]:
         """{"status": "ok", "store", "chunks", "answerers"} or {"status": "degraded", "problem", "answerers"}; plus
-        "local_model" when the local answerer is offered."""
-        return await run_in_threadpool(health, answerers)
+        "local_model" when the local answerer is offered. With a token set and not given: {"status"} only."""
+        report = await run_in_threadpool(health, answerers)
+        if token and not token_given(request.headers.get("authorization", ""), token):
+            return {"status": report["status"]}
+        return report
 
     return router
 

@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core import Assistant
-from assistant.frontends.http_api import api_router, health_router, install_error_handlers
+from assistant.frontends.http_api import api_router, health_router, install_error_handlers, token_given
 from assistant.frontends.service import Answerers
 from assistant.settings import ConfigError, Settings
 
@@ -32,9 +32,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         static_url="/api/docs-assets",
     )
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_request_bytes)
+    if settings.server.api_token:
+        app.add_middleware(DocsLock, token=settings.server.api_token.get_secret_value())
     install_error_handlers(app)
     app.include_router(api_router(answerers, settings.server), prefix="/api", tags=["api"])
-    app.include_router(health_router(answerers), tags=["health"])
+    app.include_router(health_router(answerers, settings.server), tags=["health"])
     app.add_api_route("/docs", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
 
     if settings.slack.signing_secret:
@@ -47,6 +49,38 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     mount_page(app, answerers, settings)
     app.state.answerers = answerers
     return app
+
+
+DOCS_PATHS = ("/api/docs", "/api/openapi.json")
+
+
+class DocsLock:
+    """ASGI middleware: with `server.api_token` set, the API docs (/api/docs*, /api/openapi.json) need the token, as
+    a bearer token or as the password of the browser's login prompt (HTTP Basic, any user name)."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(DOCS_PATHS):
+            authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+            if not token_given(authorization, self.token, basic=True):
+                body = json.dumps({"error": "the API docs need the API token (any user name, the token as password)"})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b'Basic realm="news-assistant API docs"'),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body.encode()})
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

@@ -27,9 +27,9 @@ def api_app(assistant: Assistant, **server: Any) -> FastAPI:
     """The API routes alone (no page), as `create_app` mounts them."""
     app = FastAPI()
     install_error_handlers(app)
-    answerers = Answerers(assistant)
-    app.include_router(api_router(answerers, ServerSettings(**server)), prefix="/api")
-    app.include_router(health_router(answerers))
+    answerers, settings = Answerers(assistant), ServerSettings(**server)
+    app.include_router(api_router(answerers, settings), prefix="/api")
+    app.include_router(health_router(answerers, settings))
     return app
 
 
@@ -115,7 +115,9 @@ def test_the_right_token_is_accepted(token_api: str) -> None:
     headers = {"Authorization": "Bearer s3cret-token"}
     response = httpx.post(f"{token_api}/api/ask", json={"question": SEED_QUESTION}, headers=headers, timeout=60)
     assert response.status_code == 200 and "Ba N’Daou" in response.json()["answer"]
-    assert httpx.get(f"{token_api}/healthz").json()["status"] == "ok"  # health needs no token
+    assert httpx.get(f"{token_api}/healthz").json() == {"status": "ok"}  # health needs no token, and tells no more
+    full = httpx.get(f"{token_api}/healthz", headers=headers).json()
+    assert full["status"] == "ok" and full["chunks"] > 0 and "store" in full
 
 
 def test_a_missing_store_is_a_503_and_a_degraded_health_report(tmp_path: Path, cache_dir: Path) -> None:

@@ -144,7 +144,14 @@ def test_the_server_never_shows_a_secret(secret_server: Any, slack_api: SlackApi
             seen.append(response)
             return response
 
-        assert call("GET", "/healthz").json()["status"] == "ok"
+        assert call("GET", "/healthz").json() == {"status": "ok"}  # no store path or problem text without the token
+        assert call("GET", "/healthz", headers=auth).json()["chunks"] > 0
+        for path in ("/api/openapi.json", "/api/docs"):  # the API docs: the token, as bearer or as a password
+            locked = call("GET", path)
+            assert (locked.status_code, locked.headers["www-authenticate"]) == (401, 'Basic realm="news-assistant API docs"')
+            assert call("GET", path, headers=auth).status_code == 200
+            assert call("GET", path, auth=("anyone", API_TOKEN)).status_code == 200
+            assert call("GET", path, auth=("anyone", "wrong")).status_code == 401
         assert call("POST", "/api/ask", json={"question": SEED_QUESTION}).status_code == 401
         assert call("POST", "/api/ask", json={"question": SEED_QUESTION}, headers={"Authorization": "Bearer nope"}).status_code == 401
         assert call("POST", "/api/ask", json={"question": SEED_QUESTION}, headers=auth).status_code == 200
