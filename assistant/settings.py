@@ -273,9 +273,11 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _openai_embeddings_need_a_key(self) -> Settings:
-        if self.embedding.kind == "openai" and self.llm.api_key is None:
-            raise ValueError("embedding.kind 'openai' needs an API key: set OPENAI_API_KEY")
+    def _openai_embeddings_need_a_server(self) -> Settings:
+        if self.embedding.kind == "openai" and self.llm.api_key is None and not self.llm.base_url:
+            raise ValueError(
+                "embedding.kind 'openai' needs an API key or a server URL: set OPENAI_API_KEY or OPENAI_BASE_URL"
+            )
         return self
 
 

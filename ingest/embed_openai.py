@@ -1,20 +1,25 @@
 """OpenAI embeddings (`embedding.kind = openai`): langchain-openai's `OpenAIEmbeddings` against the OpenAI API or
 any OpenAI-compatible server, with every failed request turned into a one-line EmbeddingError that names the server
-and never holds the API key."""
+and never holds the API key. A server other than api.openai.com needs no key and is sent the texts themselves
+(langchain-openai would otherwise send OpenAI's token ids, which other servers do not read)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 from langchain_core.embeddings import Embeddings
 from langchain_openai import OpenAIEmbeddings
 
-from assistant.openai_errors import failure_message, server_name
+from assistant.openai_errors import OPENAI_HOST, failure_message, server_name
 from ingest.embed import EmbeddingError
 from ingest.tokens import ensure_offline_tiktoken
+
+
+PLACEHOLDER_KEY = "not-needed"  # the client insists on a key; keyless servers ignore it
 
 
 class OpenAIEmbedder(Embeddings):
@@ -34,6 +39,9 @@ class OpenAIEmbedder(Embeddings):
             kwargs["api_key"] = api_key
         if base_url:
             kwargs["base_url"] = base_url
+            if urlsplit(base_url).hostname != OPENAI_HOST:
+                kwargs["check_embedding_ctx_length"] = False  # send text, not cl100k token ids
+                kwargs.setdefault("api_key", PLACEHOLDER_KEY)
         ensure_offline_tiktoken()  # OpenAIEmbeddings counts tokens with tiktoken, which would download its files
         self.inner = OpenAIEmbeddings(**kwargs)
         self.model = model

@@ -253,6 +253,19 @@ def test_ingest_with_a_rejected_embedding_key_is_one_line(
     assert key in refusing_openai.keys  # the key was sent, quoted back by the server, and never shown
 
 
+def test_a_keyless_embedding_server_is_enough_and_gets_text(
+    refusing_openai: RefusingOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__KIND", "openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", refusing_openai.embeddings_url())
+    result = CliRunner().invoke(cli, ["ingest", str(EXAMPLES), "--store", str(tmp_path / "store"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("articles: 5 added,")
+    assert refusing_openai.embedded and all(isinstance(t, str) for t in refusing_openai.embedded)
+    assert any("Ba N’Daou" in t for t in refusing_openai.embedded)
+
+
 def test_the_terminal_says_when_citations_were_removed() -> None:
     answer = Answer(question="q", answer="It was Ba N’Daou.", unsupported=True, dropped_markers=2, answerer="openai")
     assert format_sources(answer).splitlines() == [

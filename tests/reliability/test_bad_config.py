@@ -80,7 +80,7 @@ def test_the_wrong_embedding_model_for_an_existing_store(store_copy: Path, monke
         ("[retrieval]\nk = 0\n", "retrieval.k: Input should be greater than or equal to 1"),
         ('[llm]\nmode = "gpt"\n', "llm.mode: Input should be 'auto', 'openai', 'local' or 'extractive'"),
         ("[ingest]\nchunk_tokens = 64\nchunk_overlap = 64\n", "ingest: ingest.chunk_overlap must be smaller than ingest.chunk_tokens"),
-        ('[embedding]\nkind = "openai"\n', "embedding.kind 'openai' needs an API key: set OPENAI_API_KEY"),
+        ('[embedding]\nkind = "openai"\n', "embedding.kind 'openai' needs an API key or a server URL: set OPENAI_API_KEY or OPENAI_BASE_URL"),
     ],
 )
 def test_a_malformed_settings_file(toml: str, error: str, monkeypatch: pytest.MonkeyPatch) -> None:
