@@ -145,6 +145,7 @@ class LocalServer:
             "--model", str(self.key.model), "--host", "127.0.0.1", "--port", str(port),
             "--n_ctx", str(self.key.context), "--n_threads", str(self.key.threads),
             "--interrupt_requests", "False",  # a second question waits its turn instead of cutting off the first
+            "--logits_all", "False",  # the server's default computes every prompt token's logits: twice the time
         ]
         # The key goes in the environment (the server's settings read API_KEY), not on its command line, where any
         # local user could read it; HOST, PORT and CONFIG_FILE in the environment would override the arguments.
