@@ -61,8 +61,13 @@ class Assistant:
     # ---- the store -----------------------------------------------------------------------------
     def store(self, create: bool = False) -> Store:
         """The opened store (raises StoreError with a one-line reason when it cannot be used)."""
+        opened = self._store
+        # Checked outside the lock: against a Chroma server the check is a network round trip, which must not hold
+        # up every other question (or the answerer) in this process.
+        if opened is not None and not opened.stale():  # stale: another process ingested meanwhile
+            return opened
         with self._lock:
-            if self._store is None or self._store.stale():  # stale: another process ingested meanwhile
+            if self._store is opened:  # not reopened by another thread meanwhile
                 self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
             return self._store
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -137,3 +138,31 @@ def test_both_servers_answer_during_and_after_another_process_ingests(
     for server in servers:  # each process refreshes its keyword index and searches the new vectors
         answer = ask(server.base, f"Which committee elected {chair(103)} as its chair?")
         assert cites(answer, f"The clinic committee of district 103 elected {chair(103)}"), answer["answer"]
+
+
+def test_a_slow_store_check_holds_up_no_other_thread(example_store: Path, cache_dir: Path) -> None:
+    """Checking whether the store changed (a round trip to a Chroma server) happens outside the assistant's lock:
+    while one question waits on it, another thread still gets the store and the answerer."""
+    assistant = Assistant(make_settings(example_store, cache_dir))
+    store = assistant.store()
+    checking, release = threading.Event(), threading.Event()
+    fresh = store.stale
+
+    def slow_check() -> bool:
+        if threading.current_thread().name == "slow":
+            checking.set()
+            release.wait(30)
+        return fresh()
+
+    store.stale = slow_check  # type: ignore[method-assign]
+    slow = threading.Thread(target=assistant.store, name="slow")
+    slow.start()
+    try:
+        assert checking.wait(30)
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(lambda: (assistant.store(), assistant.answerer().name))
+            assert other.result(timeout=30) == (store, "extractive")
+            assert slow.is_alive()  # the slow check was still under way
+    finally:
+        release.set()
+        slow.join(30)
