@@ -64,6 +64,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process and reap it (killed if it is still there after 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def describe_exit(returncode: int) -> str:
     """How a child ended, in words: "killed by signal SIGSEGV" or "exited with code 1"."""
     if returncode < 0:
@@ -130,13 +140,8 @@ class LocalServer:
         """Stop the child."""
         with self._lock:
             proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            stop_process(proc)
 
     def _start(self) -> None:
         port = _free_port()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.frontends.chat_view import Turn, answer_html, escape, failure_html, sources_html
 from assistant.types import Answer, Citation, Passage
 
@@ -81,23 +83,19 @@ def test_citations_of_one_article_are_grouped_under_one_title() -> None:
     assert 'id="src-1-2"' in harbour_html and "Harbour" in harbour_html
 
 
-def test_a_quote_in_a_long_passage_shows_some_context_on_each_side() -> None:
-    before, after = "word " * 100, " tail" * 100
+@pytest.mark.parametrize(
+    ("word", "tail", "shown"),
+    [("word ", " tail", 32), ("wordy ", " tails", 26)],  # the second: 160 characters end mid-word on both sides
+)
+def test_a_quote_in_a_long_passage_shows_some_context_on_each_side(word: str, tail: str, shown: int) -> None:
+    before, after = word * 100, tail * 100
     text = f"{before}The quote.{after}"
     long = PASSAGE.model_copy(update={"text": text, "end": 100 + len(text)})
     cited = CITATION.model_copy(update={"quote": "The quote.", "start": 100 + len(before),
                                         "end": 100 + len(before) + len("The quote.")})
     html = sources_html([Turn("q", answer(citations=[cited], passages=[long]))], show_all=False)
     quoted = html.split('<blockquote class="passage">')[1].split("</blockquote>")[0]
-    assert quoted == f"…{'word ' * 32}<mark>The quote.</mark>{' tail' * 32}…"
-    before, after = "wordy " * 100, " tails" * 100  # 160 characters end and start in the middle of a word
-    text = f"{before}The quote.{after}"
-    long = PASSAGE.model_copy(update={"text": text, "end": 100 + len(text)})
-    cited = CITATION.model_copy(update={"quote": "The quote.", "start": 100 + len(before),
-                                        "end": 100 + len(before) + len("The quote.")})
-    html = sources_html([Turn("q", answer(citations=[cited], passages=[long]))], show_all=False)
-    quoted = html.split('<blockquote class="passage">')[1].split("</blockquote>")[0]
-    assert quoted == f"…{'wordy ' * 26}<mark>The quote.</mark>{' tails' * 26}…"
+    assert quoted == f"…{word * shown}<mark>The quote.</mark>{tail * shown}…"
 
 
 def test_a_quote_outside_the_retrieved_passages_is_shown_alone() -> None:
