@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_Q := Who leads the interim government?
 
-.PHONY: demo test test-fast install install-local install-test bench clean
+.PHONY: demo test test-fast lint install install-local install-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ install-local: $(STAMP)
 
 install-test: install-local
 
-## The whole suite: Chroma server, llama.cpp server and the browser test included.
-test: install-local
+## Lint and type-check (ruff, mypy: configured in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## The lint, then the whole suite: Chroma server, llama.cpp server and the browser test included.
+test: install-local lint
 	$(BIN)/python -m pytest -q -rs
 
 ## Skip the slow parts (llama.cpp server, browser) while working.

@@ -97,8 +97,8 @@ class OpenAIAnswerer:
                 if text:
                     yield text
             return
-        prompt = chat_prompt(question, passages)
-        for chunk in self.llm.stream([SystemMessage(prompt.system), HumanMessage(prompt.user)]):
+        chat = chat_prompt(question, passages)
+        for chunk in self.llm.stream([SystemMessage(chat.system), HumanMessage(chat.user)]):
             if isinstance(chunk.content, str) and chunk.content:
                 yield chunk.content
 

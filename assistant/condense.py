@@ -207,7 +207,9 @@ def _substitute(question: str, name: str) -> str:
         if word == "her":
             following = question[m.end() :].lstrip()
             nxt = _TOKEN.match(following)
-            possessive = bool(nxt) and nxt.group(0)[0].isalpha() and nxt.group(0).lower() not in _NOT_AFTER_POSSESSIVE
+            possessive = (
+                nxt is not None and nxt.group(0)[0].isalpha() and nxt.group(0).lower() not in _NOT_AFTER_POSSESSIVE
+            )
             return f"{name}'s" if possessive else name
         return name
 

@@ -67,18 +67,18 @@ class Assistant:
         if opened is not None and not opened.stale():  # stale: another process ingested meanwhile
             return opened
         with self._lock:
-            if self._store is opened:  # not reopened by another thread meanwhile
+            if self._store is opened or self._store is None:  # not reopened by another thread meanwhile
                 self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
             return self._store
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:
         """Ingest files or folders; only new or changed articles are embedded. A path that does not exist is a
         ValueError, before anything is read or a store is made."""
-        paths = [Path(p) for p in paths]
-        if missing := [str(p) for p in paths if not p.exists()]:
+        files = [Path(p) for p in paths]
+        if missing := [str(p) for p in files if not p.exists()]:
             raise ValueError(f"nothing ingested: no such file or directory: {', '.join(missing)}")
         store = self.store(create=True)
-        return run_ingest(paths, store, self.embeddings, self.settings.ingest, prune, progress)
+        return run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self) -> Answerer:

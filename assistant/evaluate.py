@@ -6,7 +6,8 @@ the top 4 / 10. MRR@10: 1 / rank of the first hit. MAP@10: the paper's definitio
 1 / its rank; divided by min(#facts, 10)). Evidence recall@10: share of the question's facts found in the top 10;
 all evidence@10: whether every fact is. Answers (with `answers=True`): lenient accuracy = the lower-cased answer
 shares a whitespace-separated word with the gold answer (the paper's test), strict = equal after dropping `[n]`
-markers, lower-casing and stripping punctuation; null queries count as refused or not, answerable ones as falsely refused or not.
+markers, lower-casing and stripping punctuation; null queries count as refused or not, answerable ones as falsely
+refused or not.
 """
 
 from __future__ import annotations
@@ -201,7 +202,9 @@ def evaluate(
         "retrieval": {"overall": _mean(everything), "by_type": {t: _mean(r) for t, r in sorted(per_type.items())}},
         "latency_ms": {
             "p50": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
-            "p95": round(1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None,
+            "p95": (
+                round(1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None
+            ),
         },
     }
     if ask is not None:

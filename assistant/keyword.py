@@ -162,7 +162,9 @@ class KeywordIndex:
         to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
         return to_date(days.min()), to_date(days.max())
 
-    def mask(self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None) -> np.ndarray | None:
+    def mask(
+        self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
+    ) -> np.ndarray | None:
         """Which chunks a restriction allows (None: all of them)."""
         if not sources and first_ts is None and last_ts is None:
             return None
@@ -211,7 +213,8 @@ class KeywordIndex:
         return 0 if found is None else int(found.size)
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
-        """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are left out."""
+        """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are
+        left out."""
         scores = self.scores(query)
         return [] if scores is None else top(scores, k, allowed)
 

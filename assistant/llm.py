@@ -1,4 +1,5 @@
-"""Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (a GGUF model in a llama.cpp server child) or
+"""Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (a GGUF model in a llama.cpp
+server child) or
 `extractive` (quotes, no model), chosen by `llm.mode`.
 
 `auto` picks openai when an API key or base URL is configured, else local when llama-cpp-python and a model are

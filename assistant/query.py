@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-
 _MONTHS = {
     name.lower(): number
     for number in range(1, 13)
@@ -33,13 +32,19 @@ _DATE_PATTERNS = [
         r"\b" + _MONTH.format(g="mon") + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+" + _YEAR.format(g="y") + r"\b)?"
     ),
     # 13 October 2023
-    re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format(g="mon") + r"(?:,?\s+" + _YEAR.format(g="y") + r"\b)?"),
+    re.compile(
+        r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format(g="mon")
+        + r"(?:,?\s+" + _YEAR.format(g="y") + r"\b)?"
+    ),
 ]
 _PART_OF = r"(?:(?P<part>early|late|mid|the\s+(?:start|beginning|end|middle)\s+of)[\s-]+)?"
 # (early|late|mid-) October (2023) / (late) 2023 — a period, only after a word that makes it one.
 _PERIOD_PATTERNS = [
-    re.compile(r"\b(?P<lead>in|during|from|throughout|of|since|before|after|until)\s+" + _PART_OF + _MONTH.format(g="mon")
-               + r"(?:,?\s+" + _YEAR.format(g="y") + r")?\b(?!\s+\d)", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<lead>in|during|from|throughout|of|since|before|after|until)\s+" + _PART_OF + _MONTH.format(g="mon")
+        + r"(?:,?\s+" + _YEAR.format(g="y") + r")?\b(?!\s+\d)",
+        re.IGNORECASE,
+    ),
     re.compile(r"\b(?P<lead>in|during|from|throughout|of|since|before|after|until)\s+" + _PART_OF + _YEAR.format(g="y")
                + r"\b(?!-\d)", re.IGNORECASE),
 ]
@@ -90,7 +95,8 @@ class QueryPart:
         """The part's restriction as a Chroma metadata filter (None when unrestricted)."""
         clauses: list[dict[str, Any]] = []
         if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}} if len(self.sources) > 1 else {"source": self.sources[0]})
+            one = len(self.sources) == 1
+            clauses.append({"source": self.sources[0]} if one else {"source": {"$in": list(self.sources)}})
         if self.dates:
             clauses.append({"date_ts": {"$gte": self.dates.start_ts}})
             clauses.append({"date_ts": {"$lte": self.dates.end_ts}})

@@ -48,7 +48,9 @@ class Reranker:
         try:
             response = self._client.post(self.endpoint, json=body)
         except httpx.TimeoutException:
-            raise RerankError(f"the reranker at {self.where} did not answer within {self.settings.timeout:g} s") from None
+            raise RerankError(
+                f"the reranker at {self.where} did not answer within {self.settings.timeout:g} s"
+            ) from None
         except httpx.HTTPError as exc:
             raise RerankError(f"cannot reach the reranker at {self.where} ({type(exc).__name__})") from None
         if response.status_code in (401, 403):

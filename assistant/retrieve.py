@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -99,7 +100,8 @@ class Retriever:
         if not any(candidates) and plan.parts:  # nothing under any restriction: search the whole store
             parts = (QueryPart(plan.question),)
             candidates = [self._candidates(parts[0], index, self._unit_scores(QueryPlan(plan.question), index, None))]
-        cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if self.settings.mode == "hybrid" else {}
+        hybrid = self.settings.mode == "hybrid"
+        cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if hybrid else {}
         kept = [(part, self._fuse_dense(found, cosine)) for part, found in zip(parts, candidates) if found]
         ranked = [r for _, r in kept]
         if self.reranker is not None and ranked:
@@ -151,7 +153,8 @@ class Retriever:
 
     # ---- dense only ------------------------------------------------------------------------------------------
     def _dense(self, part: QueryPart, q: np.ndarray) -> list[Passage]:
-        found = self.store.search(q.tolist(), self.settings.candidates, where=QueryPart(part.text, part.sources).where())
+        where = QueryPart(part.text, part.sources).where()
+        found = self.store.search(q.tolist(), self.settings.candidates, where=where)
         for p in found:
             p.relevance = p.score
         if part.dates is not None:
@@ -163,7 +166,7 @@ class Retriever:
 
     # ---- relevance ------------------------------------------------------------------------------------------
     def _vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        got = self.store.chunks.get(ids=chunk_ids, include=["embeddings"])
+        got: Any = self.store.chunks.get(ids=chunk_ids, include=["embeddings"])  # Chroma types every field Optional
         return {i: _unit(v) for i, v in zip(got["ids"], got["embeddings"])}
 
     def _set_relevance(self, passages: list[Passage], q: np.ndarray) -> None:

@@ -38,7 +38,9 @@ class IngestSettings(BaseModel):
     """How article files become chunks."""
 
     chunk_tokens: int = Field(256, ge=32, le=8192, description="Maximum tokens per chunk (tiktoken cl100k_base).")
-    chunk_overlap: int = Field(32, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk.")
+    chunk_overlap: int = Field(
+        32, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk."
+    )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are reported and skipped.")
     batch_size: int = Field(64, ge=1, description="Chunks embedded and written per batch.")
 
@@ -103,11 +105,13 @@ class RetrievalSettings(BaseModel):
     )
     max_name_chunks: int = Field(
         0, ge=-1, le=100,
-        description="Refuse a question naming something (a capitalised name) found in at most this many chunks; -1: off.",
+        description="Refuse a question naming something (a capitalised name) found in at most this many chunks; "
+        "-1: off.",
     )
     mode: Literal["hybrid", "keyword", "dense"] = Field(
         "hybrid",
-        description="`keyword`: BM25 only; `hybrid`: BM25 candidates re-ranked with vector similarity; `dense`: vectors only.",
+        description="`keyword`: BM25 only; `hybrid`: BM25 candidates re-ranked with vector similarity; `dense`: "
+        "vectors only.",
     )
     news_filters: bool = Field(
         True, description="Read publisher names and dates in a question and search each named publisher separately."
@@ -143,7 +147,9 @@ class RerankSettings(BaseModel):
     candidates: int = Field(
         20, ge=1, le=200, description="The first this many chunks of each publisher's ranking are re-ordered."
     )
-    timeout: float = Field(10.0, gt=0, description="Seconds before a rerank request is abandoned (the ranking is kept).")
+    timeout: float = Field(
+        10.0, gt=0, description="Seconds before a rerank request is abandoned (the ranking is kept)."
+    )
     retry_after: float = Field(
         30.0, ge=0, description="After a failed request, seconds the reranker is left out before it is tried again."
     )
@@ -335,7 +341,9 @@ def unknown_settings(toml_path: Path, environ: Mapping[str, str] | None = None) 
         from dotenv import dotenv_values
 
         values = {k: v or "" for k, v in dotenv_values(dotenv).items()}
-        problems += [f"unknown setting {name} in .env{_hint(dotted, known)}" for name, dotted in _unknown_env(values, known)]
+        problems += [
+            f"unknown setting {name} in .env{_hint(dotted, known)}" for name, dotted in _unknown_env(values, known)
+        ]
     try:
         table = tomllib.loads(toml_path.read_text(encoding="utf-8")) if toml_path.is_file() else {}
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):

@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2, help="Repetitions per variant (best counts).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--corpus", type=Path, default=DEFAULT)
-    parser.add_argument("--cache-dir", type=Path, default=None, help="Fused-model cache (default ~/.cache/news-assistant).")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None, help="Fused-model cache (default ~/.cache/news-assistant)."
+    )
     parser.add_argument("--no-naive", action="store_true", help="Only the shipped configuration.")
     args = parser.parse_args()
 

@@ -40,7 +40,8 @@ def main() -> None:
         started = time.perf_counter()
         again = Assistant(settings).ingest([args.path])
         unchanged = time.perf_counter() - started
-        print(f"corpus: {args.path.name}  chunk size: {settings.ingest.chunk_tokens} tokens, overlap {settings.ingest.chunk_overlap}")
+        ingest = settings.ingest
+        print(f"corpus: {args.path.name}  chunk size: {ingest.chunk_tokens} tokens, overlap {ingest.chunk_overlap}")
         print(report.summary())
         print(f"articles/s: {articles / first:.1f}   chunks/s: {report.chunks / first:.1f}   "
               f"embedded: {report.embedded}   total: {first:.1f} s   peak RSS: {peak_mb:.0f} MB")

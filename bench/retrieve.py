@@ -31,7 +31,8 @@ def main() -> None:
     settings = load_settings()
     if args.store:
         settings.store.path, settings.store.host = args.store, None
-    questions = [json.loads(line)["question"] for line in args.qa.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = args.qa.read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines if line.strip()]
     assistant = Assistant(settings)
     started = time.perf_counter()
     assistant.retrieve(questions[0], args.k)

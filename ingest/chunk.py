@@ -35,7 +35,8 @@ def chunk_spans(text: str, max_tokens: int = 256, overlap: int = 32) -> list[tup
         if n <= max_tokens:
             units.append((s, e, n))
         else:
-            units.extend((a, b, len(enc.encode(" " + text[a:b], disallowed_special=()))) for a, b in _token_spans(text, s, e, max_tokens - 1))
+            pieces = _token_spans(text, s, e, max_tokens - 1)
+            units.extend((a, b, len(enc.encode(" " + text[a:b], disallowed_special=()))) for a, b in pieces)
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(units):

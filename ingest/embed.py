@@ -74,6 +74,7 @@ def _read_varint(buf: memoryview, pos: int) -> tuple[int, int]:
 def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any]]:
     """(field number, wire type, value) of one message; length-delimited values are memoryviews."""
     pos, end = 0, len(buf)
+    value: Any
     while pos < end:
         key, pos = _read_varint(buf, pos)
         field, wire = key >> 3, key & 7
@@ -408,7 +409,9 @@ def _verify(session: ort.InferenceSession, plain: ort.InferenceSession) -> float
     """Smallest cosine between fused and plain vectors on a few probe texts, batched with padding."""
     ids, mask = _pad(_tokenizer(DEFAULT_MAX_LENGTH).encode_batch(_PROBES))
     fused = session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
-    ref = np.concatenate([_plain_pool(plain, ids[r : r + 1, :n], mask[r : r + 1, :n]) for r, n in enumerate(mask.sum(1))])
+    ref = np.concatenate(
+        [_plain_pool(plain, ids[r : r + 1, :n], mask[r : r + 1, :n]) for r, n in enumerate(mask.sum(1))]
+    )
     return float((fused * ref).sum(axis=1).min())
 
 
@@ -444,7 +447,10 @@ def _fused_session(src: Path, cache_dir: Path, threads: int) -> ort.InferenceSes
     except OSError as exc:
         log.warning("cannot cache the fused embedding model in %s (%s); it is rebuilt next time", cache_dir, exc)
     log.info(
-        "built the fused MiniLM graph in %.1f s (cosine vs plain model %.6f): %s", time.perf_counter() - t0, cosine, target
+        "built the fused MiniLM graph in %.1f s (cosine vs plain model %.6f): %s",
+        time.perf_counter() - t0,
+        cosine,
+        target,
     )
     return session
 

@@ -18,7 +18,6 @@ from assistant.openai_errors import OPENAI_HOST, failure_message, server_name
 from ingest.embed import EmbeddingError
 from ingest.tokens import ensure_offline_tiktoken
 
-
 PLACEHOLDER_KEY = "not-needed"  # the client insists on a key; keyless servers ignore it
 
 
@@ -46,6 +45,8 @@ class OpenAIEmbedder(Embeddings):
         self.inner = OpenAIEmbeddings(**kwargs)
         self.model = model
         self.model_id = f"openai:{model}"
+        self.timeout = timeout
+        self.api_key = api_key
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         with self._one_line_errors():
@@ -60,13 +61,12 @@ class OpenAIEmbedder(Embeddings):
         try:
             yield
         except openai.OpenAIError as exc:
-            key = self.inner.openai_api_key
             message = failure_message(
                 exc,
                 what="embedding",
                 where=server_name(self.inner.openai_api_base),
                 model=self.model,
-                timeout=float(self.inner.request_timeout),
-                api_key=key.get_secret_value() if key else None,
+                timeout=self.timeout,
+                api_key=self.api_key,
             )
             raise EmbeddingError(message) from None

@@ -16,8 +16,9 @@ import socket
 import time
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
-from ingest.store import Store, StoreError
+from ingest.store import NO_VECTOR, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Holder:
 
 def read_holder(store: Store) -> Holder | None:
     """The lease record of a server collection, expired or not; None when nobody holds one."""
-    got = store.manifest.get(ids=[LEASE_ID], include=["metadatas"])
+    got: Any = store.manifest.get(ids=[LEASE_ID], include=["metadatas"])  # Chroma types every field Optional
     if not got["ids"]:
         return None
     meta = got["metadatas"][0]
@@ -129,7 +130,7 @@ class WriterLease:
         started = time.monotonic()
         self.store.manifest.upsert(
             ids=[LEASE_ID],
-            embeddings=[[1.0]],
+            embeddings=NO_VECTOR,
             metadatas=[
                 {
                     "kind": "lease",

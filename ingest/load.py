@@ -34,7 +34,9 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 _BODY_KEYS = ("body", "text", "content", "article", "maintext")
 _DATE_KEYS = ("published_at", "published", "date", "publish_date", "pubdate")
 _KNOWN_KEYS = {"title", "headline", "source", "publisher", "url", "link", *_BODY_KEYS, *_DATE_KEYS}
-_DROP_TAGS = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button, template, figure figcaption"
+_DROP_TAGS = (
+    "script, style, noscript, nav, header, footer, aside, form, iframe, svg, button, template, figure figcaption"
+)
 _BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote, pre"
 
 

@@ -57,7 +57,10 @@ class IngestReport:
         encoding."""
         return (
             [f"skipped {where}: {reason}" for where, reason in self.failures]
-            + [f"ignored {where}: not an article file type ({Path(where).suffix or 'no extension'})" for where in self.ignored]
+            + [
+                f"ignored {where}: not an article file type ({Path(where).suffix or 'no extension'})"
+                for where in self.ignored
+            ]
             + [f"read {where} as {encoding} (not UTF-8)" for where, encoding in self.encodings]
         )
 
@@ -227,8 +230,8 @@ def run_ingest(
             keep()
 
         if prune:
-            for path in [p for p in store.files() if not Path(p).exists()]:
-                store.forget_file(path)
+            for gone_file in [p for p in store.files() if not Path(p).exists()]:
+                store.forget_file(gone_file)
         referenced = {a for record in store.files().values() for a in record.article_ids}
         gone = [a for a in store.articles() if a not in referenced]
         report.removed = len(gone)

@@ -29,6 +29,7 @@ from assistant.types import Article, Chunk, Passage
 log = logging.getLogger(__name__)
 
 _PAGE = 2000
+NO_VECTOR: list[Sequence[float]] = [[1.0]]  # manifest records need a vector; nothing ever searches them
 
 
 class StoreError(Exception):
@@ -127,7 +128,9 @@ class Store:
     def empty(self) -> StoreError:
         """The error for a store with nothing to search, saying how to fill it."""
         target = "" if self.settings.host else f" --store {self.location}"
-        return StoreError(f"the store at {self.location} holds no articles; ingest some first: assistant ingest PATH{target}")
+        return StoreError(
+            f"the store at {self.location} holds no articles; ingest some first: assistant ingest PATH{target}"
+        )
 
     def count(self) -> int:
         """Number of chunks."""
@@ -135,7 +138,7 @@ class Store:
 
     def generation(self) -> str:
         """Changes whenever an ingest changes the store; readers use it to refresh derived indexes."""
-        got = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
+        got: Any = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
         return str(got["metadatas"][0].get("generation", "")) if got["ids"] else ""
 
     def stale(self) -> bool:
@@ -156,7 +159,7 @@ class Store:
         """Chunks by id, in the order asked (unknown ids are left out)."""
         if not ids:
             return []
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        got: Any = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {i: _passage(i, d, m, 0.0) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -164,7 +167,7 @@ class Store:
         """Every chunk, page by page."""
         offset = 0
         while True:
-            got = self.chunks.get(where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            got: Any = self.chunks.get(where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield _passage(i, d, m, 0.0)
             if len(got["ids"]) < _PAGE:
@@ -185,7 +188,7 @@ class Store:
     def _manifest_rows(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:
-            got = self.manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
+            got: Any = self.manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
             yield from zip(got["ids"], got["metadatas"])
             if len(got["ids"]) < _PAGE:
                 return
@@ -196,7 +199,7 @@ class Store:
         """Write (upsert) chunks with their vectors; not visible as an article until `commit_article`."""
         if not chunks:
             return
-        base = {
+        base: dict[str, Any] = {
             "article_id": article.article_id,
             "title": article.title,
             "source": article.source,
@@ -204,9 +207,10 @@ class Store:
             "date_ts": _date_ts(article.published_at),
             "url": article.url,
         }
+        rows: list[Sequence[float]] = [[float(x) for x in v] for v in vectors]
         self.chunks.upsert(
             ids=[c.chunk_id for c in chunks],
-            embeddings=[list(map(float, v)) for v in vectors],
+            embeddings=rows,
             documents=[c.text for c in chunks],
             metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
         )
@@ -215,7 +219,7 @@ class Store:
         """Mark an article complete: its chunks are all written."""
         self.manifest.upsert(
             ids=[f"article:{article.article_id}"],
-            embeddings=[[1.0]],
+            embeddings=NO_VECTOR,
             metadatas=[
                 {
                     "kind": "article",
@@ -234,7 +238,7 @@ class Store:
         """Remember which articles a file produced."""
         self.manifest.upsert(
             ids=[f"file:{path}"],
-            embeddings=[[1.0]],
+            embeddings=NO_VECTOR,
             metadatas=[{"kind": "file", "sha256": sha256, "article_ids": json.dumps(sorted(set(article_ids)))}],
         )
 
@@ -267,7 +271,7 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[bool]:
         """Bracket an ingest: yields whether the previous one was interrupted; bumps the generation at the end."""
-        got = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
+        got: Any = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
         state = got["metadatas"][0] if got["ids"] else {}
         interrupted = bool(state.get("in_progress"))
         self._set_state(in_progress=True, generation=str(state.get("generation", "")))
@@ -278,7 +282,7 @@ class Store:
     def _set_state(self, in_progress: bool, generation: str) -> None:
         self.manifest.upsert(
             ids=["state:ingest"],
-            embeddings=[[1.0]],
+            embeddings=NO_VECTOR,
             metadatas=[{"kind": "state", "in_progress": in_progress, "generation": generation}],
         )
 

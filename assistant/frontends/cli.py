@@ -265,16 +265,22 @@ def _queries(file: Any) -> Iterator[tuple[Any, str]]:
             if not isinstance(question, str) or not question.strip():
                 raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise UserError(f'{file.name} line {lineno}: expected a JSON object with a "question" (and an "id")') from None
+            raise UserError(
+                f'{file.name} line {lineno}: expected a JSON object with a "question" (and an "id")'
+            ) from None
         yield query.get("id", lineno), question
 
 
 @cli.command("eval")
 @click.argument("qa_file", metavar="QA.jsonl", type=click.Path(path_type=Path, dir_okay=False))
 @store_option
-@click.option("--k", type=click.IntRange(1, 100), default=10, show_default=True, help="Passages retrieved per question.")
+@click.option(
+    "--k", type=click.IntRange(1, 100), default=10, show_default=True, help="Passages retrieved per question."
+)
 @click.option("--answers", is_flag=True, help="Also answer every question and score the answers and refusals.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Write all results as JSON here.")
+@click.option(
+    "--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), help="Write all results as JSON here."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly
 def eval_command(qa_file: Path, store: str | None, k: int, answers: bool, json_out: Path | None, quiet: bool) -> None:
@@ -314,7 +320,8 @@ def stats(store: str | None) -> None:
 @friendly
 def serve(host: str | None, port: int | None, store: str | None) -> None:
     """Serve the chat page at / and the HTTP API under /api (docs at /api/docs)."""
-    from assistant.frontends.web import check_exposure, serve as run_server  # imports Gradio: only here
+    from assistant.frontends.web import check_exposure  # imports Gradio: only here
+    from assistant.frontends.web import serve as run_server
 
     settings = _settings(store)
     settings.server.host = host or settings.server.host

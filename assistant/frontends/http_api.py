@@ -27,9 +27,9 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.core import Assistant
+from assistant.frontends.service import Answerers
 from assistant.llm import AnswererError
 from assistant.local_server import server_statuses
-from assistant.frontends.service import Answerers
 from assistant.redact import redact
 from assistant.settings import ConfigError, ServerSettings
 from assistant.types import Answer, Passage

@@ -13,7 +13,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import FastAPI, Request
 from slack_bolt import App, BoltContext, BoltResponse
@@ -206,7 +206,7 @@ class SlackBot:
     def vote(self, ack: Any, body: dict[str, Any]) -> None:
         """Store a 👍 / 👎 click on an answer (before the click is acknowledged)."""
         action = body["actions"][0]
-        rating = "up" if action["action_id"] == FEEDBACK_UP else "down"
+        rating: Literal["up", "down"] = "up" if action["action_id"] == FEEDBACK_UP else "down"
         answer_id = str(action.get("value", ""))
         self.feedback.record_vote(answer_id, body["user"]["id"], rating)
         log.info("feedback %s on answer %s from %s", rating, answer_id, body["user"]["id"])
@@ -217,6 +217,9 @@ class SlackBot:
         rating = "up" if body["actions"][0]["action_id"] == FEEDBACK_UP else "down"
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         thread_ts = (body.get("message") or {}).get("thread_ts")
+        if not channel:
+            log.warning("no channel to thank the voter in")
+            return
         try:
             client.chat_postEphemeral(
                 channel=channel, user=body["user"]["id"], thread_ts=thread_ts, text=FEEDBACK_THANKS[rating]

@@ -9,8 +9,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.extractive import REFUSAL
-from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 from ingest.load import load_file
+from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 
 
 def _article_text(title: str) -> str:
