@@ -257,6 +257,8 @@ def test_a_keyless_embedding_server_is_enough_and_gets_text(
     refusing_openai: RefusingOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ASSISTANT_EMBEDDING__KIND", "openai")
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__OPENAI_MODEL", "keyless-test-embedder")  # its vectors cached apart
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", refusing_openai.embeddings_url())
     result = CliRunner().invoke(cli, ["ingest", str(EXAMPLES), "--store", str(tmp_path / "store"), "-q"])
