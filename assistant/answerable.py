@@ -28,42 +28,168 @@ _CAP = r"[A-Z][\w'’.&-]*"
 _NAME = rf"{_CAP}(?:\s+(?:of\s+|&\s+)?{_CAP}){{0,5}}"
 _WORK = r"(?:article|articles|report|reports|piece|pieces|story|stories|coverage|review|op-ed|column|post|editorial)"
 # Where a question names who published something: "an article by X", "another in The X", "a X report",
-# "as reported by X". "article on X" is left out: it names a topic as often as a publisher.
+# "as reported by X", "what did X report". "article on X" is left out: it names a topic as often as a publisher.
 _PUBLISHER_PATTERNS = (
     re.compile(rf"\b(?:{_WORK}|another|one|others)\s+(?:by|from|in)\s+(?:[Tt]he\s+)?(?P<name>{_NAME})"),
     re.compile(rf"\b(?:a|an|the|another|one)\s+(?P<name>{_NAME})\s+{_WORK}\b"),
     re.compile(rf"\b(?:published|reported|written|posted)\s+(?:by|in)\s+(?:[Tt]he\s+)?(?P<name>{_NAME})"),
 )
-_NOT_PUBLISHER = frozenset(
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+# Where a name is a publisher only if it looks like one: "what did X report" (a company reports earnings),
+# "according to X", "X reported".
+_PUBLISHER_IF_LIKE = (
+    re.compile(
+        rf"\b(?i:did|does|do|has|have|had)\s+(?:[Tt]he\s+)?(?P<name>{_NAME})\s+"
+        r"(?:report|publish|write|cover|say|run\s+(?:a|an|the)\s+(?:story|piece|article))\b"
+    ),
+    re.compile(rf"\b(?:[Aa]ccording\s+to|[Pp]er|[Ii]n)\s+(?:[Tt]he\s+)?(?P<name>{_NAME})"),
+    re.compile(rf"(?:^|\b[Tt]he\s+|\s)(?P<name>{_NAME})\s+(?:reported|reports|covered|wrote|published|ran)\b"),
 )
+# Well-known news publishers (folded), so that a question naming one the store lacks says so, and words that end
+# a publisher's name ("The Daily Lantern", "Quarry Herald"). The one table of them.
+KNOWN_PUBLISHERS = frozenset(
+    p.strip() for p in """bloomberg|bloomberg news|reuters|associated press|ap|afp|agence france-presse|bbc|bbc news|cnn|cnbc|fox news|
+    msnbc|npr|nbc news|abc news|cbs news|forbes|new york times|nyt|wall street journal|wsj|financial times|ft|
+    guardian|washington post|haaretz|al jazeera|techcrunch|verge|wired|engadget|axios|politico|business insider|
+    economist|newsweek|usa today|los angeles times|la times|daily mail|telegraph|sky news|yahoo finance|yahoo news|
+    marketwatch|vox|vice|buzzfeed|huffpost|huffington post|gizmodo|ars technica|zdnet|venturebeat|mashable|espn|
+    the hill|times of israel|jerusalem post|le monde|der spiegel|nikkei|south china morning post|scmp|xinhua|
+    tass|sputnik|rt|deutsche welle|dw|euronews|the atlantic|new yorker|slate|salon|the information|semafor|
+    barron's|barrons|investopedia|seeking alpha|the motley fool|motley fool|benzinga|cnet|the intercept|propublica"""
+    .split("|")
+)
+_PUBLISHER_ENDINGS = frozenset(
+    "times post gazette news journal herald tribune wire ledger chronicle telegraph observer examiner courier "
+    "press magazine daily weekly dispatch bulletin gazeta".split()
+)
+_PUBLISHER_STARTS = frozenset("daily weekly morning evening sunday".split())
+_MONTHS_AND_DAYS = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr jun "
+    "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
+)
+# Capitalised words of a question that name no one: months and weekdays, titles and question words. A run of
+# capitalised words is split at them ("Lumen Robotics CEO" is "Lumen Robotics"; "President Joe Biden", "Joe Biden").
+NOT_NAMES = _MONTHS_AND_DAYS | frozenset(
+    """ceo ceos cfo coo cto cio chair chairman chairwoman chairperson president vice minister ministers prime
+    secretary senator sen rep representative congressman congresswoman governor gov mayor dr mr mrs ms mx prof
+    professor sir dame lord lady king queen prince princess pope judge justice gen general chief executive officer
+    director founder co-founder cofounder head coach captain commissioner chancellor ambassador spokesperson
+    spokesman spokeswoman st
+    what which who whom whose when where why how whether is are was were do does did has have had can could would
+    should will may might must i the a an and or but if in on at of for to by with from about according
+    """.split()
+)
+# Aliases: a question's short form and the words articles use for it (and back). The one table of them; any other
+# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordIndex.acronyms).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ceo": ("chief executive",),
+    "cfo": ("chief financial officer",),
+    "coo": ("chief operating officer",),
+    "cto": ("chief technology officer",),
+    "us": ("United States", "America"),
+    "usa": ("United States", "America"),
+    "uk": ("United Kingdom", "Britain"),
+    "eu": ("European Union",),
+    "un": ("United Nations",),
+    "ftc": ("Federal Trade Commission",),
+    "sec": ("Securities and Exchange Commission",),
+    "doj": ("Justice Department", "Department of Justice"),
+    "fbi": ("Federal Bureau of Investigation",),
+    "cia": ("Central Intelligence Agency",),
+    "fed": ("Federal Reserve",),
+    "ecb": ("European Central Bank",),
+    "imf": ("International Monetary Fund",),
+    "who": ("World Health Organization",),
+    "nato": ("North Atlantic Treaty Organization",),
+    "ai": ("artificial intelligence",),
+    "ev": ("electric vehicle",),
+    "evs": ("electric vehicles",),
+    "gop": ("Republican", "Republicans"),
+    "nfl": ("National Football League",),
+    "nba": ("National Basketball Association",),
+    "mlb": ("Major League Baseball",),
+    "nhl": ("National Hockey League",),
+}
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 _WORDS = re.compile(r"[^\W_]+")
 _NAMES = re.compile(rf"(?<![\w'’]){_CAP}(?:\s+{_CAP})*")
+_CONNECTORS = frozenset("of and the for & de du la von van".split())
+
+
+def _key(name: str) -> str:
+    """A name folded for the tables: lower case, no dots, no leading "the", possessive dropped."""
+    words = _WORDS.findall(fold(re.sub(r"['’]s\b", "", name.replace(".", ""))))
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _reverse_aliases() -> dict[str, tuple[str, ...]]:
+    back: dict[str, list[str]] = {}
+    for short, longs in ALIASES.items():
+        for long in longs:
+            back.setdefault(_key(long), []).append(short.upper())
+    return {k: tuple(v) for k, v in back.items()}
+
+
+_ALIASES_BACK = _reverse_aliases()
+
+
+def initials(phrase: str) -> str:
+    """The acronym of a capitalised phrase: "Federal Trade Commission" gives "FTC" (connectors such as "of" and
+    "and" are skipped)."""
+    return "".join(w[0].upper() for w in phrase.split() if w.lower() not in _CONNECTORS and w[:1].isalpha())
+
+
+def looks_like_publisher(name: str) -> bool:
+    """A name that is a well-known publisher or ends as one's name does ("Bloomberg", "The Daily Lantern")."""
+    key = _key(name)
+    words = key.split()
+    return key in KNOWN_PUBLISHERS or (
+        len(words) >= 2 and (words[-1] in _PUBLISHER_ENDINGS or words[0] in _PUBLISHER_STARTS)
+    )
+
+
+def _source_heads(sources: Sequence[str]) -> list[list[str]]:
+    return [w[1:] if w[:1] == ["the"] else w for w in (_WORDS.findall(fold(s)) for s in sources)]
+
+
+def _is_source(name: str, heads: Sequence[Sequence[str]]) -> bool:
+    """Whether `name` is a source of the store or begins one ("BBC" for "BBC News - Technology")."""
+    words = _key(name).split()
+    return bool(words) and any(list(h[: len(words)]) == words for h in heads)
 
 
 def unknown_publishers(question: str, sources: Sequence[str]) -> list[str]:
-    """Names the question gives as a publisher ("a Bloomberg article", "another by Forbes") that match none of
-    `sources` (the publishers in the store), nor begin one ("BBC" for "BBC News - Technology")."""
+    """Names the question gives as a publisher ("a Bloomberg article", "another by Forbes", "what did Bloomberg
+    report", "according to The Daily Lantern") that match none of `sources` (the publishers in the store), nor begin
+    one ("BBC" for "BBC News - Technology")."""
     known = SourceMatcher(sources).find(question)
-    heads = [w[1:] if w[:1] == ["the"] else w for w in (_WORDS.findall(fold(s)) for s in sources)]
+    heads = _source_heads(sources)
     found = []
-    for pattern in _PUBLISHER_PATTERNS:
-        for m in pattern.finditer(question):
-            start, end = m.span("name")
-            if m.group("name").split()[0] in _NOT_PUBLISHER or any(k.start < end and start < k.end for k in known):
-                continue
-            words = _WORDS.findall(fold(m.group("name")))
-            if any(h[: len(words)] == words for h in heads):
-                continue  # a short form of a known source ("BBC" for "BBC News - Technology")
-            found.append(m.group("name"))
+    for patterns, must_look in ((_PUBLISHER_PATTERNS, False), (_PUBLISHER_IF_LIKE, True)):
+        for pattern in patterns:
+            for m in pattern.finditer(question):
+                start, end = m.span("name")
+                name = m.group("name")
+                if name.split()[0].lower() in _MONTHS_AND_DAYS or any(k.start < end and start < k.end for k in known):
+                    continue
+                if (must_look and not looks_like_publisher(name)) or _is_source(name, heads):
+                    continue
+                found.append(re.sub(r"['’]s$", "", name))
     return list(dict.fromkeys(found))
+
+
+def _is_word_of_a_name(word: str) -> bool:
+    bare = word.rstrip(".").replace("’", "'").removesuffix("'s")
+    if bare.isupper() and len(bare) > 1 and bare.lower() not in {"ceo", "cfo", "coo", "cto", "cio", "ceos"}:
+        return True  # an acronym ("WHO", "US"), unless a title
+    return bare.lower() not in NOT_NAMES
 
 
 def names(question: str, sources: Sequence[str] = ()) -> list[str]:
     """The question's capitalised names (runs of capitalised words), publishers in `sources` left out. A
-    sentence's first word is left out too ("Did Tessa Wullaert ..." gives "Tessa Wullaert")."""
+    sentence's first word is left out too ("Did Tessa Wullaert ..." gives "Tessa Wullaert"), and a run is split at
+    words that name no one (`NOT_NAMES`: months, weekdays, titles, question words)."""
     known = SourceMatcher(sources).find(question)
     out = []
     for m in _NAMES.finditer(question):
@@ -72,30 +198,63 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
         words = m.group().split()
         if _SENTENCE_START.search(question[: m.start()]):
             words = words[1:]  # capitalised as a sentence's first word, not as a name
-        if words:
-            out.append(" ".join(words))
+        run: list[str] = []
+        for word in [*words, ""]:
+            if word and _is_word_of_a_name(word):
+                run.append(word)
+            elif run:
+                out.append(" ".join(run))
+                run = []
     return list(dict.fromkeys(out))
 
 
+def variants(name: str) -> list[str]:
+    """`name` and what articles may call it instead: its aliases (ALIASES, both ways) and its acronym."""
+    key = _key(name)
+    out = [name, *ALIASES.get(key, ()), *_ALIASES_BACK.get(key, ())]
+    if len(name.split()) >= 3:
+        out.append(initials(name))  # "Securities and Exchange Commission" is "SEC" in an article
+    return list(dict.fromkeys(out))
+
+
+def _found(name: str, index: KeywordIndex, max_chunks: int) -> bool:
+    """Whether `name`, or an alias of it, is in more than `max_chunks` chunks (stop words only count as found)."""
+    for variant in variants(name):
+        count = index.chunks_with(variant)
+        if count is None or count > max_chunks:
+            return True
+    bare = name.replace(".", "")
+    return bare.isupper() and 2 <= len(bare) <= 6 and bare in index.acronyms()
+
+
 def absent_names(question: str, index: KeywordIndex, max_chunks: int) -> list[str]:
-    """The question's names whose words occur together in at most `max_chunks` chunks of the index."""
-    absent = []
-    for name in names(question, index.sources()):
-        count = index.chunks_with(name)
-        if count is not None and count <= max_chunks:
-            absent.append(name)
-    return absent
+    """The question's names whose words (or an alias's, or the phrase an acronym abbreviates) occur together in at
+    most `max_chunks` chunks of the index."""
+    return [name for name in names(question, index.sources()) if not _found(name, index, max_chunks)]
+
+
+def _cited_as_source(name: str, question: str) -> bool:
+    """Whether the question cites `name` as its source ("according to The Daily Lantern")."""
+    return bool(re.search(rf"\b(?:[Aa]ccording\s+to|[Rr]eported\s+by)\s+(?:[Tt]he\s+)?{re.escape(name)}", question))
+
+
+def _either(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def unanswerable_reason(
     question: str, passages: Sequence[Passage], index: KeywordIndex, settings: RetrievalSettings
 ) -> str | None:
-    """Why the corpus cannot answer `question` (a short phrase for the log), or None when it may."""
+    """Why the corpus cannot answer `question`, in words a reader is shown ("no article from Bloomberg in the
+    corpus"), or None when it may."""
     if settings.check_publishers and (unknown := unknown_publishers(question, index.sources())):
-        return f"names a publisher the store does not hold: {', '.join(unknown)}"
+        return f"no article from {_either(unknown)} in the corpus"
     if settings.max_name_chunks >= 0 and (absent := absent_names(question, index, settings.max_name_chunks)):
-        return f"names what no article contains: {', '.join(absent)}"
+        publishers = [n for n in absent if looks_like_publisher(n) or _cited_as_source(n, question)]
+        if settings.check_publishers and publishers:
+            return f"no article from {_either(publishers)} in the corpus"
+        return f"no article mentions {_either(absent)}"
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
-        return f"best passage relevance {best:.2f} < {settings.min_relevance}"
+        return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
     return None

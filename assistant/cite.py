@@ -93,7 +93,7 @@ def check_citations(
     """The checked Answer for a model's `draft` written from `passages` (numbered from 1)."""
     text = draft.strip()
     if is_refusal(text) or not text:
-        return refusal(question, answerer)
+        return refusal(question, answerer, "the answerer found no answer in the retrieved passages")
     markers = find_markers(text)
     claims = sorted({m.claim for m in markers if m.claim and _has_content(m.claim)})
     vectors = dict(zip(claims, embeddings.embed_documents(claims))) if claims else {}

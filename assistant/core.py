@@ -150,7 +150,7 @@ class Assistant:
         reason = unanswerable_reason(question, passages, indexes.get(store), self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)
-            answer = refusal(question, answerer.name)
+            answer = refusal(question, answerer.name, reason)
             answer.passages = passages
             yield answer.answer
             yield answer

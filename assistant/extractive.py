@@ -125,7 +125,7 @@ class ExtractiveAnswerer:
         scores = score_sentences(question, question_vector, cands, self.embeddings)
         ranked = sorted(zip(scores, range(len(cands))), reverse=True)
         if not ranked:
-            return refusal(question, self.name)
+            return refusal(question, self.name, "the retrieved passages hold no sentence to quote")
         best = ranked[0][0]
         chosen = [i for s, i in ranked[: self.max_sentences] if s >= best * self.keep_ratio]
         chosen += self._continuations(question, cands, chosen)
@@ -176,6 +176,9 @@ def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Cita
     )
 
 
-def refusal(question: str, answerer: str) -> Answer:
-    """The plain statement that the corpus does not hold the answer."""
-    return Answer(question=question, answer=REFUSAL, refused=True, answerer=answerer)
+NO_ANSWER_IN_PASSAGES = "no retrieved passage states the answer"
+
+
+def refusal(question: str, answerer: str, reason: str = NO_ANSWER_IN_PASSAGES) -> Answer:
+    """The plain statement that the corpus does not hold the answer, with why (`refusal_reason`)."""
+    return Answer(question=question, answer=REFUSAL, refused=True, refusal_reason=reason, answerer=answerer)

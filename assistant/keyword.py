@@ -16,6 +16,7 @@ import calendar
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -40,6 +41,9 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logge
 INDEX_DIR = "keyword-index"
 _FORMAT = "bm25s-v2"
 _META_FIELDS = ("chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end")
+
+
+_CAPITALISED_PHRASE = re.compile(r"\b[A-Z][a-z]\w*(?:\s+(?:(?:of|and|for|the|&)\s+)?[A-Z][a-z]\w*)+")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class KeywordIndex:
         self.source_of = np.array([p.source for p in self.passages], dtype=object)
         self.day_of = np.array([day_ts(p.published_at) for p in self.passages], dtype=np.int64)
         self.position = {p.chunk_id: i for i, p in enumerate(self.passages)}
+        self._acronyms: frozenset[str] | None = None
 
     # ---- building and persistence -------------------------------------------------------------------
     @classmethod
@@ -153,6 +158,21 @@ class KeywordIndex:
     def sources(self) -> list[str]:
         """Every publisher name in the index."""
         return sorted({s for s in self.source_of if s})
+
+    def acronyms(self) -> frozenset[str]:
+        """The initials of every capitalised phrase of two or more words in the chunks ("FTC" for "Federal Trade
+        Commission", "NASA" for "National Aeronautics and Space Administration"), made on first use."""
+        if self._acronyms is None:
+            found = set()
+            for p in self.passages:
+                for m in _CAPITALISED_PHRASE.finditer(f"{p.title}. {p.text}"):
+                    letters = "".join(w[0] for w in m.group().split() if w[0].isupper())
+                    found.add(letters)
+                    # and of each stretch of three or more ("FTC" in "The Federal Trade Commission Chair")
+                    for i in range(len(letters)):
+                        found.update(letters[i:j] for j in range(i + 3, len(letters) + 1))
+            self._acronyms = frozenset(found)
+        return self._acronyms
 
     def date_span(self) -> tuple[date, date] | None:
         """First and last publication day in the index."""

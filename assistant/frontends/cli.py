@@ -215,6 +215,8 @@ def format_sources(answer: Answer) -> str:
     """What follows the answer text on a terminal: its sources and which answerer answered."""
     lines = [""]
     if answer.refused:
+        if answer.refusal_reason:
+            lines.append(f"({answer.refusal_reason})")
         lines.append(f"(refused; answerer: {answer.answerer})")
         return "\n".join(lines).rstrip()
     if answer.unsupported:

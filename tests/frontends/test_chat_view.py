@@ -44,6 +44,8 @@ def test_only_cited_markers_become_links_to_their_source() -> None:
 
 def test_notes_for_refused_and_unsupported_answers_and_the_search_query() -> None:
     assert "Not answered: no article in the corpus supports an answer." in answer_html(answer(refused=True), 1)
+    reason = answer(refused=True, refusal_reason="no article from <Bloomberg> in the corpus")
+    assert "Not answered: no article from &#60;Bloomberg&#62; in the corpus." in answer_html(reason, 1)
     assert "Unsupported: no citation in this answer could be checked" in answer_html(answer(unsupported=True), 1)
     assert "Searched for" not in answer_html(answer(search_query="Who said yes?"), 1)
     assert "removed" not in answer_html(answer(), 1)

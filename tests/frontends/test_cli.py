@@ -46,6 +46,36 @@ def test_ask_prints_answer_and_sources(example_store: Path) -> None:
     assert f"[1] {MALI} — Reuters, 2020-11-04" in out
 
 
+def test_a_refusal_says_why_in_plain_output_and_json(example_store: Path) -> None:
+    question = "What did Bloomberg report about Lumen Robotics?"
+    code, out, _ = run("ask", question, "--store", str(example_store))
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "The articles in the corpus do not answer this question.",
+        "",
+        "(no article from Bloomberg in the corpus)",
+    ]
+    code, out, _ = run("ask", question, "--store", str(example_store), "--json")
+    data = json.loads(out)
+    assert (data["refused"], data["refusal_reason"]) == (True, "no article from Bloomberg in the corpus")
+    code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store), "--json")
+    assert json.loads(out)["refusal_reason"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Why did the previous Lumen Robotics CEO step down?", "Lumen Robotics names interim chief executive"),
+        ("What did the Saltmarsh Gazette report in April 2024?", "Coastal Rail Line Reopens After Storm Repairs"),
+    ],
+)
+def test_questions_once_refused_for_a_title_or_a_month_are_answered(example_store: Path, question: str, title: str) -> None:
+    code, out, _ = run("ask", question, "--store", str(example_store), "--json")
+    data = json.loads(out)
+    assert (code, data["refused"], data["refusal_reason"]) == (0, False, None)
+    assert data["citations"][0]["title"] == title
+
+
 PASSAGE_KEYS = {"chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end", "score", "relevance"}
 
 

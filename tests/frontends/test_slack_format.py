@@ -75,6 +75,14 @@ def test_refusal_is_said_plainly_without_sources() -> None:
     assert [b["type"] for b in message.blocks] == ["section", "actions"]
 
 
+def test_a_refusal_says_why_under_it() -> None:
+    answer = Answer(question="What did Bloomberg report?", answer="The articles in the corpus do not answer this "
+                    "question.", refused=True, refusal_reason="no article from <Bloomberg> in the corpus")
+    (message,) = answer_messages(answer, "r2")
+    notes = [e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]]
+    assert notes == ["(no article from &lt;Bloomberg&gt; in the corpus)"]
+
+
 def test_unsupported_answer_is_flagged() -> None:
     answer = Answer(question="q", answer="It was Ba N’Daou.", unsupported=True)
     (message,) = answer_messages(answer, "u1")
