@@ -47,8 +47,9 @@ _PUBLISHER_IF_LIKE = (
 # Well-known news publishers (folded), so that a question naming one the store lacks says so, and words that end
 # a publisher's name ("The Daily Lantern", "Quarry Herald"). The one table of them.
 KNOWN_PUBLISHERS = frozenset(
-    p.strip() for p in """bloomberg|bloomberg news|reuters|associated press|ap|afp|agence france-presse|bbc|bbc news|cnn|cnbc|fox news|
-    msnbc|npr|nbc news|abc news|cbs news|forbes|new york times|nyt|wall street journal|wsj|financial times|ft|
+    p.strip()
+    for p in """bloomberg|bloomberg news|reuters|associated press|ap|afp|agence france-presse|bbc|bbc news|cnn|cnbc|
+    fox news|msnbc|npr|nbc news|abc news|cbs news|forbes|new york times|nyt|wall street journal|wsj|financial times|ft|
     guardian|washington post|haaretz|al jazeera|techcrunch|verge|wired|engadget|axios|politico|business insider|
     economist|newsweek|usa today|los angeles times|la times|daily mail|telegraph|sky news|yahoo finance|yahoo news|
     marketwatch|vox|vice|buzzfeed|huffpost|huffington post|gizmodo|ars technica|zdnet|venturebeat|mashable|espn|

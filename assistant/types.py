@@ -94,7 +94,7 @@ class Answer(BaseModel):
     question: str
     answer: str
     refused: bool = False
-    refusal_reason: str | None = None  # why it was refused, in words a reader is shown ("no article from X in the corpus")
+    refusal_reason: str | None = None  # why it was refused, as a reader is shown it ("no article from X in the corpus")
     citations: list[Citation] = Field(default_factory=list)
     answerer: str = "extractive"
     unsupported: bool = False

@@ -61,7 +61,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     parts.append(escape(answer.answer[pos:]))
     out = [f'<span class="answer">{"".join(parts)}</span>']
     if answer.refused:
-        out.append(f'<br><em class="note refused">Not answered: {escape(answer.refusal_reason or "no article in the corpus supports an answer")}.</em>')
+        reason = answer.refusal_reason or "no article in the corpus supports an answer"
+        out.append(f'<br><em class="note refused">Not answered: {escape(reason)}.</em>')
     elif answer.unsupported:
         out.append(
             '<br><em class="note unsupported">Unsupported: no citation in this answer could be checked against the '

@@ -154,7 +154,10 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
     """Every block of the reply, before splitting into messages (buttons excluded)."""
     blocks = [section(piece) for piece in split_text(to_mrkdwn(answer.answer))]
     if answer.refused:
-        return blocks + [{"type": "context", "elements": [{"type": "mrkdwn", "text": f"({escape(r)})"}]} for r in [answer.refusal_reason] if r]
+        if answer.refusal_reason:
+            reason = f"({escape(answer.refusal_reason)})"
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]})
+        return blocks
     if answer.unsupported:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": UNSUPPORTED_NOTE}]})
     if note := dropped_note(answer):
