@@ -62,7 +62,6 @@ class LocalAnswerer:
         key = ServerKey(model_file.resolve(), settings.local_threads or os.cpu_count() or 1, context_size(settings))
         self.server: LocalServer = local_server(key, Path(cache_dir) / "logs" / "local-model.log")
         self._client: OpenAIAnswerer | None = None
-        self._generation = 0
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -73,7 +72,7 @@ class LocalAnswerer:
         """The openai answerer pointed at the running child (made again after the child was restarted)."""
         base_url = self.server.ensure()
         with self._lock:
-            if self._client is None or self._generation != self.server.generation:
+            if self._client is None or self._client.settings.base_url != base_url:
                 llm = self.settings.model_copy(
                     update={
                         "api": "completions",
@@ -84,7 +83,6 @@ class LocalAnswerer:
                     }
                 )
                 self._client = OpenAIAnswerer(llm, self.embeddings, name=self.name)
-                self._generation = self.server.generation
             return self._client
 
     def stream(

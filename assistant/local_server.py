@@ -58,7 +58,8 @@ class ServerKey:
     context: int
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """An unused TCP port on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -94,7 +95,7 @@ class LocalServer:
         self.log_file = log_file
         self.api_key = secrets.token_urlsafe(24)
         self.base_url = ""
-        self.generation = 0  # children started so far; an answerer reconnects when it changes
+        self.generation = 0  # children started so far
         self.start_seconds: float | None = None
         self.last_exit: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -144,7 +145,7 @@ class LocalServer:
             stop_process(proc)
 
     def _start(self) -> None:
-        port = _free_port()
+        port = free_port()
         command = [
             sys.executable, "-c", _CHILD,
             "--model", str(self.key.model), "--host", "127.0.0.1", "--port", str(port),
