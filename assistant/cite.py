@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.extractive import REFUSAL, candidates, citation, content_words, refusal, score_sentences
+from assistant.evidence import candidates, content_words, score_sentences
+from assistant.refusal import REFUSAL, refusal
 from assistant.types import Answer, Citation, Passage
 from ingest.sentences import sentence_spans
 
@@ -177,3 +178,18 @@ def dropped_note(answer: Answer) -> str | None:
         return "1 citation was removed: the passage it pointed to does not support that sentence."
     return f"{n} citations were removed: the passages they pointed to do not support those sentences."
 
+
+def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Citation:
+    """A citation of `quote`, which is `article_text[start:end]`."""
+    return Citation(
+        n=n,
+        article_id=passage.article_id,
+        chunk_id=passage.chunk_id,
+        title=passage.title,
+        source=passage.source,
+        published_at=passage.published_at,
+        url=passage.url,
+        quote=quote,
+        start=start,
+        end=end,
+    )

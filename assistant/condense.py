@@ -29,8 +29,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.extractive import REFUSAL, content_words
+from assistant.evidence import content_words
 from assistant.prompts import fill, load_prompt
+from assistant.refusal import REFUSAL
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
-from assistant.extractive import refusal
 from assistant.keyword import indexes
 from assistant.llm import Answerer, AnswererError, make_answerer
 from assistant.redact import protect
+from assistant.refusal import refusal
 from assistant.rerank import Reranker
 from assistant.retrieve import Retriever
 from assistant.settings import Settings, load_settings

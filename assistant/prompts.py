@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.extractive import REFUSAL
+from assistant.refusal import REFUSAL
 from assistant.types import Passage
 from ingest.sentences import sentence_spans
 from ingest.tokens import count_tokens

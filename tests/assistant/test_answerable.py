@@ -20,8 +20,8 @@ from assistant.answerable import (
     variants,
 )
 from assistant.core import Assistant
-from assistant.extractive import REFUSAL
 from assistant.keyword import KeywordIndex
+from assistant.refusal import REFUSAL
 from assistant.settings import RetrievalSettings
 from assistant.types import Passage
 from tests.fixtures.core import make_settings

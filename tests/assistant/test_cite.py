@@ -7,7 +7,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.cite import check_citations, find_markers, is_refusal, parse_numbers
-from assistant.extractive import REFUSAL
+from assistant.refusal import REFUSAL
 from assistant.types import Answer, Passage
 from ingest.load import load_file
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.extractive import REFUSAL
+from assistant.refusal import REFUSAL
 from ingest.load import load_file
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 

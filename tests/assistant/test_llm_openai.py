@@ -12,8 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from assistant import Answer, Assistant
-from assistant.extractive import REFUSAL
 from assistant.llm import AnswererError
+from assistant.refusal import REFUSAL
 from ingest.load import load_file
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 from tests.fixtures.llm_server import SERVER_KEY

@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from assistant import Assistant
-from assistant.extractive import REFUSAL
+from assistant.refusal import REFUSAL
 from tests.fixtures.browser import PHONE, ask_on_page, open_page
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
