@@ -62,7 +62,7 @@ clean:
 # What the demo leaves behind and what to run next.
 demo-next:
 	@echo
-	@$(BIN)/python -c 'from assistant.settings import load_settings; s = load_settings().store; \
+	@$(BIN)/python -c 'from newsdesk.settings import load_settings; s = load_settings().store; \
 	print("The example corpus is in the store at", f"chroma://{s.host}:{s.port}" if s.host else s.path)'
 	@echo 'Next: $(BIN)/assistant chat          (questions with follow-ups)'
 	@echo '      $(BIN)/assistant ask "QUESTION"'

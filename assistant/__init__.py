@@ -1,23 +1,25 @@
-"""Answer questions over news articles with verbatim, checked citations."""
+"""Answer questions over news articles with verbatim, checked citations.
+
+    from assistant import Assistant
+    answer = Assistant().ask("Who leads the interim government?")
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from assistant.core import Assistant
+from newsdesk.errors import AnswererError, AssistantError, EmbeddingError
+from newsdesk.settings import ConfigError, Settings, load_settings
+from newsdesk.types import Answer, Citation, Passage
 
-from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Citation, Passage
-
-if TYPE_CHECKING:
-    from assistant.core import Assistant
-
-__all__ = ["Answer", "Assistant", "Citation", "Passage", "Settings", "load_settings"]
-
-
-def __getattr__(name: str) -> Any:
-    """`Assistant` is imported on first use: assistant.core imports ingest/, whose modules import assistant.types,
-    so importing the core here would make `import ingest.load` (before `assistant`) circular."""
-    if name == "Assistant":
-        from assistant.core import Assistant
-
-        return Assistant
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "Answer",
+    "AnswererError",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "ConfigError",
+    "EmbeddingError",
+    "Passage",
+    "Settings",
+    "load_settings",
+]

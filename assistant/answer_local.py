@@ -20,11 +20,11 @@ from langchain_core.embeddings import Embeddings
 from pydantic import SecretStr
 
 from assistant.answer_openai import OpenAIAnswerer
-from assistant.llm import LOCAL_MODEL_PACKAGE, AnswererError
-from assistant.local_server import LocalServer, ServerKey, local_server
+from assistant.local_server import LOCAL_MODEL_PACKAGE, LocalServer, ServerKey, local_server
 from assistant.prompts import focus_passages
-from assistant.settings import LLMSettings
-from assistant.types import Answer, Passage
+from newsdesk.errors import AnswererError
+from newsdesk.settings import LLMSettings
+from newsdesk.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 

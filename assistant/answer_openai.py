@@ -22,11 +22,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.cite import check_citations
-from assistant.llm import AnswererError
-from assistant.openai_errors import OPENAI_HOST, failure_message, server_name
 from assistant.prompts import COMPLETION_STOP, chat_prompt, completion_prompt, fit_passages
-from assistant.settings import LLMSettings
-from assistant.types import Answer, Passage
+from newsdesk.errors import AnswererError
+from newsdesk.openai_errors import OPENAI_HOST, failure_message, server_name
+from newsdesk.settings import LLMSettings
+from newsdesk.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 

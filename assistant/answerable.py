@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from assistant.keyword import KeywordIndex
 from assistant.query import SourceMatcher, fold
-from assistant.settings import RetrievalSettings
-from assistant.types import Passage
+from newsdesk.settings import RetrievalSettings
+from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
 _NAME = rf"{_CAP}(?:\s+(?:of\s+|&\s+)?{_CAP}){{0,5}}"

@@ -25,8 +25,8 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.evidence import candidates, content_words, score_sentences
 from assistant.refusal import REFUSAL, refusal
-from assistant.types import Answer, Citation, Passage
 from ingest.sentences import sentence_spans
+from newsdesk.types import Answer, Citation, Passage
 
 MARKER = re.compile(
     r"\[\s*(?:(?:passages?|sources?)\s*)?(\d{1,3}(?:\s*(?:,|;|and|&|-|–)\s*\d{1,3})*)\s*\]", re.IGNORECASE

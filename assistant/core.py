@@ -12,16 +12,18 @@ from typing import Any
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.keyword import indexes
-from assistant.llm import Answerer, AnswererError, make_answerer
-from assistant.redact import protect
+from assistant.llm import MODES, Answerer, choose_mode, make_answerer, offered_modes
+from assistant.redact import register_secrets
 from assistant.refusal import refusal
 from assistant.rerank import Reranker
 from assistant.retrieve import Retriever
-from assistant.settings import Settings, load_settings
-from assistant.types import Answer, Passage
+from assistant.stream import AnswerStream
 from ingest.embed import CachedEmbeddings, make_embeddings
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.store import Store
+from newsdesk.errors import AnswererError
+from newsdesk.settings import Settings, load_settings
+from newsdesk.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,16 @@ class Assistant:
     """Question answering over an ingested news corpus, with verbatim citations."""
 
     def __init__(self, settings: Settings | None = None, *, store: str | Path | None = None) -> None:
-        self.settings = settings or load_settings()
-        protect(self.settings)  # its keys and tokens never appear in logs or error messages
+        """`settings` default to `load_settings()`; `store` names a local store directory instead of the one the
+        settings name (the caller's settings object is not changed)."""
+        settings = settings or load_settings()
         if store is not None:
             if not str(store).strip():
                 raise ValueError("the store path is empty: give a directory, or none for the default (store.path)")
-            self.settings.store.path = Path(store)
-            self.settings.store.host = None
+            place = settings.store.model_copy(update={"path": Path(store), "host": None})
+            settings = settings.model_copy(update={"store": place})
+        self.settings = settings
+        register_secrets(self.settings)  # masked wherever the entry points' log filter or `redact` sees them
         emb = self.settings.embedding
         inner, self.model_id = make_embeddings(
             emb.kind,
@@ -54,7 +59,7 @@ class Assistant:
             inner, self.model_id, emb.cache_dir / "vectors.sqlite", max_vectors=emb.cache_max_vectors
         )
         self._store: Store | None = None
-        self._answerer: Answerer | None = None
+        self._answerers: dict[str, Answerer] = {}
         self._reranker: Reranker | None = None
         self._lock = threading.Lock()
 
@@ -81,12 +86,20 @@ class Assistant:
         return run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
 
     # ---- questions -----------------------------------------------------------------------------
-    def answerer(self) -> Answerer:
-        """The answerer `llm.mode` selects (assistant/llm.py), made once."""
+    def answerer(self, llm: str | None = None) -> Answerer:
+        """The answerer `llm` names ("openai", "local", "extractive"; default: `llm.mode`), made once per name. An
+        unknown name is a ValueError; one that cannot run here an AnswererError."""
+        mode = llm or choose_mode(self.settings)
+        if mode not in MODES:
+            raise ValueError(f"unknown answerer {mode!r} (expected one of {', '.join(MODES)})")
         with self._lock:
-            if self._answerer is None:
-                self._answerer = make_answerer(self.settings, self.embeddings)
-            return self._answerer
+            if mode not in self._answerers:
+                self._answerers[mode] = make_answerer(self.settings, self.embeddings, mode)
+            return self._answerers[mode]
+
+    def answerer_modes(self) -> list[str]:
+        """The answerers that can run here, the default first (what a server offers; see `offered_modes`)."""
+        return offered_modes(self.settings)
 
     def start_model(self) -> None:
         """Start the answerer's model now if it runs one (the local model's server), so the first question does not
@@ -114,39 +127,45 @@ class Assistant:
         """Ranked passages for a question, best first."""
         return self.retriever().retrieve(question, k)
 
-    def ask(self, question: str, history: History | None = None, k: int | None = None) -> Answer:
-        """Answer with inline `[n]` citations, or refuse when the corpus does not hold the answer."""
-        final: Answer | None = None
-        for item in self.stream(question, history, k):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return final
+    def ask(
+        self, question: str, history: History | None = None, k: int | None = None, llm: str | None = None
+    ) -> Answer:
+        """Answer with inline `[n]` citations, or refuse when the corpus does not hold the answer. `history` holds
+        the earlier (question, answer) turns of a conversation, `k` how many passages to retrieve, `llm` which
+        answerer writes (default: `llm.mode`)."""
+        return self.stream(question, history, k, llm).answer()
 
-    def stream(self, question: str, history: History | None = None, k: int | None = None) -> Iterator[str | Answer]:
-        """Yield text deltas as the answer is written, then the final Answer.
+    def stream(
+        self, question: str, history: History | None = None, k: int | None = None, llm: str | None = None
+    ) -> AnswerStream:
+        """The answer as it is written: iterate for text, then `.answer()` for the final Answer (as `ask`).
 
         A follow-up is first rewritten into a standalone question (assistant/condense.py: by the answerer's
         model when it has one, else by rules); that is what is searched and answered, and the Answer carries it
-        as `search_query`.
+        as `search_query`. An empty question or an unknown answerer is a ValueError here, before anything runs.
         """
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
+        answerer = self.answerer(llm)
+        return AnswerStream(self._items(question, history, k, answerer))
+
+    def _items(
+        self, question: str, history: History | None, k: int | None, answerer: Answerer
+    ) -> Iterator[str | Answer]:
         # LLM answerers expose their LangChain model as `llm`; it rewrites follow-ups (the rules are the fallback).
-        query = condense(question, history, llm=getattr(self.answerer(), "llm", None) if history else None)
-        for item in self._stream_standalone(query, k):
+        query = condense(question, history, llm=getattr(answerer, "llm", None) if history else None)
+        for item in self._standalone(query, k, answerer):
             if isinstance(item, Answer):
                 item.question, item.search_query = question, query
             yield item
 
-    def _stream_standalone(self, question: str, k: int | None) -> Iterator[str | Answer]:
-        """`stream` for a question that needs no history."""
+    def _standalone(self, question: str, k: int | None, answerer: Answerer) -> Iterator[str | Answer]:
+        """Text deltas, then the Answer, for a question that needs no history."""
         retriever = self.retriever()
         store = retriever.store
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
-        answerer = self.answerer()
         reason = unanswerable_reason(question, passages, indexes.get(store), self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)

@@ -25,9 +25,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from assistant.settings import IngestSettings
-from assistant.types import Answer, Passage
 from ingest.store import Store
+from newsdesk.errors import AssistantError
+from newsdesk.settings import IngestSettings
+from newsdesk.types import Answer, Passage
 
 NULL_TYPE = "null_query"
 _SPACE = re.compile(r"\s+")
@@ -35,7 +36,7 @@ _PUNCT = str.maketrans("", "", string.punctuation + "“”‘’")
 _MARKER = re.compile(r"\[\d+\]")
 
 
-class QAFileError(ValueError):
+class QAFileError(AssistantError, ValueError):
     """The QA file cannot be read; the message is one line meant for the user."""
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.types import Passage
 from ingest.sentences import sentence_spans
+from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
 _STOP = frozenset(

@@ -9,7 +9,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.cite import citation
 from assistant.evidence import Candidate, answer_type_factor, candidates, score_sentences
 from assistant.refusal import refusal
-from assistant.types import Answer, Passage
+from newsdesk.types import Answer, Passage
 
 
 class ExtractiveAnswerer:

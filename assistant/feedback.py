@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.types import Answer
+from newsdesk.types import Answer
 
 Rating = Literal["up", "down"]
 

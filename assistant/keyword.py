@@ -30,10 +30,10 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from assistant.types import Article, Chunk, Passage
 from ingest.chunk import embedding_text
 from ingest.sentences import sentence_spans
 from ingest.store import Store
+from newsdesk.types import Article, Chunk, Passage
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import

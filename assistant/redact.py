@@ -1,10 +1,12 @@
 """Keep configured secrets (API keys, Slack tokens, signing secrets, the server's API token) out of what the process
 writes: log records, tracebacks of uncaught exceptions, and error messages shown to users.
 
-`protect(settings)` (every `Assistant` calls it) registers the value of each `SecretStr` in the settings; from then
-on every log record this process creates, and every traceback Python prints for an uncaught exception, shows `***`
-in its place, and `redact(text)` does the same for error messages. A secret usually reaches such text through an
-upstream error that echoes the request (a proxy answering "invalid key sk-..."), never through our own code.
+`register_secrets(settings)` (every `Assistant` calls it) records the value of each `SecretStr` in the settings;
+`redact(text)` then shows `***` in its place. The entry points (the CLI, `assistant serve`, the Slack bot) call
+`install_redaction()`, which puts a `RedactingFilter` on the log handlers they configure and prints uncaught
+exceptions redacted. A program using the Python API adds `RedactingFilter()` to its own log handlers. A secret
+usually reaches such text through an upstream error that echoes the request (a proxy answering "invalid key
+sk-..."), never through our own code.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
@@ -25,17 +26,15 @@ MIN_LENGTH = 8
 
 _lock = threading.Lock()
 _secrets: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
-_installed = False
 
 
-def protect(settings: BaseModel) -> None:
-    """Mask every secret value of `settings` in logs, tracebacks and `redact` from now on."""
+def register_secrets(settings: BaseModel) -> None:
+    """Mask every secret value of `settings` in `redact` and `RedactingFilter` from now on."""
     global _secrets
     found = set(secret_values(settings))
     with _lock:
         if not found <= set(_secrets):
             _secrets = tuple(sorted(set(_secrets) | found, key=len, reverse=True))
-        _install()
 
 
 def secret_values(model: BaseModel) -> Iterator[str]:
@@ -58,20 +57,20 @@ def redact(text: str) -> str:
     return text
 
 
-def _install() -> None:
-    """Hook the log record factory and the uncaught-exception hooks (once per process)."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    make_record = logging.getLogRecordFactory()
+class RedactingFilter(logging.Filter):
+    """A log handler filter that masks registered secrets in each record's message, traceback and stack."""
 
-    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = make_record(*args, **kwargs)
+    def filter(self, record: logging.LogRecord) -> bool:
         _redact_record(record)
-        return record
+        return True
 
-    logging.setLogRecordFactory(redacting_factory)
+
+def install_redaction(handlers: Iterable[logging.Handler] = ()) -> None:
+    """Mask secrets in what this program writes: `handlers` (default: the root logger's) get a `RedactingFilter`,
+    and uncaught exceptions, in any thread, are printed redacted. For entry points, after logging is configured."""
+    for handler in list(handlers) or logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     sys.excepthook = _print_redacted
     threading.excepthook = lambda a: None if a.exc_type is SystemExit else _print_redacted(
         a.exc_type, a.exc_value, a.exc_traceback, a.thread

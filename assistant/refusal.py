@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.types import Answer
+from newsdesk.types import Answer
 
 REFUSAL = "The articles in the corpus do not answer this question."
 

@@ -17,13 +17,14 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from assistant.openai_errors import display_url
-from assistant.settings import RerankSettings
+from newsdesk.errors import AssistantError
+from newsdesk.openai_errors import display_url
+from newsdesk.settings import RerankSettings
 
 log = logging.getLogger(__name__)
 
 
-class RerankError(Exception):
+class RerankError(AssistantError):
     """The reranker could not score the documents; the message is one line for the log."""
 
 

@@ -34,9 +34,9 @@ from langchain_core.embeddings import Embeddings
 from assistant.keyword import KeywordIndex, day_ts, indexed_text, indexes, top
 from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.rerank import Reranker
-from assistant.settings import RetrievalSettings
-from assistant.types import Passage
 from ingest.store import Store
+from newsdesk.settings import RetrievalSettings
+from newsdesk.types import Passage
 
 log = logging.getLogger(__name__)
 

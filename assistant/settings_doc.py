@@ -2,7 +2,7 @@
 
     python -m assistant.settings_doc > docs/configuration.md
 
-Every group of `assistant.settings.Settings` becomes a table of its fields: environment variable, type, default and
+Every group of `newsdesk.settings.Settings` becomes a table of its fields: environment variable, type, default and
 the field's own description. `tests/assistant/test_settings_doc.py` fails when the page is stale.
 """
 
@@ -19,8 +19,8 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from assistant import settings as settings_module
-from assistant.settings import Settings
+from newsdesk import settings as settings_module
+from newsdesk.settings import Settings
 
 REGENERATE = "python -m assistant.settings_doc > docs/configuration.md"
 
@@ -29,9 +29,9 @@ _HOME = "/nonexistent-home-for-settings-doc"  # stands in for $HOME while defaul
 INTRO = f"""\
 # Configuration
 
-<!-- Generated from assistant/settings.py by `{REGENERATE}`; do not edit by hand. -->
+<!-- Generated from newsdesk/settings.py by `{REGENERATE}`; do not edit by hand. -->
 
-All settings live in one typed object, `assistant.settings.Settings` (pydantic-settings). Each value comes from
+All settings live in one typed object, `newsdesk.settings.Settings` (pydantic-settings). Each value comes from
 the first of these sources that sets it:
 
 1. arguments given in code (`Settings(llm={{"mode": "extractive"}})`) and command-line options such as

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assistant.answer_local import default_model_file
 from assistant.prompts import completion_prompt
-from assistant.types import Passage
+from newsdesk.types import Passage
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "Who leads the interim government?"

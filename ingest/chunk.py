@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.types import Article, Chunk
 from ingest.sentences import sentence_spans
 from ingest.tokens import encoding
+from newsdesk.types import Article, Chunk
 
 
 def chunk_id_for(article_id: str, start: int, end: int) -> str:

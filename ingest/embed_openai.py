@@ -14,9 +14,9 @@ import openai
 from langchain_core.embeddings import Embeddings
 from langchain_openai import OpenAIEmbeddings
 
-from assistant.openai_errors import OPENAI_HOST, failure_message, server_name
-from ingest.embed import EmbeddingError
 from ingest.tokens import ensure_offline_tiktoken
+from newsdesk.errors import EmbeddingError
+from newsdesk.openai_errors import OPENAI_HOST, failure_message, server_name
 
 PLACEHOLDER_KEY = "not-needed"  # the client insists on a key; keyless servers ignore it
 

@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from assistant.types import Article
 from ingest.clean import (
     article_id_for,
     date_from_filename,
@@ -23,6 +22,8 @@ from ingest.clean import (
     strip_invisible,
     tidy_source,
 )
+from newsdesk.errors import AssistantError
+from newsdesk.types import Article
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ _DROP_TAGS = (
 _BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote, pre"
 
 
-class LoadError(Exception):
+class LoadError(AssistantError):
     """A file that cannot be ingested; the message is the reason shown in the report."""
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
-from assistant.settings import IngestSettings
-from assistant.types import Article, Chunk
 from ingest.chunk import chunk_article, embedding_text
 from ingest.lease import WriterLease, busy_message
 from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
 from ingest.store import Store, StoreError
+from newsdesk.settings import IngestSettings
+from newsdesk.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 

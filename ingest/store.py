@@ -23,8 +23,9 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import StoreSettings
-from assistant.types import Article, Chunk, Passage
+from newsdesk.errors import AssistantError
+from newsdesk.settings import StoreSettings
+from newsdesk.types import Article, Chunk, Passage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ _PAGE = 2000
 NO_VECTOR: list[Sequence[float]] = [[1.0]]  # manifest records need a vector; nothing ever searches them
 
 
-class StoreError(Exception):
+class StoreError(AssistantError):
     """The store cannot be opened or used; the message is one line meant for the user."""
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.cite import dropped_note
-from assistant.types import Answer, Citation, Passage
+from newsdesk.types import Answer, Citation, Passage
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Characters that Markdown, GitHub-flavoured Markdown, KaTeX or a JS/Handlebars template would interpret.

@@ -19,13 +19,13 @@ from assistant.cite import dropped_note
 from assistant.condense import MAX_TURNS
 from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
-from assistant.llm import MODES, AnswererError
-from assistant.openai_errors import display_url
-from assistant.redact import redact
-from assistant.settings import ConfigError, Settings, load_settings
-from assistant.types import Answer
-from ingest.embed import EmbeddingError
+from assistant.llm import MODES
+from assistant.redact import install_redaction, redact
 from ingest.store import StoreError
+from newsdesk.errors import AnswererError, EmbeddingError
+from newsdesk.openai_errors import display_url
+from newsdesk.settings import ConfigError, Settings, load_settings
+from newsdesk.types import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +77,7 @@ def cli(verbose: int) -> None:
     """Answer questions over a corpus of news articles, with verbatim cited passages."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_redaction()  # configured secrets show as *** in log lines and tracebacks
 
 
 @cli.command()
@@ -196,14 +197,11 @@ def show_answer(assistant: Assistant, question: str, history: History | None, as
         click.echo(json.dumps(answer.public(), ensure_ascii=False))
         return answer
     streamed: list[str] = []
-    final: Answer | None = None
-    for item in assistant.stream(question, history):
-        if isinstance(item, Answer):
-            final = item
-        else:
-            streamed.append(item)
-            click.echo(item, nl=False)
-    assert final is not None
+    stream = assistant.stream(question, history)
+    for text in stream:
+        streamed.append(text)
+        click.echo(text, nl=False)
+    final = stream.answer()
     click.echo()
     if final.answer != "".join(streamed).strip():  # markers renumbered or dropped by the citation check
         click.echo(f"\nChecked: {final.answer}")

@@ -27,14 +27,12 @@ from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.core import Assistant
-from assistant.frontends.service import Answerers
-from assistant.llm import AnswererError
 from assistant.local_server import server_statuses
 from assistant.redact import redact
-from assistant.settings import ConfigError, ServerSettings
-from assistant.types import Answer, Passage
-from ingest.embed import EmbeddingError
 from ingest.store import StoreError
+from newsdesk.errors import AnswererError, EmbeddingError
+from newsdesk.settings import ConfigError, ServerSettings
+from newsdesk.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +159,13 @@ def _question(text: str) -> str:
     return text
 
 
+def _offered(mode: str | None, offered: list[str]) -> str | None:
+    """The answerer a request names, if this server offers it (None: the default); else a 400."""
+    if mode is not None and mode not in offered:
+        raise ApiError(400, f"unknown answerer {mode!r}; this server offers: {', '.join(offered)}")
+    return mode
+
+
 def _opened(assistant: Assistant) -> Assistant:
     assistant.store()
     return assistant
@@ -172,9 +177,10 @@ def _history(body: AskRequest) -> list[Any] | None:
     return [m.model_dump() if isinstance(m, ChatMessage) else m for m in body.history]
 
 
-def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
+def api_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
     """The /api routes (include with prefix="/api"; errors need `install_error_handlers`)."""
     gate = Gate(settings.max_concurrency, settings.queue_timeout)
+    offered = assistant.answerer_modes()
     router = APIRouter(dependencies=[Depends(bearer_auth(settings))])
 
     @router.post("/ask", response_model=Answer)
@@ -182,7 +188,8 @@ def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
         """Answer a question (a follow-up when `history` is given), with the same JSON as `assistant ask --json`."""
         question = _question(body.question)
         async with gate.slot():
-            answer = await _threaded(lambda: answerers.get(body.llm).ask(question, _history(body), body.k))
+            llm = _offered(body.llm, offered)
+            answer = await _threaded(lambda: assistant.ask(question, _history(body), body.k, llm))
         return JSONResponse(answer.public(with_passages=body.passages))
 
     @router.post(
@@ -193,16 +200,17 @@ def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
     async def ask_stream(body: AskRequest) -> EventSourceResponse:
         """Answer as server-sent events: `delta` events with text as it is written, then one `answer` event."""
         question = _question(body.question)
-        assistant = await _threaded(lambda: _opened(answerers.get(body.llm)))  # store problems: 503, not an event
+        llm = _offered(body.llm, offered)
+        # Store problems and an answerer that cannot start are a status (503/502), not an event.
+        stream = await _threaded(lambda: _opened(assistant).stream(question, _history(body), body.k, llm))
         release = await gate.acquire()
 
         async def events() -> AsyncIterator[ServerSentEvent]:
             try:
-                async for item in iterate_in_threadpool(assistant.stream(question, _history(body), body.k)):
-                    if isinstance(item, Answer):
-                        yield ServerSentEvent(json.dumps(item.public(with_passages=body.passages)), event="answer")
-                    else:
-                        yield ServerSentEvent(json.dumps({"text": item}), event="delta")
+                async for text in iterate_in_threadpool(stream):
+                    yield ServerSentEvent(json.dumps({"text": text}), event="delta")
+                answer = stream.answer()
+                yield ServerSentEvent(json.dumps(answer.public(with_passages=body.passages)), event="answer")
             except Exception as exc:  # noqa: BLE001 - the status line is sent: report the failure as an event
                 yield ServerSentEvent(json.dumps({"error": failure_message(exc)}), event="error")
             finally:
@@ -215,13 +223,13 @@ def api_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
         """The passages a question retrieves, best first (no answer is written)."""
         question = _question(body.question)
         async with gate.slot():
-            passages = await _threaded(lambda: answerers.default.retrieve(question, body.k))
+            passages = await _threaded(lambda: assistant.retrieve(question, body.k))
         return RetrieveResponse(question=question, passages=passages)
 
     return router
 
 
-def health_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
+def health_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
     """GET /healthz: whether the store can be read; problems are reported in the body, the status is always 200.
     With `server.api_token` set, a request without the token gets only the status."""
     router = APIRouter()
@@ -231,7 +239,7 @@ def health_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
     async def healthz(request: Request) -> dict[str, Any]:
         """{"status": "ok", "store", "chunks", "answerers"} or {"status": "degraded", "problem", "answerers"}; plus
         "local_model" when the local answerer is offered. With a token set and not given: {"status"} only."""
-        report = await run_in_threadpool(health, answerers)
+        report = await run_in_threadpool(health, assistant)
         if token and not token_given(request.headers.get("authorization", ""), token):
             return {"status": report["status"]}
         return report
@@ -239,15 +247,16 @@ def health_router(answerers: Answerers, settings: ServerSettings) -> APIRouter:
     return router
 
 
-def health(answerers: Answerers) -> dict[str, Any]:
+def health(assistant: Assistant) -> dict[str, Any]:
     """The health report; with the local answerer on offer, its model server's state (pid, start-up seconds,
     restarts, how the last child ended)."""
-    report: dict[str, Any] = {"answerers": answerers.modes}
-    if "local" in answerers.modes:
+    modes = assistant.answerer_modes()
+    report: dict[str, Any] = {"answerers": modes}
+    if "local" in modes:
         statuses = server_statuses()
         report["local_model"] = statuses[0] if statuses else {"state": "not started"}
     try:
-        store = answerers.default.store()
+        store = assistant.store()
         report.update(status="ok", store=store.location, chunks=store.count())
     except Exception as exc:  # noqa: BLE001 - a health check reports, never fails
         report.update(status="degraded", problem=failure_message(exc))

@@ -18,6 +18,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 import gradio as gr  # noqa: E402 - analytics must be off before the import
 from fastapi import FastAPI  # noqa: E402
 
+from assistant.core import Assistant  # noqa: E402
 from assistant.frontends.chat_view import (  # noqa: E402
     EMPTY_SOURCES,
     Turn,
@@ -28,9 +29,7 @@ from assistant.frontends.chat_view import (  # noqa: E402
     streaming_html,
 )
 from assistant.frontends.http_api import failure_message  # noqa: E402
-from assistant.frontends.service import Answerers  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from assistant.types import Answer  # noqa: E402
+from newsdesk.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +91,11 @@ PLACEHOLDER = "Ask about the articles…"  # short: one line even on a phone
 
 
 class ChatPage:
-    """The page's event handlers over the shared answerers; the chat history lives in a per-session gr.State."""
+    """The page's event handlers over the shared assistant; the chat history lives in a per-session gr.State."""
 
-    def __init__(self, answerers: Answerers) -> None:
-        self.answerers = answerers
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.modes = assistant.answerer_modes()
 
     def respond(self, question: str, mode: str, show_all: bool, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
         """Stream one answer: (chat messages, sources panel, session turns, cleared input box)."""
@@ -108,12 +108,13 @@ class ChatPage:
         yield messages(turns, ""), gr.skip(), turns, ""
         text = ""
         try:
-            for item in self.answerers.get(mode).stream(question, history):
-                if isinstance(item, Answer):
-                    turns[-1].answer = item
-                else:
-                    text += item
-                    yield messages(turns, text), gr.skip(), turns, ""
+            if mode not in self.modes:
+                raise ValueError(f"unknown answerer {mode!r}; this page offers: {', '.join(self.modes)}")
+            stream = self.assistant.stream(question, history, llm=mode)
+            for delta in stream:
+                text += delta
+                yield messages(turns, text), gr.skip(), turns, ""
+            turns[-1].answer = stream.answer()
         except Exception as exc:  # noqa: BLE001 - the page shows a friendly message for any failure
             turns[-1].failure = failure_message(exc)
         yield messages(turns), sources_html(turns, show_all), turns, ""
@@ -143,9 +144,9 @@ def messages(turns: list[Turn], partial: str | None = None) -> list[dict[str, st
     return out
 
 
-def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
+def build_page(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The Blocks of the chat page."""
-    page = ChatPage(answerers)
+    page = ChatPage(assistant)
     limit = settings.server.max_concurrency
     with gr.Blocks(title="News assistant", analytics_enabled=False) as blocks:
         turns = gr.State([])
@@ -168,7 +169,7 @@ def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
                 )
                 with gr.Row(elem_id="controls"):
                     mode = gr.Dropdown(
-                        answerers.modes, value=answerers.modes[0], label="Answerer", elem_id="answerer", scale=2
+                        page.modes, value=page.modes[0], label="Answerer", elem_id="answerer", scale=2
                     )
                     show_all = gr.Checkbox(label="Show all retrieved passages", elem_id="show-all", scale=2)
                     new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)
@@ -189,7 +190,7 @@ def build_page(answerers: Answerers, settings: Settings) -> gr.Blocks:
     return blocks
 
 
-def mount_page(app: FastAPI, answerers: Answerers, settings: Settings) -> None:
+def mount_page(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
     """Mount the page at / of `app`; with `server.api_token` set the page asks for it as the password."""
     token = settings.server.api_token.get_secret_value() if settings.server.api_token else ""
 
@@ -198,7 +199,7 @@ def mount_page(app: FastAPI, answerers: Answerers, settings: Settings) -> None:
 
     gr.mount_gradio_app(
         app,
-        build_page(answerers, settings),
+        build_page(assistant, settings),
         path="/",
         footer_links=[],
         run_history=False,

@@ -39,7 +39,7 @@ from assistant.frontends.slack_format import (
 )
 from assistant.frontends.slack_guard import Deduper, RateLimiter
 from assistant.frontends.slack_thread import is_answer, is_from_person, plain_text, thread_history
-from assistant.settings import ConfigError, Settings
+from newsdesk.settings import ConfigError, Settings
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler

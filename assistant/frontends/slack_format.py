@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.cite import dropped_note
-from assistant.types import Answer, Citation
+from newsdesk.types import Answer, Citation
 
 SECTION_LIMIT = 3000  # characters of text in one section block
 BLOCKS_PER_MESSAGE = 50

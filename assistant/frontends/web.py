@@ -6,8 +6,10 @@ Gradio is imported only when the app is built (it takes 5-12 s), never on the CL
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -16,13 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core import Assistant
 from assistant.frontends.http_api import api_router, health_router, install_error_handlers, token_given
-from assistant.frontends.service import Answerers
-from assistant.settings import ConfigError, Settings
+from assistant.redact import RedactingFilter
+from newsdesk.settings import ConfigError, Settings
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
     """The whole server as an ASGI app; `assistant` defaults to one built from `settings`."""
-    answerers = Answerers(assistant or Assistant(settings))
+    assistant = assistant or Assistant(settings)
     app = FastAPIOffline(  # a FastAPI app whose docs page uses bundled Swagger UI files, not a CDN
         title="News assistant",
         summary="Answers questions over a corpus of news articles with verbatim, checked citations.",
@@ -35,19 +37,19 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     if settings.server.api_token:
         app.add_middleware(DocsLock, token=settings.server.api_token.get_secret_value())
     install_error_handlers(app)
-    app.include_router(api_router(answerers, settings.server), prefix="/api", tags=["api"])
-    app.include_router(health_router(answerers, settings.server), tags=["health"])
+    app.include_router(api_router(assistant, settings.server), prefix="/api", tags=["api"])
+    app.include_router(health_router(assistant, settings.server), tags=["health"])
     app.add_api_route("/docs", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
 
     if settings.slack.signing_secret:
         from assistant.frontends.slack import mount_slack
 
-        mount_slack(app, answerers.default, settings)
+        mount_slack(app, assistant, settings)
 
     from assistant.frontends.page import mount_page
 
-    mount_page(app, answerers, settings)
-    app.state.answerers = answerers
+    mount_page(app, assistant, settings)
+    app.state.assistant = assistant
     return app
 
 
@@ -161,5 +163,21 @@ def serve(settings: Settings) -> None:
 
     check_exposure(settings)
     app = create_app(settings)
-    app.state.answerers.default.start_model()  # the local model's server starts now, not on the first question
-    uvicorn.run(app, host=settings.server.host, port=settings.server.port, log_level="info", access_log=False)
+    app.state.assistant.start_model()  # the local model's server starts now, not on the first question
+    uvicorn.run(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level="info",
+        access_log=False,
+        log_config=redacting_log_config(uvicorn.config.LOGGING_CONFIG),
+    )
+
+
+def redacting_log_config(base: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging configuration with a `RedactingFilter` on each of its handlers."""
+    config = copy.deepcopy(base)
+    config.setdefault("filters", {})["redact"] = {"()": RedactingFilter}
+    for handler in config.get("handlers", {}).values():
+        handler["filters"] = [*handler.get("filters", []), "redact"]
+    return config

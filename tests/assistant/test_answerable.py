@@ -22,8 +22,8 @@ from assistant.answerable import (
 from assistant.core import Assistant
 from assistant.keyword import KeywordIndex
 from assistant.refusal import REFUSAL
-from assistant.settings import RetrievalSettings
-from assistant.types import Passage
+from newsdesk.settings import RetrievalSettings
+from newsdesk.types import Passage
 from tests.fixtures.core import make_settings
 
 ARTICLES = Path(__file__).parents[1] / "data" / "answerable" / "articles.jsonl"

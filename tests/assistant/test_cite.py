@@ -8,8 +8,8 @@ import pytest
 from assistant import Assistant
 from assistant.cite import check_citations, find_markers, is_refusal, parse_numbers
 from assistant.refusal import REFUSAL
-from assistant.types import Answer, Passage
 from ingest.load import load_file
+from newsdesk.types import Answer, Passage
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
 
 MALI = "mali-takuba-2020-11-04.txt"

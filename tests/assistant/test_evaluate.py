@@ -17,7 +17,7 @@ from assistant.evaluate import (
     squash,
     strict_match,
 )
-from assistant.types import Answer, Passage
+from newsdesk.types import Answer, Passage
 
 F1 = "The council voted 7 to 2 on Tuesday."
 F2 = "Work on the barriers is expected to begin in May."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.feedback import FeedbackStore
-from assistant.types import Answer, Citation
+from newsdesk.types import Answer, Citation
 
 CITATION = Citation(n=1, article_id="a1", chunk_id="c1", title="Mali", quote="Ba N’Daou as interim president",
                     start=0, end=30)

@@ -11,8 +11,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.keyword import INDEX_DIR, KeywordIndex, KeywordIndexes, day_ts, indexed_text
-from assistant.types import Passage
 from ingest.store import Store
+from newsdesk.types import Passage
 from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import EXAMPLES, make_settings
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant.llm import AnswererError, choose_mode, local_available, make_answerer
+from assistant.llm import choose_mode, local_available, make_answerer
+from newsdesk.errors import AnswererError
 from tests.fixtures.core import make_settings
 
 

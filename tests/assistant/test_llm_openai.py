@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 
 from assistant import Answer, Assistant
-from assistant.llm import AnswererError
 from assistant.refusal import REFUSAL
 from ingest.load import load_file
+from newsdesk.errors import AnswererError
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 from tests.fixtures.llm_server import SERVER_KEY
 from tests.fixtures.servers import free_port
@@ -62,10 +62,11 @@ def test_streaming_yields_deltas_then_the_answer(base_model: Assistant) -> None:
 def test_chat_api_honours_max_tokens(example_store: Path, cache_dir: Path, llm_server: str) -> None:
     """llama.cpp ignores `max_completion_tokens`; the `max_tokens` sent beside it caps the reply."""
     assistant = openai_assistant(example_store, cache_dir, llm_server, api="chat", max_tokens=4)
-    items = list(assistant.stream(SEED_QUESTION))
-    final = items[-1]
-    assert isinstance(final, Answer) and final.answerer == "openai"
-    assert 1 <= len(items) - 1 <= 4  # one delta per token
+    stream = assistant.stream(SEED_QUESTION)
+    deltas = list(stream)
+    final = stream.answer()
+    assert final.answerer == "openai"
+    assert 1 <= len(deltas) <= 4  # one delta per token
     assert final.answer and (final.unsupported == (final.citations == []))
 
 

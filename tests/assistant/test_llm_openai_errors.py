@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from assistant import Assistant
-from assistant.llm import AnswererError
+from newsdesk.errors import AnswererError
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.openai_api import RefusingOpenAI
 

@@ -10,9 +10,9 @@ import pytest
 
 from assistant import Assistant
 from assistant.prompts import chat_prompt, completion_prompt, focus_passages, load_prompt
-from assistant.types import Passage
 from ingest.load import load_file
 from ingest.sentences import sentence_spans
+from newsdesk.types import Passage
 from tests.fixtures.core import EXAMPLES, ROOT
 
 TEMPLATES = sorted(p.stem for p in (ROOT / "prompts").glob("*.txt"))

@@ -128,7 +128,7 @@ def test_an_unreachable_reranker_keeps_the_ranking(store: Path, cache_dir: Path,
 
 
 def test_the_reranker_is_configured_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.settings import load_settings
+    from newsdesk.settings import load_settings
 
     monkeypatch.setenv("ASSISTANT_RERANK__URL", "http://127.0.0.1:8081/v1")
     monkeypatch.setenv("ASSISTANT_RERANK__CANDIDATES", "30")

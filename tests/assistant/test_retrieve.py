@@ -11,7 +11,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.retrieve import Retriever, interleave
-from assistant.types import Passage
+from newsdesk.types import Passage
 from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import make_settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.settings import Settings
 from assistant.settings_doc import REGENERATE, settings_markdown
+from newsdesk.settings import Settings
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.frontends.chat_view import Turn, answer_html, escape, failure_html, sources_html
-from assistant.types import Answer, Citation, Passage
+from newsdesk.types import Answer, Citation, Passage
 
 TEXT = "Intro sentence. The mayor, Ana <b>Ruiz</b>, said *yes*. Closing words."
 QUOTE = "The mayor, Ana <b>Ruiz</b>, said *yes*."

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from assistant.frontends.cli import cli
 from assistant.frontends.http_api import failure_message, failure_status
-from ingest.embed import EmbeddingError
+from newsdesk.errors import EmbeddingError
 from tests.fixtures.core import SEED_QUESTION
 from tests.fixtures.web_server import sse_events
 

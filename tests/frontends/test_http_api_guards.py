@@ -15,9 +15,9 @@ from fastapi import FastAPI
 
 from assistant import Assistant
 from assistant.frontends.http_api import api_router, health_router, install_error_handlers
-from assistant.frontends.service import Answerers
-from assistant.settings import ServerSettings
-from assistant.types import Answer, Passage
+from assistant.stream import AnswerStream
+from newsdesk.settings import ServerSettings
+from newsdesk.types import Answer, Passage
 from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
 from tests.frontends.test_http_api import sse_events
@@ -27,9 +27,9 @@ def api_app(assistant: Assistant, **server: Any) -> FastAPI:
     """The API routes alone (no page), as `create_app` mounts them."""
     app = FastAPI()
     install_error_handlers(app)
-    answerers, settings = Answerers(assistant), ServerSettings(**server)
-    app.include_router(api_router(answerers, settings), prefix="/api")
-    app.include_router(health_router(answerers, settings))
+    settings = ServerSettings(**server)
+    app.include_router(api_router(assistant, settings), prefix="/api")
+    app.include_router(health_router(assistant, settings))
     return app
 
 
@@ -136,9 +136,14 @@ def test_a_missing_store_is_a_503_and_a_degraded_health_report(tmp_path: Path, c
 class FailingAssistant(Assistant):
     """The real assistant whose answer breaks off after its first words, as a model server that goes away."""
 
-    def stream(self, question: str, history: Any = None, k: int | None = None) -> Iterator[str | Answer]:
-        yield "The new interim"
-        raise RuntimeError("connection reset by the model server")
+    def stream(
+        self, question: str, history: Any = None, k: int | None = None, llm: str | None = None
+    ) -> AnswerStream:
+        def broken() -> Iterator[str | Answer]:
+            yield "The new interim"
+            raise RuntimeError("connection reset by the model server")
+
+        return AnswerStream(broken())
 
 
 def test_a_failure_mid_stream_ends_with_an_error_event(example_store: Path, cache_dir: Path) -> None:

@@ -14,7 +14,7 @@ from assistant.frontends.slack_format import (
     split_text,
     to_mrkdwn,
 )
-from assistant.types import Answer, Citation
+from newsdesk.types import Answer, Citation
 
 MALI = Citation(
     n=1, article_id="a1", chunk_id="c1", title="France Conducts Counter-Terrorism Operation in Mali, Kills 50",

@@ -1,7 +1,7 @@
-from assistant.types import Article
 from ingest.chunk import chunk_article, chunk_spans
 from ingest.sentences import split_sentences
 from ingest.tokens import count_tokens
+from newsdesk.types import Article
 
 
 def _article(text: str) -> Article:

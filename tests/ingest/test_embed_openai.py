@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.embed import ChromaEmbeddingFunction, EmbeddingError, make_embeddings
+from ingest.embed import ChromaEmbeddingFunction, make_embeddings
 from ingest.embed_openai import OpenAIEmbedder
+from newsdesk.errors import EmbeddingError
 from tests.fixtures.openai_api import RefusingOpenAI
 
 KEY = "sk-embed-canary-0123456789abcdef"

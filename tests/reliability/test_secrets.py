@@ -53,13 +53,14 @@ def test_log_records_tracebacks_and_error_messages_mask_secrets(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from assistant.frontends.http_api import failure_message
-    from assistant.redact import redact
+    from assistant.redact import RedactingFilter, redact
     from ingest.store import StoreError
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     Assistant(make_settings(tmp_path / "store", cache_dir))  # registers the settings' secrets
     caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(RedactingFilter())  # as the entry points do on their handlers
     try:
         raise RuntimeError(f"upstream refused key {OPENAI_KEY}")
     except RuntimeError as exc:
@@ -71,9 +72,12 @@ def test_log_records_tracebacks_and_error_messages_mask_secrets(
     assert leaks(message + redact(f"{SIGNING_SECRET}!")) == []
 
 
-def test_a_crash_traceback_masks_secrets(tmp_path: Path, cache_dir: Path) -> None:
+def test_a_crash_traceback_masks_secrets_once_redaction_is_installed(tmp_path: Path, cache_dir: Path) -> None:
+    """What the entry points do (and a program using the Python API can do): `install_redaction()`."""
     code = (
         "from assistant import Assistant, load_settings\n"
+        "from assistant.redact import install_redaction\n"
+        "install_redaction()\n"
         f"settings = load_settings(); settings.store.path = __import__('pathlib').Path({str(tmp_path / 's')!r})\n"
         "Assistant(settings)\n"
         f"raise RuntimeError('upstream refused key {OPENAI_KEY}')\n"
@@ -197,7 +201,7 @@ def test_serve_off_loopback_refuses_to_start_without_a_token(
 
     from assistant.frontends.cli import cli
     from assistant.frontends.web import check_exposure
-    from assistant.settings import load_settings
+    from newsdesk.settings import load_settings
 
     Path("assistant.toml").write_text(toml)  # the working directory is the test's own
     for name, value in env.items():

@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from newsdesk.errors import AssistantError
+
 APP_NAME = "news-assistant"
 
 
@@ -287,7 +289,7 @@ class Settings(BaseSettings):
         return self
 
 
-class ConfigError(Exception):
+class ConfigError(AssistantError):
     """The configuration cannot be used; the message is one line meant for the user."""
 
 
