@@ -32,6 +32,7 @@ from typing import Any
 from assistant.evidence import content_words
 from assistant.prompts import fill, load_prompt
 from assistant.refusal import REFUSAL
+from newsdesk.text import CALENDAR_WORDS, one_line, without_markers
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ Turn = tuple[str, str]
 MAX_TURNS = 6  # turns of history shown to the model and searched for referents
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’\-]*|\d[\d,.]*|[^\w\s]")
-_MARKER = re.compile(r"\s*\[\d+\]")
 _SENTENCE_END = re.compile(r"[.!?]$")
 _PERSONAL = frozenset("he she him his her hers".split())
 # Words after "her" that show it is an object ("appoint her as", "told her that"), not a possessive.
@@ -54,10 +54,7 @@ _QUESTION_START = re.compile(
     _OPENER + r"(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have|can|will)\b", re.I
 )
 _NAME_JOINERS = frozenset("de da del der di du van von al bin ibn la le of".split())
-_NOT_NAMES = frozenset(
-    """january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday i""".split()
-)
+_NOT_NAMES = CALENDAR_WORDS | {"i"}
 _FAR = 1_000
 
 
@@ -112,10 +109,10 @@ def condense_prompt(question: str, turns: Sequence[Turn]) -> str:
     """prompts/condense.txt filled with the conversation and the question."""
     lines = []
     for user, reply in turns:
-        lines.append(f"User: {_one_line(user)}")
+        lines.append(f"User: {one_line(user)}")
         if reply:
-            lines.append(f"Assistant: {_one_line(_MARKER.sub('', reply))}")
-    return fill(load_prompt("condense"), history="\n".join(lines), question=_one_line(question))
+            lines.append(f"Assistant: {one_line(without_markers(reply))}")
+    return fill(load_prompt("condense"), history="\n".join(lines), question=one_line(question))
 
 
 def condense_with_llm(question: str, turns: Sequence[Turn], llm: Any) -> str:
@@ -128,10 +125,6 @@ def condense_with_llm(question: str, turns: Sequence[Turn], llm: Any) -> str:
     if not rewritten or len(rewritten) > 3 * len(question) + 200:
         raise ValueError("the model gave no usable question")
     return rewritten
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 # ---- without a model ----------------------------------------------------------------------------------------
@@ -169,11 +162,11 @@ def _context(earlier: Sequence[Turn]) -> str:
     """What a non-personal reference most likely points back to (see the module docstring)."""
     question, reply = next(((q, r) for q, r in reversed(earlier) if q.strip()), ("", ""))
     if reply and reply.strip() != REFUSAL and not _asks_who(question):
-        name = _closest_name(_MARKER.sub("", reply), question, people=False)
+        name = _closest_name(without_markers(reply), question, people=False)
         if name:
             return name
     names = name_phrases(question)
-    return "; ".join(names) if names else _one_line(question)
+    return "; ".join(names) if names else one_line(question)
 
 
 def _asks_who(question: str) -> bool:
@@ -226,7 +219,7 @@ def _person_referent(earlier: Sequence[Turn]) -> str | None:
             return named_in_question[0]
         if not reply or reply.strip() == REFUSAL:
             continue
-        best = _closest_name(_MARKER.sub("", reply), user)
+        best = _closest_name(without_markers(reply), user)
         if best:
             return best
         if named_in_question:
@@ -284,7 +277,7 @@ def name_phrases(text: str) -> list[str]:
 def _name_spans(text: str) -> list[tuple[str, int, int]]:
     """(name, first token, end token) for each name phrase; a sentence's first word counts only when it is
     capitalised somewhere else too, or begins a longer name."""
-    tokens = _TOKEN.findall(_MARKER.sub("", text))
+    tokens = _TOKEN.findall(without_markers(text))
     starts = {0} | {i + 1 for i, t in enumerate(tokens) if _SENTENCE_END.match(t)}
     mid_capitals = {t for i, t in enumerate(tokens) if i not in starts and _is_capitalised(t)}
     spans, i = [], 0

@@ -12,7 +12,7 @@ from typing import Any
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.keyword import indexes
-from assistant.llm import MODES, Answerer, choose_mode, make_answerer, offered_modes
+from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
 from assistant.redact import register_secrets
 from assistant.refusal import refusal
 from assistant.rerank import Reranker
@@ -158,6 +158,7 @@ class Assistant:
         for item in self._standalone(query, k, answerer):
             if isinstance(item, Answer):
                 item.question, item.search_query = question, query
+                item.answered_by = describe_answerer(answerer.name, self.settings)
             yield item
 
     def _standalone(self, question: str, k: int | None, answerer: Answerer) -> Iterator[str | Answer]:

@@ -54,6 +54,17 @@ def offered_modes(settings: Settings) -> list[str]:
     return [default] + [m for m in modes if m != default]
 
 
+def describe_answerer(mode: str, settings: Settings) -> str:
+    """How a reader is told which answerer wrote an answer: "Quotes from the articles (offline)", "Written by
+    gpt-4o-mini", "Written by gemma3-270m on this machine (offline)"."""
+    if mode == "extractive":
+        return "Quotes from the articles (offline)"
+    if mode == "local":
+        model = settings.llm.local_model.stem if settings.llm.local_model else "gemma3-270m"
+        return f"Written by {model} on this machine (offline)"
+    return f"Written by {settings.llm.model}"
+
+
 def make_answerer(settings: Settings, embeddings: Embeddings, mode: str | None = None) -> Answerer:
     """The answerer for `mode` (default: `choose_mode(settings)`)."""
     mode = mode or choose_mode(settings)

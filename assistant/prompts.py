@@ -26,6 +26,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.refusal import REFUSAL
 from ingest.sentences import sentence_spans
 from ingest.tokens import count_tokens
+from newsdesk.text import one_line
 from newsdesk.types import Passage
 
 SOURCE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"  # a source checkout's prompts/
@@ -154,7 +155,7 @@ class ChatPrompt:
 def chat_prompt(question: str, passages: Sequence[Passage]) -> ChatPrompt:
     """The chat prompt for `question` over `passages` (already fitted)."""
     system = fill(load_prompt("answer_system"), refusal=REFUSAL)
-    user = fill(load_prompt("answer_user"), passages=passages_block(passages), question=_one_line(question))
+    user = fill(load_prompt("answer_user"), passages=passages_block(passages), question=one_line(question))
     return ChatPrompt(system.strip(), user.strip())
 
 
@@ -169,12 +170,9 @@ class CompletionPrompt:
 def completion_prompt(question: str, passages: Sequence[Passage]) -> CompletionPrompt:
     """The completion prompt for base models."""
     text = fill(load_prompt("answer_completion"), refusal=REFUSAL, passages=passages_block(passages),
-                question=_one_line(question)).rstrip("\n")
+                question=one_line(question)).rstrip("\n")
     head, _, start = text.rpartition(ANSWER_MARK)
     if not head:
         raise ValueError(f"prompts/answer_completion.txt must end with a line starting '{ANSWER_MARK}'")
     return CompletionPrompt(text, start.lstrip())
 
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -97,6 +97,7 @@ class Answer(BaseModel):
     refusal_reason: str | None = None  # why it was refused, as a reader is shown it ("no article from X in the corpus")
     citations: list[Citation] = Field(default_factory=list)
     answerer: str = "extractive"
+    answered_by: str = ""  # the answerer in plain words: "Quotes from the articles (offline)", "Written by gpt-4o-mini"
     unsupported: bool = False
     dropped_markers: int = 0
     search_query: str | None = None

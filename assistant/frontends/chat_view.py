@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.cite import dropped_note
+from newsdesk.text import CITATION_MARKER
 from newsdesk.types import Answer, Citation, Passage
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # Characters that Markdown, GitHub-flavoured Markdown, KaTeX or a JS/Handlebars template would interpret.
 _SPECIAL = {ch: f"&#{ord(ch)};" for ch in "\\`*_[](){}#+-!|~$<>&\"'"}
 _TABLE = str.maketrans(_SPECIAL)
@@ -50,7 +50,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     """The answer with each cited `[n]` as a link to its source; refusals and unsupported answers say so."""
     cited = {c.n for c in answer.citations}
     parts, pos = [], 0
-    for m in _MARKER.finditer(answer.answer):
+    for m in CITATION_MARKER.finditer(answer.answer):
         parts.append(escape(answer.answer[pos : m.start()]))
         n = int(m.group(1))
         if n in cited:
@@ -72,6 +72,8 @@ def answer_html(answer: Answer, turn: int) -> str:
         out.append(f'<br><em class="note dropped">{escape(note)}</em>')
     if answer.search_query and answer.search_query != answer.question:
         out.append(f'<br><small class="searched">Searched for: {escape(answer.search_query)}</small>')
+    if answer.answered_by:
+        out.append(f'<br><small class="answered-by">{escape(answer.answered_by)}</small>')
     return "".join(out)
 
 

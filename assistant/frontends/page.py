@@ -29,6 +29,7 @@ from assistant.frontends.chat_view import (  # noqa: E402
     streaming_html,
 )
 from assistant.frontends.http_api import failure_message  # noqa: E402
+from assistant.llm import describe_answerer  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,14 @@ class ChatPage:
             turns[-1].failure = failure_message(exc)
         yield messages(turns), sources_html(turns, show_all), turns, ""
 
+    def corpus_summary(self) -> str:
+        """What the corpus holds, in one line: articles, sources and the date range."""
+        try:
+            stats = self.assistant.stats()
+        except Exception as exc:  # noqa: BLE001 - the page still loads; the question box reports the problem too
+            return f"The corpus cannot be read: {failure_message(exc)}"
+        return corpus_line(stats)
+
     @staticmethod
     def new_chat() -> tuple[list[Any], str, list[Turn]]:
         """An empty conversation."""
@@ -144,6 +153,20 @@ def messages(turns: list[Turn], partial: str | None = None) -> list[dict[str, st
     return out
 
 
+def corpus_line(stats: dict[str, Any]) -> str:
+    """"The corpus holds 14 articles from 5 sources (Reuters, AP, ...), published 2020-11-04 to 2024-04-05." """
+    articles, sources = stats["articles"], [s for s in stats["sources"] if s != "(unknown)"]
+    if not articles:
+        return "The corpus is empty: add articles with `assistant ingest FOLDER`."
+    named = ", ".join(sources[:4]) + (", …" if len(sources) > 4 else "")
+    text = f"The corpus holds {articles} article{'s' * (articles != 1)}"
+    if sources:
+        text += f" from {len(sources)} source{'s' * (len(sources) != 1)} ({named})"
+    if stats["published_from"]:
+        text += f", published {stats['published_from']} to {stats['published_to']}"
+    return text + "."
+
+
 def build_page(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The Blocks of the chat page."""
     page = ChatPage(assistant)
@@ -155,6 +178,7 @@ def build_page(assistant: Assistant, settings: Settings) -> gr.Blocks:
             "every answer cites the passages it quotes. Follow-up questions use the conversation so far. "
             "[HTTP API](/api/docs)"
         )
+        gr.Markdown(page.corpus_summary, elem_id="corpus")  # a callable value: read again on each page load
         with gr.Row(elem_id="layout"):
             with gr.Column(scale=3, elem_id="main"):
                 chat = gr.Chatbot(
@@ -169,7 +193,11 @@ def build_page(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 )
                 with gr.Row(elem_id="controls"):
                     mode = gr.Dropdown(
-                        page.modes, value=page.modes[0], label="Answerer", elem_id="answerer", scale=2
+                        [(describe_answerer(m, settings), m) for m in page.modes],
+                        value=page.modes[0],
+                        label="Answers",
+                        elem_id="answerer",
+                        scale=2,
                     )
                     show_all = gr.Checkbox(label="Show all retrieved passages", elem_id="show-all", scale=2)
                     new_chat = gr.Button("New chat", elem_id="new-chat", scale=1)

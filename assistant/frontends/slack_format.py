@@ -158,6 +158,8 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
             reason = f"({escape(answer.refusal_reason)})"
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": reason}]})
         return blocks
+    if answer.answered_by:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(answer.answered_by)}]})
     if answer.unsupported:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": UNSUPPORTED_NOTE}]})
     if note := dropped_note(answer):

@@ -140,3 +140,28 @@ def test_unanswered_turns_have_no_sources_and_failures_are_friendly() -> None:
         '<em class="note failure">Sorry, the assistant could not answer just now: no store at /x. '
         "Please try again.</em>"
     )
+
+
+def test_the_answerer_is_named_in_plain_words_under_the_answer() -> None:
+    answer = Answer(question="q", answer="It was <b>Ba</b>. [1]", answered_by="Written by gpt-4o-mini")
+    assert answer_html(answer, 1).endswith('<br><small class="answered-by">Written by gpt&#45;4o&#45;mini</small>')
+
+
+@pytest.mark.parametrize(
+    ("stats", "line"),
+    [
+        (
+            {"articles": 6, "sources": {"Reuters": 3, "AP": 1, "BBC": 1, "CNN": 1, "(unknown)": 1, "NPR": 1},
+             "published_from": "2020-11-04", "published_to": "2024-06-03"},
+            "The corpus holds 6 articles from 5 sources (Reuters, AP, BBC, CNN, …), published 2020-11-04 to 2024-06-03.",
+        ),
+        ({"articles": 1, "sources": {"(unknown)": 1}, "published_from": None, "published_to": None},
+         "The corpus holds 1 article."),
+        ({"articles": 0, "sources": {}, "published_from": None, "published_to": None},
+         "The corpus is empty: add articles with `assistant ingest FOLDER`."),
+    ],
+)
+def test_the_page_says_what_the_corpus_holds(stats: dict, line: str) -> None:
+    from assistant.frontends.page import corpus_line
+
+    assert corpus_line(stats) == line

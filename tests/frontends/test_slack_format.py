@@ -124,3 +124,11 @@ def test_split_never_breaks_a_link_or_an_escape() -> None:
         assert all(len(p) <= limit for p in pieces)
         assert any(link in p for p in pieces)
         assert all(p.count("&") == p.count(";") for p in pieces)
+
+
+def test_the_answerer_is_named_in_plain_words_under_an_answer() -> None:
+    answer = Answer(question="Who leads?", answer="Ba N’Daou leads it. [1]", citations=[MALI],
+                    answered_by="Quotes from the articles (offline)")
+    (message,) = answer_messages(answer, "a1")
+    notes = [e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]]
+    assert notes == ["Quotes from the articles (offline)"]

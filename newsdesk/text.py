@@ -1,0 +1,27 @@
+"""Small text helpers several steps share: one place for each (citation markers, month and weekday names, words)."""
+
+from __future__ import annotations
+
+import re
+
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
+"""An answer's citation marker as the answer finally carries it: `[n]`, group 1 the number."""
+_SPACED_MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
+
+MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+CALENDAR_WORDS = MONTHS | WEEKDAYS
+"""Lower-cased month and weekday names (and month abbreviations): capitalised, yet never a name."""
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, newlines included, as one space."""
+    return " ".join(text.split())
+
+
+def without_markers(text: str) -> str:
+    """`text` without its `[n]` citation markers (and the space before each)."""
+    return _SPACED_MARKER.sub("", text)
