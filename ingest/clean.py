@@ -1,4 +1,5 @@
-"""Turn raw article text into clean text and metadata: Unicode normalisation, scraper junk, title/date/source lines."""
+"""Turn raw article text into clean text and metadata: Unicode normalisation, scraper junk, boilerplate lines
+(links, captions, bylines, embedded tweets), title/date/source lines."""
 
 from __future__ import annotations
 
@@ -24,10 +25,89 @@ _JUNK_LINE = re.compile(
         <!--.*|!--.*|.*-->\s*$                          # HTML comments and their scraped halves
       | (?:</?[a-zA-Z][^>]*>\s*)+                         # nothing but HTML tags
       | .*\b(?:gtag|dataLayer|googletagmanager|google-analytics|fbq|_gaq)\b.*   # tracking snippets
-      | (?:advertisement|sponsored\ content|skip\ to\ (?:main\ )?content|share\ this\ article)\s*
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+# Boilerplate a news site puts around and between the paragraphs: the default answerer quotes sentences verbatim,
+# so these would be quoted as news. `_LINE_RULES` drop a whole line, `_CUT_RULES` cut the end of one; the rule
+# names are what `python -m bench.clean` counts. A rule with trigger words is tried only on a line that holds one of
+# them (lower-cased): most lines skip the slow patterns. `(?-i:...)` parts are case-sensitive: capitals tell a byline
+# or a teaser from a sentence.
+_NAME = r"(?-i:[A-Z][\w'’.-]*(?:\ (?:[A-Z][\w'’.-]*|de|van|von|da|al))*)"  # a capitalised name: Jane Doe, Ana de Souza
+_SENTENCE_START = r"(?:^|(?<=[.!?]\ )|(?<=[.!?][”\"’)]\ ))"  # where a sentence of a paragraph begins
+# A photo credit ending a line: "(Photo by X/Getty Images)", "(Image credit: X)", "(AFP via Getty Images)",
+# "Photograph: Name/Agency", "Credit: AP", "Mandatory Credit: Name-USA TODAY Sports", "Name | Bloomberg | Getty Images"
+_CREDIT = rf"""(?:
+    \((?:top\ |file\ )?(?:photo|image|picture)s?(?:\ credits?)?\s*(?:by\b|:)[^()]*\)
+  | \([^()]*\b(?:getty\ ?images|shutterstock|ap\ photo)\b[^()]*\)
+  | (?:mandatory\ )?(?:photograph|photographer|photo|image|illustration|picture|credit|courtesy)s?(?:\ credits?)?\s*:
+    \s*(?:[^.!?:]|\.(?=\S)){{1,80}}
+  | {_SENTENCE_START}[^.!?]*\b(?:getty\ images|shutterstock)(?:\ file)?
+    )$"""
+_CREDIT_WORDS = ("photo", "image", "picture", "illustration", "video", "credit", "courtesy", "getty", "shutterstock")
+_LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, triggers, re.compile(pattern, re.IGNORECASE | re.VERBOSE))
+    for name, triggers, pattern in (
+        # "Advertisement", "ADVERTISEMENT Article continues below this ad", "Skip to main content"
+        ("advertisement", (), r"""^(?:advertisement|sponsored\ content|skip\ to\ (?:main\ )?content|share\ this\ article
+            | (?:advertisement\ )?(?:article|story)\ continues\ (?:below|after)\ (?:this\ |the\ )?(?:ad|advertisement)
+            )$"""),
+        # links to other stories: "MORE: Title", "READ MORE: Title", "Also read: Title", "Related: Title", "See more:",
+        # "MORE ON THE ELECTION:", and "Related Title of a story" (capitalised, no full stop)
+        ("teaser", (), r"""^(?:read\ more|more|also\ read|read\ also|see\ (?:more|also)|recommended(?:\ reading)?
+                | related(?:\ (?:articles?|stories|coverage|pages|reading))? | watch\ this\ story | you\ may\ also\ like
+                ) \s*:\s*(?:$|(?-i:[A-Z0-9'"‘“]))  # what follows is a headline, capitalised
+            | ^(?-i:MORE(?:\ [A-Z0-9&'’.-]+)+):
+            | ^(?-i:Related\ [A-Z0-9][^.!?]*)$"""),
+        # calls to action: "Click here ...", "Sign up for ...", "Subscribe to our newsletter", newsletter widgets
+        ("call to action", ("click here", "sign up", "subscribe", "newsletter", "{{"), r"""
+              \bclick\ here\b | ^sign\ up\ (?:for|to)\b | ^subscribe\ (?:to|for|now|today|here)\b
+            | \bnewsletter\b.*\b(?:sign\ up|subscribe|inbox|privacy\ notice)\b
+            | \b(?:sign\ up|subscribe)\b.*\bnewsletter\b
+            | \{\{.*\}\}"""),  # a newsletter form's template markup
+        # a photo caption: a line that starts "Image: ", "Photo by ", "Credit: ", or a short one that ends in a credit
+        ("caption", _CREDIT_WORDS, rf"""
+              ^\(?(?:top\ |file\ )?(?:photo|image|picture|illustration|video)s?(?:\ credits?)?\s*(?:by\b|:)
+                .{{0,150}}$
+            | ^(?:credit|photograph|picture|courtesy)s?\s*:.{{0,150}}$
+            | ^(?=.{{1,300}}$).*?\s*{_CREDIT}"""),
+        # bylines alone on a line: "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Written by ...",
+        # "Reporting by Jane Doe in Paris; Editing by John Roe"
+        ("byline", (), rf"""^by\ {_NAME}(?:\s*(?:,|\ and|\ &)\ {_NAME})*$
+            | ^written\ by\ (?-i:[A-Z]).{{0,150}}$
+            | ^\(?(?-i:(?:Additional\ r|R)eporting|Writing|Editing)\ by\ (?-i:[A-Z])[^.!?]*\)?\.?$"""),
+        # "Facebook Twitter Whatsapp Reddit Email Share", "Share All sharing options for: ..."
+        ("share", (), r"""^(?:(?:share|facebook|twitter|x|whatsapp|reddit|email|linkedin|pinterest|flipboard|telegram
+                |print|copy\ link|messenger)\b\s*[|·,]?\s*){2,}$
+            | ^share\ all\ sharing\ options\ for:"""),
+        # "© AAP", "Copyright 2023 The Daily. All rights reserved."
+        ("copyright", (), r"^(?:©|\(c\)\ |copyright\s+(?:©|\(c\)|\d{4}\b)).{0,150}$"),
+        # navigation crumbs: three or more short items between pipes or chevrons, "Home › News › World"
+        ("navigation", ("|", "›", "»"), r"^[^|›».!?]{1,30}(?:\ [|›»]\ [^|›».!?]{1,30}){2,}$"),
+    )
+)
+_CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, triggers, re.compile(pattern, re.IGNORECASE | re.VERBOSE))
+    for name, triggers, pattern in (
+        # an embedded tweet's links and trailer, "pic.twitter.com/x — Name (@handle) November 19, 2023": the tweet's
+        # text stays (it is a quote the article reports)
+        ("tweet", ("twitter.com", "t.co/", "(@"), r"""\s*(?:https?://)?(?:pic\.twitter\.com|t\.co)/\w+
+            | \s*—\s*[^—]{1,80}\(@\w{1,15}\)\s+(?-i:January|February|March|April|May|June|July|August|September
+                |October|November|December)\ \d{1,2},\ \d{4}$"""),
+        # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
+        ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
+        # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",
+        # "This article was originally published on ..."
+        ("disclosure", ("affil", "commission", "originally"), rf"""
+              {_SENTENCE_START}[^.!?]*\b(?:affil(?:i)?ate\ (?:links?|partners(?:hips?)?|commission)
+                | may\ (?:earn|receive|get)\ (?:a\ |an\ )?(?:small\ )?(?:affiliate\ )?commissions?)\b.*$
+            | {_SENTENCE_START}\[?(?:this|a\ version\ of\ this|adapted\ from\ an)\ (?:article|story|post)\b[^.!?]*
+                \boriginally\ (?:appeared|published|ran)\b.*$"""),
+    )
+)
+_WORD = re.compile(r"\w")  # a line with no letter or digit left after the cuts goes too
+
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(?P<source>.+?)\s*$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^\s*(?:title\s*:\s*|#\s+)(?P<title>.+?)\s*$", re.IGNORECASE)
 _DATE_PREFIX = re.compile(r"^\s*(?:published|date|updated|posted)(?:\s+on)?\s*:?\s*", re.IGNORECASE)
@@ -45,16 +125,39 @@ def strip_invisible(text: str) -> str:
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
-def normalize_text(text: str) -> str:
-    """`strip_invisible`, then unify line breaks and runs of spaces; footnote marks `[n]` become `(n)`."""
+def _normalized_lines(text: str) -> list[str]:
+    """`strip_invisible`, footnote marks `[n]` as `(n)`, runs of spaces as one: the lines, stripped."""
     text = _MARKER.sub(r"(\1)", strip_invisible(text))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+
+
+def strip_boilerplate(line: str) -> tuple[str, str]:
+    """A normalised line without boilerplate, and the name of the rule that cut it ('' when none did).
+
+    A line a `_LINE_RULES` rule matches becomes ''; `_CUT_RULES` cut a tweet's links and trailer, a closing photo
+    credit or disclosure, and the line becomes '' when no letter or digit is left.
+    """
+    lowered = line.lower()
+    for name, triggers, rule in _LINE_RULES:
+        if (not triggers or any(word in lowered for word in triggers)) and rule.search(line):
+            return "", name
+    kept, cut_by = line, ""
+    for name, triggers, rule in _CUT_RULES:
+        if any(word in lowered for word in triggers) and (shorter := rule.sub("", kept)) != kept:
+            kept, cut_by = shorter.strip(), cut_by or name
+    return (kept if not cut_by or _WORD.search(kept) else ""), cut_by
+
+
+def normalize_text(text: str) -> str:
+    """Normalised lines (`_normalized_lines`) without boilerplate, and at most one blank line in a row."""
+    lines = [kept for line in _normalized_lines(text) if (kept := strip_boilerplate(line)[0]) or not line]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def normalize_inline(text: str) -> str:
-    """Normalise a one-line field (title, source) the same way, folded to one line."""
-    return " ".join(normalize_text(text).split())
+    """Normalise a one-line field (title, source) like `normalize_text`, folded to one line, without the boilerplate
+    rules."""
+    return " ".join(" ".join(_normalized_lines(text)).split())
 
 
 def parse_date(text: str) -> str:
@@ -93,7 +196,7 @@ def tidy_source(source: str) -> str:
 
 
 def is_junk_line(line: str) -> bool:
-    """True for scraper leftovers: HTML comments, lone tags, tracking snippets, boilerplate."""
+    """True for scraper leftovers: HTML comments, lone tags, tracking snippets."""
     return bool(_JUNK_LINE.match(line))
 
 

@@ -1,6 +1,18 @@
+import json
 from pathlib import Path
 
-from ingest.clean import article_id_for, is_junk_line, normalize_text, parse_date, parse_scraped_text
+import pytest
+
+from ingest.clean import (
+    article_id_for,
+    is_junk_line,
+    normalize_inline,
+    normalize_text,
+    parse_date,
+    parse_scraped_text,
+    strip_boilerplate,
+)
+from ingest.load import load_file
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "corpus" / "mali-takuba-2020-11-04.txt"
 
@@ -52,3 +64,126 @@ def test_footnote_marks_cannot_pose_as_citation_markers() -> None:
     assert normalize_text(raw) == (
         "near Kestrel Hill (1), full (2).(3) Dry summers (4)(5), notes (2, 3) and (1-4); code a[i] and [x1] stay."
     )
+
+
+# Boilerplate: each case is a paragraph, the boilerplate line (or tail) and the next paragraph; the boilerplate goes.
+BEFORE, AFTER = "The harbour council met on Monday.", "Ferries will run hourly from June."
+
+
+def _cleaned(boilerplate: str) -> str:
+    return normalize_text(f"{BEFORE}\n\n{boilerplate}\n\n{AFTER}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The mayor's office confirmed it. pic.twitter.com/AbCd12EfGh — Riverton City (@RivertonCity) March 3, 2024",
+        "Kick-off moved to 3pm https://t.co/Zx9YwV8u — Harbor FC (@HarborFC) May 9, 2024",
+        "pic.twitter.com/Qw12Er34Ty — Harbor FC (@HarborFC) May 9, 2024",
+        "📺 https://t.co/Zx9YwV8u pic.twitter.com/Qw12Er34Ty",
+    ],
+    ids=["tweet-text-kept", "tweet-with-link", "tweet-photo-only", "tweet-nothing-left"],
+)
+def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
+    text = _cleaned(line)
+    assert "twitter.com" not in text and "t.co/" not in text and "(@" not in text and "2024" not in text
+    assert text.startswith(BEFORE) and text.endswith(AFTER)
+    if line.startswith(("The mayor", "Kick-off")):
+        assert line.split(" pic.twitter")[0].split(" https://")[0] in text
+
+
+@pytest.mark.parametrize(
+    ("rule", "line"),
+    [
+        ("teaser", "MORE: Five things to know about the harbour plan"),
+        ("teaser", "READ MORE: Ferry fares to rise in April"),
+        ("teaser", "Related: How the tide gauges work"),
+        ("teaser", "Also read: Kestrel Hill school reopens"),
+        ("teaser", "See more:"),
+        ("teaser", "MORE ON THE HARBOUR BUDGET:"),
+        ("teaser", "Related The quiet return of the harbour tram"),
+        ("call to action", "CLICK HERE TO GET THE HARBOR NEWS APP"),
+        ("call to action", "For more on the regatta click here!"),
+        ("call to action", "Sign up for our free morning briefing"),
+        ("call to action", "Sign up to Morning Tide Free daily newsletter Privacy Notice: Newsletters may contain ads"),
+        ("call to action", "Tide email {{ #errors }} {{ message }} {{ /errors }} Something went wrong"),
+        ("caption", "(Photo by Jane Doe/Getty Images)"),
+        ("caption", "Image: Harbor Council"),
+        ("caption", "Credit: AP"),
+        ("caption", "The new ferry leaves the terminal on Monday. Photograph: Jo Bloggs/Reuters"),
+        ("caption", "Residents gather in the square on Sunday. Ana Lima | Bloomberg | Getty Images"),
+        ("caption", "Dock workers unload the first ship. (Image credit: Sam Roe via Getty Images)"),
+        ("caption", "Ferry captain Ana Lima at the helm (Getty Images)"),
+        ("byline", "By Jane Doe"),
+        ("byline", "By Jane Doe and Sam Roe, Reuters"),
+        ("byline", "Reporting by Jane Doe in Lagos; Editing by Sam Roe"),
+        ("byline", "Written by Ana de Souza, staff writer at the Harbor Times."),
+        ("share", "Facebook Twitter WhatsApp Email Share"),
+        ("share", "SHARE Copy link"),
+        ("disclosure", "If you buy something through our links, we may earn a commission."),
+        ("disclosure", "This article was originally published on Harbor Times."),
+        ("copyright", "© Harbor Press"),
+        ("copyright", "Copyright 2024 Harbor Times. All rights reserved."),
+        ("navigation", "Home › News › Harbor"),
+        ("navigation", "Scores | Fixtures | Tables | Results"),
+        ("advertisement", "Advertisement"),
+        ("advertisement", "ADVERTISEMENT Article continues below this ad"),
+    ],
+)
+def test_boilerplate_lines_are_dropped(rule: str, line: str) -> None:
+    assert strip_boilerplate(line) == ("", rule)
+    assert _cleaned(line) == f"{BEFORE}\n\n{AFTER}"
+
+
+def test_a_dropped_line_leaves_no_gap_and_a_title_keeps_its_words() -> None:
+    assert normalize_text(f"{BEFORE}\nMORE: The harbour plan\n{AFTER}") == f"{BEFORE}\n{AFTER}"
+    assert normalize_inline("MORE: The harbour plan") == "MORE: The harbour plan"
+
+
+def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
+    review = "The ferry app launches on May 2 for Android. Our reviews are independent; we may earn a commission."
+    assert _cleaned(review) == f"{BEFORE}\n\nThe ferry app launches on May 2 for Android.\n\n{AFTER}"
+    story = " ".join([BEFORE] * 9)  # a long paragraph is news, not a caption: only its closing credit goes
+    assert _cleaned(f"{story} Photograph: Jo Bloggs/AFP/Getty Images") == f"{BEFORE}\n\n{story}\n\n{AFTER}"
+    assert strip_boilerplate(f"{story} Credit: Getty") == (story, "credit")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "More than 100 people died.",
+        "More: that was the word from the harbour master, who asked for more ferries.",
+        "By Tuesday, the river had risen.",
+        "By then, the council had voted.",
+        "By Jane Doe's count, 40 boats sank.",
+        "Reporting by the Harbor Times showed the fares were wrong.",
+        "Related charges were filed on Monday.",
+        "Voters can sign up for postal ballots until Friday.",
+        "Subscribers to the ferry pass pay less.",
+        "Photos of the flood were shared widely on Monday.",
+        "The image of the bridge became a symbol of the recovery.",
+        "Facebook and Twitter removed the posts.",
+        "Copyright law was changed in 2019.",
+        "The deal was larger than it originally appeared.",
+        "The broker earned a commission of 2% on the sale.",
+        "The club thanked fans on social media (@HarborFC) after the win.",
+        "Prices rose 3% in May.",
+        "—",
+        "Advertising revenue fell 8% in the quarter.",
+    ],
+)
+def test_news_sentences_with_similar_words_survive(sentence: str) -> None:
+    assert strip_boilerplate(sentence) == (sentence, "")
+    assert _cleaned(sentence) == f"{BEFORE}\n\n{sentence}\n\n{AFTER}"
+
+
+def test_boilerplate_goes_in_every_file_format(tmp_path: Path) -> None:
+    body = f"{BEFORE}\n\nAdvertisement\n\nMORE: Fares to rise\n\n{AFTER}"
+    (tmp_path / "wire.jsonl").write_text(json.dumps({"title": "Harbor", "body": body}) + "\n")
+    (tmp_path / "story.txt").write_text(f"Harbor ferries\n\n{body}\n")
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Harbor</title></head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in body.split("\n\n")) + "</article></body></html>"
+    )
+    for name in ("wire.jsonl", "story.txt", "page.html"):
+        assert load_file(tmp_path / name, 1_000_000).articles[0].text == f"{BEFORE}\n\n{AFTER}", name
