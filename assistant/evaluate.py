@@ -7,7 +7,10 @@ the top 4 / 10. MRR@10: 1 / rank of the first hit. MAP@10: the paper's definitio
 all evidence@10: whether every fact is. Answers (with `answers=True`): lenient accuracy = the lower-cased answer
 shares a whitespace-separated word with the gold answer (the paper's test), strict = equal after dropping `[n]`
 markers, lower-casing and stripping punctuation; null queries count as refused or not, answerable ones as falsely
-refused or not.
+refused or not. Accuracy = a gold string (the `answer`, or any of the accepted `answers`) occurs in the answer as
+whole words (case, quote style, whitespace and citation markers aside); first sentence = it occurs in the answer's
+first sentence, as ingest/sentences.py splits the answer with its `[n]` markers dropped. Every answer figure is
+given overall and per question type, with the number of questions behind it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ingest.sentences import split_sentences
 from ingest.store import Store
 from newsdesk.errors import AssistantError
 from newsdesk.settings import IngestSettings
@@ -34,6 +38,7 @@ NULL_TYPE = "null_query"
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("", "", string.punctuation + "“”‘’")
 _MARKER = re.compile(r"\[\d+\]")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "‐": "-", "–": "-", "—": "-"})
 
 
 class QAFileError(AssistantError, ValueError):
@@ -49,6 +54,12 @@ class QAItem:
     answer: str
     question_type: str
     facts: tuple[str, ...]
+    accepted: tuple[str, ...] = ()  # every acceptable gold string (the file's "answers"); empty: `answer` alone
+
+    @property
+    def gold(self) -> tuple[str, ...]:
+        """The strings a right answer contains one of: the accepted ones, else the gold answer."""
+        return self.accepted or ((self.answer,) if self.answer.strip() else ())
 
     @property
     def is_null(self) -> bool:
@@ -57,7 +68,11 @@ class QAItem:
 
 
 def load_qa(path: Path) -> list[QAItem]:
-    """Read a JSONL file of {id, question, answer, question_type, evidence: [{fact, ...}]} lines."""
+    """Read a JSONL file of {id, question, answer, question_type, evidence: [{fact, ...}]} lines.
+
+    A line may add "answers": a list of acceptable gold strings (["Ba N'Daou", "Bah N'Daou"]); "answer" then
+    defaults to the first of them.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -71,13 +86,18 @@ def load_qa(path: Path) -> list[QAItem]:
         try:
             row = json.loads(line)
             facts = tuple(str(e["fact"]) for e in row.get("evidence") or [])
+            listed = row.get("answers") or []
+            if not isinstance(listed, list):
+                raise QAFileError(f'{path} line {lineno}: "answers" must be a list of strings')
+            accepted = tuple(str(a) for a in listed if str(a).strip())
             items.append(
                 QAItem(
                     qid=str(row.get("id", lineno)),
                     question=str(row["question"]),
-                    answer=str(row.get("answer", "")),
+                    answer=str(row.get("answer") or (accepted[0] if accepted else "")),
                     question_type=str(row.get("question_type") or "unknown"),
                     facts=facts,
+                    accepted=accepted,
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
@@ -130,6 +150,46 @@ def strict_match(prediction: str, gold: str) -> bool:
     return bool(norm(gold)) and norm(prediction) == norm(gold)
 
 
+def _match_form(text: str) -> str:
+    """`text` as gold strings are looked for in it: NFKC, no `[n]` markers, straight quotes, one space, lower case."""
+    text = _MARKER.sub(" ", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
+    return " ".join(text.split()).casefold()
+
+
+def contains_gold(text: str, gold: Iterable[str]) -> bool:
+    """Whether one of the `gold` strings occurs in `text` as whole words ("Yes" is not found in "yesterday")."""
+    haystack = _match_form(text)
+    for answer in gold:
+        needle = _match_form(answer)
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            return True
+    return False
+
+
+def first_sentence(answer: str) -> str:
+    """The answer's first sentence: ingest/sentences.py's first, once the `[n]` citation markers are dropped."""
+    sentences = split_sentences(" ".join(_MARKER.sub(" ", answer).split()))
+    return sentences[0] if sentences else ""
+
+
+def answer_scores(item: QAItem, answer: Answer) -> dict[str, float]:
+    """One answerable question's answer figures: the paper's lenient and strict tests, a gold string anywhere in the
+    answer (accuracy) and in its first sentence, and whether it was refused."""
+    given = not answer.refused
+    return {
+        "lenient": float(given and lenient_match(answer.answer, item.answer)),
+        "strict": float(given and strict_match(answer.answer, item.answer)),
+        "false_refusal": float(answer.refused),
+        "accuracy": float(given and contains_gold(answer.answer, item.gold)),
+        "first_sentence": float(given and contains_gold(first_sentence(answer.answer), item.gold)),
+    }
+
+
+def _counted(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The mean of each figure over `rows`, with their number as "questions"."""
+    return {**_mean(rows), "questions": len(rows)} if rows else {}
+
+
 def _mean(rows: Iterable[dict[str, float]]) -> dict[str, float]:
     rows = list(rows)
     if not rows:
@@ -170,7 +230,7 @@ def evaluate(
     k = setup.k
     per_type: dict[str, list[dict[str, float]]] = defaultdict(list)
     answers: dict[str, list[dict[str, float]]] = defaultdict(list)
-    null_refused: list[float] = []
+    null_refused: dict[str, list[dict[str, float]]] = defaultdict(list)
     seconds: list[float] = []
     questions = []
     for item in tqdm(items, desc="evaluating", unit="q", disable=not progress):
@@ -184,17 +244,13 @@ def evaluate(
             row.update(scores, retrieved=[p.chunk_id for p in passages])
         if ask is not None:
             answer = ask(item.question)
-            row.update(answer=answer.answer, refused=answer.refused)
+            row.update(answer=answer.answer, refused=answer.refused, refusal_reason=answer.refusal_reason)
             if item.is_null:
-                null_refused.append(float(answer.refused))
+                null_refused[item.question_type].append({"refused": float(answer.refused)})
             else:
-                answers[item.question_type].append(
-                    {
-                        "lenient": float(not answer.refused and lenient_match(answer.answer, item.answer)),
-                        "strict": float(not answer.refused and strict_match(answer.answer, item.answer)),
-                        "false_refusal": float(answer.refused),
-                    }
-                )
+                scores = answer_scores(item, answer)
+                answers[item.question_type].append(scores)
+                row.update(correct=bool(scores["accuracy"]), in_first_sentence=bool(scores["first_sentence"]))
         questions.append(row)
     everything = [s for rows in per_type.values() for s in rows]
     latencies = sorted(seconds)
@@ -210,11 +266,13 @@ def evaluate(
     }
     if ask is not None:
         answerable = [a for rows in answers.values() for a in rows]
+        nulls = [r for rows in null_refused.values() for r in rows]
         report["answers"] = {
-            "overall": _mean(answerable),
-            "by_type": {t: _mean(r) for t, r in sorted(answers.items())},
-            "null_refusal_rate": round(sum(null_refused) / len(null_refused), 4) if null_refused else None,
-            "null_questions": len(null_refused),
+            "overall": _counted(answerable),
+            "by_type": {t: _counted(r) for t, r in sorted(answers.items())},
+            "null_refusal_rate": _mean(nulls)["refused"] if nulls else None,
+            "null_questions": len(nulls),
+            "null_by_type": {t: _counted(r) for t, r in sorted(null_refused.items())},
         }
     report["questions"] = questions
     return report
@@ -239,15 +297,33 @@ def format_report(report: dict[str, Any]) -> str:
     if latency["p50"] is not None:
         lines.append(f"retrieval latency: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
     if "answers" in report:
-        a = report["answers"]
-        if a["overall"]:
-            lines.append(
-                f"answers: lenient accuracy {a['overall']['lenient']:.4f}, strict {a['overall']['strict']:.4f}, "
-                f"false refusals {a['overall']['false_refusal']:.4f}"
-            )
-            for name, values in a["by_type"].items():
-                lines.append(f"  {name}: lenient {values['lenient']:.4f}, strict {values['strict']:.4f}, "
-                             f"false refusals {values['false_refusal']:.4f}")
-        if a["null_refusal_rate"] is not None:
-            lines.append(f"null questions refused: {a['null_refusal_rate']:.4f} of {a['null_questions']}")
+        lines.extend(_answer_table(report["answers"]))
     return "\n".join(lines)
+
+
+_ANSWER_COLUMNS = {
+    "accuracy": "accuracy",
+    "first_sentence": "first sentence",
+    "false_refusal": "false refusals",
+    "lenient": "lenient",
+    "strict": "strict",
+}
+
+
+def _answer_table(answers: dict[str, Any]) -> list[str]:
+    """The answer figures per question type: answerable types, then all of them, then the null types' refusals."""
+    lines: list[str] = []
+    if answers["overall"]:
+        header = "".join(title.rjust(16) for title in _ANSWER_COLUMNS.values())
+        lines.append("answers".ljust(20) + "questions".rjust(10) + header)
+        for name, values in [*answers["by_type"].items(), ("all answerable", answers["overall"])]:
+            lines.append(
+                name.ljust(20) + str(values["questions"]).rjust(10)
+                + "".join(f"{values[key]:.4f}".rjust(16) for key in _ANSWER_COLUMNS)
+            )
+    if answers["null_by_type"]:
+        lines.append("unanswerable".ljust(20) + "questions".rjust(10) + "refused".rjust(16))
+        for name, values in answers["null_by_type"].items():
+            lines.append(name.ljust(20) + str(values["questions"]).rjust(10) + f"{values['refused']:.4f}".rjust(16))
+        lines.append(f"null questions refused: {answers['null_refusal_rate']:.4f} of {answers['null_questions']}")
+    return lines

@@ -429,3 +429,7 @@ def feedback(limit: int, as_json: bool) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="assistant")
+
+
+if __name__ == "__main__":  # python -m assistant.frontends.cli
+    main()

@@ -10,7 +10,10 @@ from assistant.evaluate import (
     EvalSetup,
     QAFileError,
     QAItem,
+    contains_gold,
     evaluate,
+    first_sentence,
+    format_report,
     lenient_match,
     load_qa,
     retrieval_scores,
@@ -101,6 +104,78 @@ def test_evaluate_averages_by_type_and_leaves_null_queries_out_of_retrieval() ->
     assert answers["overall"]["strict"] == pytest.approx(1 / 3, abs=1e-4)  # citation markers aside, "No [1]" is "No"
     assert answers["overall"]["false_refusal"] == pytest.approx(1 / 3, abs=1e-4)
     assert (answers["null_refusal_rate"], answers["null_questions"]) == (1.0, 1)
+
+
+def test_gold_strings_are_found_as_whole_words_whatever_the_quotes_and_case() -> None:
+    assert contains_gold("Colonel Major Ba N’Daou was appointed [2]", ["Bah N'Daou", "Ba N'Daou"])
+    assert contains_gold("It cost 4.2 million\ncrowns.", ["4.2 million crowns"])
+    assert not contains_gold("It happened yesterday.", ["Yes"])  # a word, not a piece of one
+    assert not contains_gold("Whitlock [1]", [])
+
+
+def test_the_first_sentence_is_the_splitter_s_first_with_markers_dropped() -> None:
+    answer = "The new government came into power on August 18. [1] Ba N’Daou was appointed. [2]"
+    assert first_sentence(answer) == "The new government came into power on August 18."
+    assert first_sentence("Dr. Ng said so [1]. Then more.") == "Dr. Ng said so ."  # "Dr." ends no sentence
+    assert first_sentence("") == ""
+
+
+def test_answers_are_scored_per_type_with_first_sentence_and_refusals() -> None:
+    items = [
+        QAItem("w1", "q1", "Whitlock", "who", (F1,), ("Dana Whitlock", "Whitlock")),
+        QAItem("w2", "q2", "Farrow", "who", (F1,)),
+        QAItem("h1", "q3", "7 to 2", "how-many", (F2,)),
+        QAItem("h2", "q4", "forty", "how-many", (F3,)),
+        QAItem("u1", "q5", "", "unanswerable", ()),
+        QAItem("u2", "q6", "", "unanswerable", ()),
+        QAItem("n1", "q7", "Insufficient information.", "null_query", ()),
+    ]
+    replies = {
+        "q1": ("Dana Whitlock will lead the company. [1]", False),  # right, first sentence
+        "q2": ("The council voted. [1] Imogen Farrow spoke. [2]", False),  # right, second sentence only
+        "q3": ("", True),  # a false refusal
+        "q4": ("The yard will hire forty welders. [1]", False),
+        "q5": ("", True),
+        "q6": ("Someone said something. [1]", False),  # an unanswerable question answered
+        "q7": ("", True),
+    }
+
+    def ask(q: str) -> Answer:
+        text, refused = replies[q]
+        return Answer(question=q, answer=text, refused=refused, refusal_reason="no article" if refused else None)
+
+    report = evaluate(items, lambda q: [], EvalSetup("mem", 10, 256, 32), ask=ask, progress=False)
+    answers = report["answers"]
+    assert answers["by_type"]["who"] | {"lenient": None, "strict": None} == {
+        "accuracy": 1.0, "first_sentence": 0.5, "false_refusal": 0.0, "questions": 2, "lenient": None, "strict": None
+    }
+    assert answers["by_type"]["how-many"]["accuracy"] == 0.5 and answers["by_type"]["how-many"]["false_refusal"] == 0.5
+    assert answers["overall"]["first_sentence"] == 0.5 and answers["overall"]["questions"] == 4
+    assert answers["null_by_type"] == {
+        "null_query": {"refused": 1.0, "questions": 1}, "unanswerable": {"refused": 0.5, "questions": 2}
+    }
+    assert (answers["null_refusal_rate"], answers["null_questions"]) == (pytest.approx(2 / 3, abs=1e-4), 3)
+    rows = {q["id"]: q for q in report["questions"]}
+    assert (rows["w2"]["correct"], rows["w2"]["in_first_sentence"]) == (True, False)
+    assert rows["h1"]["refusal_reason"] == "no article" and "correct" not in rows["u1"]
+    table = format_report(report)
+    assert "how-many" in table and "first sentence" in table and "null questions refused: 0.6667 of 3" in table
+    who = [line for line in table.splitlines() if line.startswith("who ")][-1]  # the first is retrieval's
+    assert who.split() == ["who", "2", "1.0000", "0.5000", "0.0000", "1.0000", "0.0000"]
+
+
+def test_accepted_answers_are_read_from_the_file(tmp_path: Path) -> None:
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        '{"question": "Who?", "answers": ["Ba N\'Daou", "Bah N\'Daou"], "question_type": "who", "evidence": [{"fact": "f"}]}\n'
+        '{"question": "Old?", "answer": "Yes", "evidence": [{"fact": "f"}]}\n'
+    )
+    first, second = load_qa(qa)
+    assert (first.answer, first.gold, first.question_type) == ("Ba N'Daou", ("Ba N'Daou", "Bah N'Daou"), "who")
+    assert (second.gold, second.question_type) == (("Yes",), "unknown")
+    qa.write_text('{"question": "Who?", "answers": "Whitlock", "evidence": []}\n')
+    with pytest.raises(QAFileError, match='line 1: "answers" must be a list of strings'):
+        load_qa(qa)
 
 
 def test_qa_file_errors_are_one_line(tmp_path: Path) -> None:

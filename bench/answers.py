@@ -1,0 +1,58 @@
+"""Answers and refusals on questions asked the way people ask them, per question type, over the MultiHop-RAG corpus.
+
+    .venv/bin/python -m bench.answers [QUESTIONS.jsonl] [--store DIR] [--k 10] [--llm extractive] [--json]
+
+QUESTIONS.jsonl defaults to bench/questions/multihop_natural.jsonl: questions written from the corpus's articles
+(who / when / how many / why / what / yes-no, with the accepted answer strings of each), a third of them on-topic
+but unanswerable (they name people, teams and outlets of the corpus and ask what no article states). The store must
+hold the corpus (`assistant ingest ../shared/eval/multihop-rag/corpus.jsonl --store /tmp/bench-store`). Every
+question goes through `Assistant.ask` and is scored as `assistant eval --answers` scores it: accuracy (a gold string
+in the answer), the gold string in the answer's first sentence, false refusals, and unanswerable questions refused.
+`--json` prints the whole report (per question included) instead of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant import Assistant, load_settings
+from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
+
+QUESTIONS = Path(__file__).resolve().parent / "questions" / "multihop_natural.jsonl"
+
+
+def main() -> None:
+    """Ask every question of the set against the store and print the per-type table (or the JSON report)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="?", type=Path, default=QUESTIONS)
+    parser.add_argument("--store", type=Path, default=Path("/tmp/bench-store"), help="Store holding the corpus.")
+    parser.add_argument("--k", type=int, default=10, help="Passages retrieved per question for the retrieval figures.")
+    parser.add_argument(
+        "--llm", choices=["extractive", "local", "openai"], help="Answerer (default: settings llm.mode)."
+    )
+    parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
+    args = parser.parse_args()
+
+    settings = load_settings()
+    settings.store.path, settings.store.host = args.store, None
+    if args.llm:
+        settings.llm.mode = args.llm
+    assistant = Assistant(settings)
+    tokens, overlap = store_chunking(assistant.store(), settings.ingest)
+    setup = EvalSetup(store=str(args.store), k=args.k, chunk_tokens=tokens, chunk_overlap=overlap)
+    report = evaluate(
+        load_qa(args.questions), lambda q: assistant.retrieve(q, args.k), setup, ask=assistant.ask, progress=False
+    )
+    if args.json:
+        json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+        return
+    print(f"{args.questions.name}, answerer {settings.llm.mode}")
+    print(format_report(report))
+
+
+if __name__ == "__main__":
+    main()
