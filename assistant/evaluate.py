@@ -32,12 +32,12 @@ from ingest.sentences import split_sentences
 from ingest.store import Store
 from newsdesk.errors import AssistantError
 from newsdesk.settings import IngestSettings
+from newsdesk.text import CITATION_MARKER
 from newsdesk.types import Answer, Passage
 
 NULL_TYPE = "null_query"
 _SPACE = re.compile(r"\s+")
 _PUNCT = str.maketrans("", "", string.punctuation + "“”‘’")
-_MARKER = re.compile(r"\[\d+\]")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "‐": "-", "–": "-", "—": "-"})
 
 
@@ -146,13 +146,13 @@ def lenient_match(prediction: str, gold: str) -> bool:
 
 def strict_match(prediction: str, gold: str) -> bool:
     """Exact match after dropping `[n]` citation markers, lower-casing, dropping punctuation and collapsing spaces."""
-    norm = lambda s: " ".join(_MARKER.sub(" ", s).lower().translate(_PUNCT).split())  # noqa: E731
+    norm = lambda s: " ".join(CITATION_MARKER.sub(" ", s).lower().translate(_PUNCT).split())  # noqa: E731
     return bool(norm(gold)) and norm(prediction) == norm(gold)
 
 
 def _match_form(text: str) -> str:
     """`text` as gold strings are looked for in it: NFKC, no `[n]` markers, straight quotes, one space, lower case."""
-    text = _MARKER.sub(" ", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
+    text = CITATION_MARKER.sub(" ", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
     return " ".join(text.split()).casefold()
 
 
@@ -168,7 +168,7 @@ def contains_gold(text: str, gold: Iterable[str]) -> bool:
 
 def first_sentence(answer: str) -> str:
     """The answer's first sentence: ingest/sentences.py's first, once the `[n]` citation markers are dropped."""
-    sentences = split_sentences(" ".join(_MARKER.sub(" ", answer).split()))
+    sentences = split_sentences(" ".join(CITATION_MARKER.sub(" ", answer).split()))
     return sentences[0] if sentences else ""
 
 

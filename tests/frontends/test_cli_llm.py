@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from assistant import Answer, Assistant
 from assistant.cite import check_citations
 from assistant.frontends.cli import cli
+from assistant.stream import AnswerStream
 from tests.fixtures.core import SEED_QUESTION
 from tests.fixtures.servers import BIN, free_port
 
@@ -100,9 +101,12 @@ def test_corrected_answer_is_printed_after_the_stream(
     passages = assistant.retrieve(SEED_QUESTION)
     recorded = ["Colonel Major Ba N’Daou", " leads the interim government", " [9]."]  # a model's deltas
 
-    def stream(self: Assistant, question: str, history: object = None, k: object = None) -> Iterator[str | Answer]:
-        yield from recorded
-        yield check_citations(question, "".join(recorded), passages, assistant.embeddings, "openai")
+    def stream(self: Assistant, question: str, history: object = None, k: object = None, llm: object = None) -> AnswerStream:
+        def items() -> Iterator[str | Answer]:
+            yield from recorded
+            yield check_citations(question, "".join(recorded), passages, assistant.embeddings, "openai")
+
+        return AnswerStream(items())
 
     monkeypatch.setattr(Assistant, "stream", stream)
     code, out, _ = run("ask", SEED_QUESTION, "--store", str(example_store))
