@@ -65,7 +65,7 @@ _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
               \bclick\ here\b | ^sign\ up\ (?:for|to)\b | ^subscribe\ (?:to|for|now|today|here)\b
             | \bnewsletter\b.*\b(?:sign\ up|subscribe|inbox|privacy\ notice)\b
             | \b(?:sign\ up|subscribe)\b.*\bnewsletter\b
-            | \{\{.*\}\}"""),  # a newsletter form's template markup
+            | \{\{\s*[\#/^]\w+\s*\}\}"""),  # a newsletter form's template sections: {{ #verifyErrors }}
         # a photo caption: a line that starts "Image: ", "Photo by ", "Credit: ", or a short one that ends in a credit
         ("caption", _CREDIT_WORDS, rf"""
               ^\(?(?:top\ |file\ )?(?:photo|image|picture|illustration|video)s?(?:\ credits?)?\s*(?:by\b|:)

@@ -152,6 +152,7 @@ def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
     "sentence",
     [
         "More than 100 people died.",
+        "The mayor said the fee, {{price}} in the leaked draft, was a placeholder.",
         "More: that was the word from the harbour master, who asked for more ferries.",
         "By Tuesday, the river had risen.",
         "By then, the council had voted.",
