@@ -9,9 +9,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from langchain_core.tools import StructuredTool
+
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.keyword import indexes
+from assistant.lc import AnswerChain, NewsRetriever, search_tool
 from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
 from assistant.redact import register_secrets
 from assistant.refusal import refusal
@@ -196,3 +199,18 @@ class Assistant:
             "published_from": dates[0] if dates else None,
             "published_to": dates[-1] if dates else None,
         }
+
+    # ---- LangChain (assistant/lc.py, docs/langchain.md) ----------------------------------------------------------
+    def as_retriever(self, k: int | None = None) -> NewsRetriever:
+        """`retrieve` as a LangChain retriever: one Document per passage, the citation fields as its metadata; `k`
+        passages per query (default: `retrieval.k`)."""
+        return NewsRetriever(assistant=self, k=k)
+
+    def as_runnable(self) -> AnswerChain:
+        """`ask` and `stream` as a LangChain Runnable: a question or {"question", "history", "k", "llm"} in, the
+        Answer out (streamed as str deltas, then the Answer)."""
+        return AnswerChain(self)
+
+    def as_tool(self, k: int | None = None) -> StructuredTool:
+        """A `search_news(question, k)` tool for LangChain agents over `as_retriever(k)`."""
+        return search_tool(self.as_retriever(k))
