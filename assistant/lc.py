@@ -135,6 +135,7 @@ def _request(value: ChainInput) -> dict[str, Any]:
     if unknown := sorted(set(value) - set(Question.__annotations__)):
         raise ValueError(f"unknown input keys {unknown} (expected question, history, k, llm)")
     request = dict(value)
+    request["k"] = _k(value.get("k"))
     request["history"] = [_turn(item) for item in value.get("history") or ()]
     return request
 

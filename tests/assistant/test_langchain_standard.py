@@ -1,4 +1,5 @@
-"""LangChain's standard suites (langchain-tests) for the MiniLM embedder, the retriever and the search tool.
+"""LangChain's standard suites (langchain-tests) for the MiniLM embedder (bare and behind the vector cache), the
+retriever and the search tool.
 
 They share the session's example-store Assistant and vector cache; their async tests run under anyio.
 """
@@ -19,7 +20,7 @@ from langchain_tests.unit_tests import EmbeddingsUnitTests, ToolsUnitTests
 
 from assistant import Assistant
 from assistant.lc import NewsRetriever
-from ingest.embed import MiniLMEmbedder
+from ingest.embed import CachedEmbeddings, MiniLMEmbedder
 from tests.fixtures.core import SEED_QUESTION
 
 pytestmark = pytest.mark.anyio
@@ -56,6 +57,27 @@ class TestMiniLMEmbedderUnit(_MiniLM, EmbeddingsUnitTests):
 
 
 class TestMiniLMEmbedderIntegration(_MiniLM, EmbeddingsIntegrationTests):
+    pass
+
+
+class _Cached(_Shared):
+    """The vector cache the Assistant embeds through, around the MiniLM embedder (a file of its own)."""
+
+    @property
+    def embeddings_class(self) -> type[CachedEmbeddings]:
+        return CachedEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        inner = MiniLMEmbedder(cache_dir=self.cache_dir)
+        return {"inner": inner, "model_id": inner.model_id, "path": self.cache_dir / "standard-suite.sqlite"}
+
+
+class TestCachedEmbeddingsUnit(_Cached, EmbeddingsUnitTests):
+    pass
+
+
+class TestCachedEmbeddingsIntegration(_Cached, EmbeddingsIntegrationTests):
     pass
 
 

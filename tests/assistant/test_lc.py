@@ -85,6 +85,7 @@ def test_the_runnable_batches_and_composes(assistant: Assistant) -> None:
     [
         ({"question": SEED_QUESTION, "chat_history": []}, ValueError, "unknown input keys"),
         ({"query": SEED_QUESTION}, TypeError, "question string"),
+        ({"question": SEED_QUESTION, "k": 0}, ValueError, "k must be at least 1"),
         ("   ", ValueError, "the question is empty"),
     ],
 )
