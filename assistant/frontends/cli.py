@@ -331,6 +331,25 @@ def serve(host: str | None, port: int | None, store: str | None) -> None:
     run_server(settings)
 
 
+@cli.command()
+@click.option(
+    "--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
+    help="stdio for a client that starts this command; http for streamable HTTP at /mcp.",
+)
+@click.option("--host", help="HTTP bind address (default: settings server.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP port.")
+@store_option
+@friendly
+def mcp(transport: str, host: str | None, port: int, store: str | None) -> None:
+    """Serve the search_news and ask_news tools to MCP clients (Claude Desktop, IDEs, agents). Over HTTP,
+    server.api_token (when set) is the bearer token, and a host off loopback needs it."""
+    from assistant.frontends.mcp_server import serve_mcp
+
+    settings = _settings(store)
+    settings.server.host = host or settings.server.host
+    serve_mcp(settings, "http" if transport == "http" else "stdio", port)
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode: the default, accepted for older scripts.")
 @store_option
