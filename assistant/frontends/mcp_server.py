@@ -191,9 +191,8 @@ def http_app(server: MCPServer, host: str, token: str = "") -> ASGIApp:
 
 def serve_mcp(settings: Settings, transport: Literal["stdio", "http"], port: int) -> None:
     """Run the MCP server until interrupted: over stdin/stdout, or over HTTP on `settings.server.host`:`port`."""
-    server = build_server(Assistant(settings))
     if transport == "stdio":
-        server.run("stdio")
+        build_server(Assistant(settings)).run("stdio")
         return
     import uvicorn
 
@@ -204,7 +203,7 @@ def serve_mcp(settings: Settings, transport: Literal["stdio", "http"], port: int
     host = settings.server.host
     log.info("MCP over streamable HTTP at http://%s:%d/mcp", host, port)
     uvicorn.run(
-        http_app(server, host, token),
+        http_app(build_server(Assistant(settings)), host, token),
         host=host,
         port=port,
         log_level="info",

@@ -12,12 +12,14 @@ from typing import Any, TypeVar
 import anyio
 import httpx2
 import pytest
+from click.testing import CliRunner
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from assistant import Assistant
 from assistant.frontends.cited_text import cited_text
+from assistant.frontends.cli import cli
 from assistant.frontends.mcp_server import search
 from tests.fixtures.core import SEED_QUESTION
 from tests.fixtures.servers import BIN, free_port, port_open, stop, wait_until
@@ -133,6 +135,14 @@ def test_over_http_a_wrong_token_is_refused(mcp_http: str) -> None:
     response = httpx2.post(mcp_http, json={}, headers={"Authorization": "Bearer wrong"})
     assert (response.status_code, response.json()) == (401, {"error": "missing or wrong bearer token"})
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_serving_http_off_loopback_without_a_token_is_refused() -> None:
+    result = CliRunner().invoke(cli, ["mcp", "--transport", "http", "--host", "0.0.0.0", "--port", "9"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: serving on 0.0.0.0 (not loopback) needs server.api_token: set ASSISTANT_SERVER__API_TOKEN\n"
+    )
 
 
 def test_search_filters_by_publisher_and_dates(assistant: Assistant) -> None:
