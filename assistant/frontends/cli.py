@@ -347,6 +347,11 @@ def mcp(transport: str, host: str | None, port: int, store: str | None) -> None:
 
     settings = _settings(store)
     settings.server.host = host or settings.server.host
+    if transport == "http":
+        from assistant.frontends.web import check_exposure
+
+        check_exposure(settings)
+        click.echo(f"MCP endpoint: http://{settings.server.host}:{port}/mcp", err=True)
     serve_mcp(settings, "http" if transport == "http" else "stdio", port)
 
 

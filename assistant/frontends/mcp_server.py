@@ -13,7 +13,6 @@ Over HTTP, `server.api_token` (when set) is required as a bearer token, and a ho
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -35,8 +34,6 @@ from ingest.store import StoreError
 from newsdesk.errors import AnswererError, EmbeddingError
 from newsdesk.settings import ConfigError, Settings
 from newsdesk.types import Answer, Passage
-
-log = logging.getLogger(__name__)
 
 POOL = 100  # passages searched through when a publisher or dates narrow the results
 _TOLD = (StoreError, ConfigError, EmbeddingError, AnswererError, ValueError)  # failures the client is told as they are
@@ -201,7 +198,6 @@ def serve_mcp(settings: Settings, transport: Literal["stdio", "http"], port: int
     check_exposure(settings)
     token = settings.server.api_token.get_secret_value() if settings.server.api_token else ""
     host = settings.server.host
-    log.info("MCP over streamable HTTP at http://%s:%d/mcp", host, port)
     uvicorn.run(
         http_app(build_server(Assistant(settings)), host, token),
         host=host,

@@ -87,8 +87,8 @@ def openai_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
     router = APIRouter(dependencies=[Depends(bearer_auth(settings))])
 
     def models() -> list[dict[str, Any]]:
-        owner = "news-assistant"
-        return [{"id": m, "object": "model", "created": created, "owned_by": owner} for m in assistant.answerer_modes()]
+        offered = assistant.answerer_modes()
+        return [{"id": m, "object": "model", "created": created, "owned_by": "news-assistant"} for m in offered]
 
     @router.get("/models")
     async def list_models() -> dict[str, Any]:
@@ -140,7 +140,7 @@ def openai_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
         return EventSourceResponse(events(), background=BackgroundTask(release))
 
     @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    async def unknown(request: Request, path: str) -> JSONResponse:
+    async def unknown(request: Request) -> JSONResponse:
         """Any other path under /v1."""
         message = f"Invalid URL ({request.method} {request.url.path})"
         return JSONResponse(error_body(404, message, code="unknown_url"), status_code=404)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,9 +18,11 @@ from assistant import Assistant
 from assistant.frontends.cited_text import cited_text
 from assistant.frontends.http_api import install_error_handlers
 from assistant.frontends.openai_api import install_openai_errors, openai_router
+from assistant.stream import AnswerStream
+from newsdesk.errors import AnswererError
 from newsdesk.settings import ServerSettings
 from newsdesk.types import Answer
-from tests.fixtures.core import SEED_QUESTION
+from tests.fixtures.core import SEED_QUESTION, make_settings
 from tests.fixtures.web_server import serve_in_thread
 
 FOLLOW_UP = "Who did he appoint as prime minister?"
@@ -203,3 +206,30 @@ def test_beyond_the_limit_a_request_gets_a_rate_limit_error(held: HeldAssistant)
             assert caught.value.code == "rate_limit_exceeded"
         held.go.set()
         assert "Ba N’Daou" in (first.result().choices[0].message.content or "")
+
+
+class FailingAssistant(Assistant):
+    """The real assistant whose answer breaks off after its first words, as a model server that goes away."""
+
+    def stream(self, *args: Any, **kwargs: Any) -> AnswerStream:
+        def broken() -> Iterator[str | Answer]:
+            yield "The new interim"
+            raise AnswererError("the model server at http://127.0.0.1:9/v1 went away")
+
+        return AnswerStream(broken())
+
+
+def test_failures_are_openai_errors(assistant: Assistant, tmp_path: Path, cache_dir: Path) -> None:
+    messages: Any = [{"role": "user", "content": SEED_QUESTION}]
+    with serve_in_thread(v1_app(FailingAssistant(assistant.settings))) as base:
+        stream = client(base).chat.completions.create(model="extractive", messages=messages, stream=True)
+        with pytest.raises(openai.APIError, match="the model server at http://127.0.0.1:9/v1 went away"):
+            for _ in stream:
+                pass
+    missing = tmp_path / "no-store"
+    with serve_in_thread(v1_app(Assistant(make_settings(missing, cache_dir)))) as base:
+        for streamed in (False, True):
+            with pytest.raises(openai.InternalServerError) as caught:
+                client(base).chat.completions.create(model="extractive", messages=messages, stream=streamed)
+            assert caught.value.status_code == 503 and caught.value.code == "service_unavailable"
+            assert caught.value.body["message"].startswith(f"no store at {missing}: run `assistant ingest")
