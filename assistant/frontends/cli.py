@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -319,7 +319,8 @@ def stats(store: str | None) -> None:
 @store_option
 @friendly
 def serve(host: str | None, port: int | None, store: str | None) -> None:
-    """Serve the chat page at / and the HTTP API under /api (docs at /api/docs)."""
+    """Serve the chat page at /, the HTTP API under /api (docs at /api/docs) and the OpenAI-compatible chat API
+    under /v1."""
     from assistant.frontends.web import check_exposure  # imports Gradio: only here
     from assistant.frontends.web import serve as run_server
 
@@ -340,7 +341,7 @@ def serve(host: str | None, port: int | None, store: str | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP port.")
 @store_option
 @friendly
-def mcp(transport: str, host: str | None, port: int, store: str | None) -> None:
+def mcp(transport: Literal["stdio", "http"], host: str | None, port: int, store: str | None) -> None:
     """Serve the search_news and ask_news tools to MCP clients (Claude Desktop, IDEs, agents). Over HTTP,
     server.api_token (when set) is the bearer token, and a host off loopback needs it."""
     from assistant.frontends.mcp_server import serve_mcp
@@ -352,7 +353,7 @@ def mcp(transport: str, host: str | None, port: int, store: str | None) -> None:
 
         check_exposure(settings)
         click.echo(f"MCP endpoint: http://{settings.server.host}:{port}/mcp", err=True)
-    serve_mcp(settings, "http" if transport == "http" else "stdio", port)
+    serve_mcp(settings, transport, port)
 
 
 @cli.group(invoke_without_command=True)
