@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -319,7 +319,8 @@ def stats(store: str | None) -> None:
 @store_option
 @friendly
 def serve(host: str | None, port: int | None, store: str | None) -> None:
-    """Serve the chat page at / and the HTTP API under /api (docs at /api/docs)."""
+    """Serve the chat page at /, the HTTP API under /api (docs at /api/docs) and the OpenAI-compatible chat API
+    under /v1."""
     from assistant.frontends.web import check_exposure  # imports Gradio: only here
     from assistant.frontends.web import serve as run_server
 
@@ -329,6 +330,30 @@ def serve(host: str | None, port: int | None, store: str | None) -> None:
     check_exposure(settings)
     click.echo(f"chat page: http://{settings.server.host}:{settings.server.port}/  API docs: /api/docs", err=True)
     run_server(settings)
+
+
+@cli.command()
+@click.option(
+    "--transport", type=click.Choice(["stdio", "http"]), default="stdio", show_default=True,
+    help="stdio for a client that starts this command; http for streamable HTTP at /mcp.",
+)
+@click.option("--host", help="HTTP bind address (default: settings server.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="HTTP port.")
+@store_option
+@friendly
+def mcp(transport: Literal["stdio", "http"], host: str | None, port: int, store: str | None) -> None:
+    """Serve the search_news and ask_news tools to MCP clients (Claude Desktop, IDEs, agents). Over HTTP,
+    server.api_token (when set) is the bearer token, and a host off loopback needs it."""
+    from assistant.frontends.mcp_server import serve_mcp
+
+    settings = _settings(store)
+    settings.server.host = host or settings.server.host
+    if transport == "http":
+        from assistant.frontends.web import check_exposure
+
+        check_exposure(settings)
+        click.echo(f"MCP endpoint: http://{settings.server.host}:{port}/mcp", err=True)
+    serve_mcp(settings, transport, port)
 
 
 @cli.group(invoke_without_command=True)

@@ -1,5 +1,5 @@
-"""`assistant serve`: one FastAPI app with the HTTP API under /api, /healthz, the Slack endpoint (when configured)
-and the Gradio chat page at /.
+"""`assistant serve`: one FastAPI app with the HTTP API under /api, the OpenAI-compatible endpoint under /v1,
+/healthz, the Slack endpoint (when configured) and the Gradio chat page at /.
 
 Gradio is imported only when the app is built (it takes 5-12 s), never on the CLI's import path.
 """
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.core import Assistant
 from assistant.frontends.http_api import api_router, health_router, install_error_handlers, token_given
+from assistant.frontends.openai_api import install_openai_errors, openai_router
 from assistant.redact import RedactingFilter
 from newsdesk.settings import ConfigError, Settings
 
@@ -38,6 +39,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         app.add_middleware(DocsLock, token=settings.server.api_token.get_secret_value())
     install_error_handlers(app)
     app.include_router(api_router(assistant, settings.server), prefix="/api", tags=["api"])
+    install_openai_errors(app)
+    app.include_router(openai_router(assistant, settings.server), prefix="/v1", tags=["openai"])
     app.include_router(health_router(assistant, settings.server), tags=["health"])
     app.add_api_route("/docs", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
 
