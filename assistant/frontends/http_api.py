@@ -166,7 +166,7 @@ def _offered(mode: str | None, offered: list[str]) -> str | None:
     return mode
 
 
-def _opened(assistant: Assistant) -> Assistant:
+def opened(assistant: Assistant) -> Assistant:
     assistant.store()
     return assistant
 
@@ -189,7 +189,7 @@ def api_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
         question = _question(body.question)
         async with gate.slot():
             llm = _offered(body.llm, offered)
-            answer = await _threaded(lambda: assistant.ask(question, _history(body), body.k, llm))
+            answer = await threaded(lambda: assistant.ask(question, _history(body), body.k, llm))
         return JSONResponse(answer.public(with_passages=body.passages))
 
     @router.post(
@@ -202,7 +202,7 @@ def api_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
         question = _question(body.question)
         llm = _offered(body.llm, offered)
         # Store problems and an answerer that cannot start are a status (503/502), not an event.
-        stream = await _threaded(lambda: _opened(assistant).stream(question, _history(body), body.k, llm))
+        stream = await threaded(lambda: opened(assistant).stream(question, _history(body), body.k, llm))
         release = await gate.acquire()
 
         async def events() -> AsyncIterator[ServerSentEvent]:
@@ -223,7 +223,7 @@ def api_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
         """The passages a question retrieves, best first (no answer is written)."""
         question = _question(body.question)
         async with gate.slot():
-            passages = await _threaded(lambda: assistant.retrieve(question, body.k))
+            passages = await threaded(lambda: assistant.retrieve(question, body.k))
         return RetrieveResponse(question=question, passages=passages)
 
     return router
@@ -263,7 +263,7 @@ def health(assistant: Assistant) -> dict[str, Any]:
     return report
 
 
-async def _threaded(call: Callable[[], Any]) -> Any:
+async def threaded(call: Callable[[], Any]) -> Any:
     """Run a blocking call in the threadpool; its failure becomes an ApiError."""
     try:
         return await run_in_threadpool(call)

@@ -30,11 +30,11 @@ from assistant.frontends.cited_text import answer_tail, cited_text, without_sour
 from assistant.frontends.http_api import (
     ApiError,
     Gate,
-    _opened,
-    _threaded,
     bearer_auth,
     failure_message,
     failure_status,
+    opened,
+    threaded,
 )
 from newsdesk.settings import ServerSettings
 from newsdesk.types import Answer
@@ -113,9 +113,9 @@ def openai_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
         reply = Reply(body.model)
         if not body.stream:
             async with gate.slot():
-                answer = await _threaded(lambda: assistant.ask(question, history, None, body.model))
+                answer = await threaded(lambda: assistant.ask(question, history, None, body.model))
             return JSONResponse(reply.completion(answer))
-        stream = await _threaded(lambda: _opened(assistant).stream(question, history, None, body.model))
+        stream = await threaded(lambda: opened(assistant).stream(question, history, None, body.model))
         release = await gate.acquire()
 
         async def events() -> AsyncIterator[ServerSentEvent]:
