@@ -182,6 +182,14 @@ def dropped_note(answer: Answer) -> str | None:
     return f"{n} citations were removed: the passages they pointed to do not support those sentences."
 
 
+def by_number(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """The citations grouped by `n` (one group per cited article), in order of `n`; quotes in their given order."""
+    groups: dict[int, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault(c.n, []).append(c)
+    return list(groups.values())
+
+
 def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Citation:
     """A citation of `quote`, which is `article_text[start:end]`."""
     return Citation(

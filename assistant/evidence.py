@@ -83,6 +83,25 @@ def _names(sentence: str) -> set[str]:
     return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES}
 
 
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+|van\s+)?[A-Z][\w'’-]*)*")
+
+
+def _new_name(question: str, sentence: str) -> bool:
+    """Whether the sentence names someone the question does not: a run of capitalised words ("Captain Ilse
+    Marrow") none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked
+    about). A sentence's capitalised first word, months and weekdays do not count."""
+    asked = {w.removesuffix("'s") for w in content_words(question)}
+    for m in _NAME_RUN.finditer(sentence):
+        words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
+        words = [w for w in words if w not in _NOT_NAMES]
+        if not sentence[: m.start()].strip():
+            words = words[1:]
+        words = [w for w in words if w not in _STOP]
+        if words and not any(w in asked for w in words):
+            return True
+    return False
+
+
 _CAUSE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
     r"in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
@@ -103,7 +122,8 @@ _AUXILIARIES = (
 ).split()
 # A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
 _PRONOUN_LEAD = re.compile(
-    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b"
+    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!…][\"'”’)\]]*$")
 
@@ -156,7 +176,7 @@ def answer_type_factor(question: str, sentence: str) -> float:
     """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason)."""
     q = question.lower()
     if q.startswith(("who ", "whom ", "whose ")):
-        return 1.0 if _names(sentence) - set(content_words(question)) else 0.75
+        return 1.0 if _new_name(question, sentence) else 0.75
     if q.startswith("when ") or "what year" in q or "what date" in q:
         return 1.0 if _DATE.search(sentence) else 0.75
     if q.startswith(("how many", "how much")):
@@ -195,28 +215,28 @@ def score_sentences(
     return [r * answer_type_factor(question, c.text) for r, c in zip(close, cands)]
 
 
+JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
+
+
 def quotes(
     question: str, question_vector: Sequence[float], passages: Sequence[Passage], embeddings: Embeddings
 ) -> tuple[list[Candidate], list[float], np.ndarray]:
-    """The passages' quotes that stand alone (`standalone`), how well each answers the question, and the vector of
-    each quote's own sentence.
+    """The passages' quotes that stand alone (`standalone`), how well each answers the question, and their vectors.
 
-    A quote scores as its own sentence is relevant, times the answer-type factor and the quotability of the whole
-    quote (a joined quote is as relevant as its pronoun sentence, and holds the referent), then `lift_followers`.
-    The vectors are one row per quote, of the quote's last sentence.
+    A quote scores its relevance times its quotability (times `JOINED` for a two-sentence quote, so a sentence
+    that answers alone is preferred to itself plus the next) and the answer-type factor; then `lift_followers`.
     """
     sentences = candidates(passages)
     if not sentences:
         return [], [], np.zeros((0, 0), dtype=np.float32)
     units = standalone(sentences)
-    vectors = sentence_vectors(sentences, embeddings)
-    close = relevance(question, question_vector, sentences, vectors)
-    scores = [r * answer_type_factor(question, u.text) * quotability(u.text) for r, u in zip(close, units)]
-    first = {(c.passage.article_id, c.start): i for i, c in reversed(list(enumerate(sentences)))}
-    # A joined quote leads up to the next sentence as well as the better of its two sentences does.
+    vectors = sentence_vectors(units, embeddings)
+    close = relevance(question, question_vector, units, vectors)
     leads = [
-        max(r, close[first[(u.passage.article_id, u.start)]]) * quotability(u.text) for r, u in zip(close, units)
+        r * quotability(u.text) * (JOINED if u.start != c.start else 1.0)
+        for r, u, c in zip(close, units, sentences)
     ]
+    scores = [lead * answer_type_factor(question, u.text) for lead, u in zip(leads, units)]
     return units, lift_followers(question, units, scores, leads), vectors
 
 
