@@ -309,7 +309,7 @@ def missing_attribute(question: str, passages: Sequence[Passage], sources: Seque
     if asked is None:
         return None
     attribute, subject = asked
-    subject_names = [n for n in names(question, sources) if n in subject]
+    subject_names = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n in subject]
     if not subject_names:
         return None
     evidence = _ATTRIBUTE_EVIDENCE[attribute]
