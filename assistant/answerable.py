@@ -10,6 +10,9 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    index is. A name in at most `retrieval.max_name_chunks` chunks counts as absent.
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
    `retrieval.min_relevance`.
+4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
+   shape, for a population, price, age, salary, height or net worth of a named subject, and no retrieved passage
+   naming the subject has a word that gives that attribute.
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
 """
