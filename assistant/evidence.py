@@ -38,8 +38,8 @@ def content_words(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A crude stem, so inflections of one word match in overlap scoring ("stepped", "steps" and "step" give
     "step"; "reasons" gives "reason")."""
-    for suffix, keep in (("ies", 3), ("ing", 3), ("ed", 3), ("es", 3), ("s", 3)):
-        if word.endswith(suffix) and len(word) - len(suffix) >= keep and not word.endswith("ss"):
+    for suffix in ("ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
     word = word.removesuffix("e") if len(word) > 3 else word
