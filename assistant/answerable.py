@@ -10,6 +10,9 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    index is. A name in at most `retrieval.max_name_chunks` chunks counts as absent.
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
    `retrieval.min_relevance`.
+4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
+   shape, for a population, price, age, salary, height or net worth of a named subject, and no retrieved passage
+   naming the subject has a word that gives that attribute.
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
 """
@@ -243,6 +246,83 @@ def _either(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
+_MONEY = r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:bn|m|k)?\s?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
+_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|height|net worth|annual salary"
+# Questions that ask for one attribute of a subject, and the words a passage gives that attribute in. A question
+# matches only in these plain shapes, so a long question that merely mentions prices or ages is never caught.
+_ATTRIBUTE_QUESTIONS = (
+    re.compile(
+        rf"^(?:what|how big|how large)(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:current\s+|total\s+"
+        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+of\s+(?P<subject>[^?]+?)\s*\??$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<subject>[^?]+?)['’]s?\s+(?:current\s+|annual\s+)?"
+        rf"(?P<attribute>{_ATTRIBUTE_TERMS})\s*\??$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^how (?P<attribute>old|tall|rich) (?:is|was|are|were) (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE),
+    re.compile(
+        r"^how many (?P<attribute>people|inhabitants|residents) live in (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE
+    ),
+)
+_ATTRIBUTE_NAMES = {
+    "old": "age", "tall": "height", "rich": "net worth", "people": "population", "inhabitants": "population",
+    "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price",
+}
+_ATTRIBUTE_EVIDENCE = {
+    "population": re.compile(
+        r"\bpopulations?\b|\bpopulous\b|\binhabitants\b|\bresidents\b|\bpeople live\b", re.IGNORECASE
+    ),
+    "price": re.compile(rf"\bpric\w*|\bcost\w*|\bpaid\b|\bpay\w*|\bvalued\b|\bworth\b|{_MONEY}", re.IGNORECASE),
+    "age": re.compile(r"\bage[sd]?\b|\byears? old\b|\d+-year-old|\bborn\b|[A-Z]\w+,\s\d{2},\s", re.IGNORECASE),
+    "salary": re.compile(
+        r"\bsalar\w*|\bpaid\b|\bpay\b|\bpays\b|\bearn\w*|\bcompensation\b|\bwages?\b|\bincome\b", re.IGNORECASE
+    ),
+    "height": re.compile(r"\btall\b|\bheight\b|\d\s?(?:feet|foot|ft|metres|meters|m|cm|inches)\b", re.IGNORECASE),
+    "net worth": re.compile(
+        rf"\bnet worth\b|\bworth\b|\bfortune\b|\bwealth\w*|\bbillionaire\b|{_MONEY}", re.IGNORECASE
+    ),
+}
+
+
+def asked_attribute(question: str) -> tuple[str, str] | None:
+    """The attribute a question asks for and of what ("What is the population of Harborview?" gives
+    ("population", "Harborview")), when it asks for one in a plain shape; else None."""
+    q = " ".join(question.split())
+    for pattern in _ATTRIBUTE_QUESTIONS:
+        if m := pattern.match(q):
+            attribute = m.group("attribute").lower()
+            subject = re.sub(r"^(?:the|a|an)\s+", "", m.group("subject").strip(), flags=re.IGNORECASE)
+            return _ATTRIBUTE_NAMES.get(attribute, attribute), subject
+    return None
+
+
+def _mentions(text: str, name: str) -> bool:
+    words = [re.escape(w) for w in _WORDS.findall(fold(name))]
+    return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", fold(text)) is not None
+
+
+def missing_attribute(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot give the attribute the question asks for ("no passage gives the population of
+    Harborview"): no retrieved passage that names the subject has a word that gives it (a population, a price,
+    an age, ...). None when the question asks for no such attribute, names no one in its subject, or a passage
+    about the subject may give it."""
+    asked = asked_attribute(question)
+    if asked is None:
+        return None
+    attribute, subject = asked
+    subject_names = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n in subject]
+    if not subject_names:
+        return None
+    evidence = _ATTRIBUTE_EVIDENCE[attribute]
+    for p in passages:
+        about = any(_mentions(p.text, v) for n in subject_names for v in variants(n))
+        if about and evidence.search(p.text):
+            return None
+    return f"no passage gives the {attribute} of {subject}"
+
+
 def unanswerable_reason(
     question: str, passages: Sequence[Passage], index: KeywordIndex, settings: RetrievalSettings
 ) -> str | None:
@@ -258,4 +338,4 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    return None
+    return missing_attribute(question, passages, index.sources())

@@ -9,8 +9,9 @@
   well, is the quote, located by its offsets in the cleaned article text (`quote == article.text[start:end]`).
 - A number that names no passage, or whose passage holds no sentence scoring `min_support` or more, is removed from
   the text and counted in `dropped_markers`. An answer left with no citation is `unsupported`.
-- Citations are numbered by first appearance, one per distinct quote, and the markers are rewritten to match, so
-  `[n]` in the text is `Citation.n`.
+- Citations are numbered by article, in order of first appearance: every quote of one article (two passages of it,
+  or two claims citing it) is a Citation of its own carrying the article's `n`. The markers are rewritten to match,
+  so `[n]` in the text is the article whose Citations have that `n`.
 - A draft that is the fixed refusal sentence (prompts ask for it verbatim; stray markers aside), or holds it and
   cites nothing, becomes a refusal: `refused`, the sentence alone, no citations.
 """
@@ -104,7 +105,8 @@ def check_citations(
             if (m.claim, n) not in support and 1 <= n <= len(passages):
                 vector = vectors.get(m.claim)
                 support[(m.claim, n)] = _best_quote(m.claim, vector, passages[n - 1], embeddings, min_support)
-    numbering: dict[tuple[str, int, int], int] = {}
+    numbering: dict[str, int] = {}  # one number per article
+    quoted: set[tuple[str, int, int]] = set()
     citations: list[Citation] = []
     dropped = 0
     pieces: list[str] = []
@@ -116,17 +118,18 @@ def check_citations(
             if found is None:
                 dropped += 1
                 continue
-            key = (found.article_id, found.start, found.end)
-            if key not in numbering:
-                numbering[key] = len(numbering) + 1
-                citations.append(found.model_copy(update={"n": numbering[key]}))
-            if numbering[key] not in new:
-                new.append(numbering[key])
+            number = numbering.setdefault(found.article_id, len(numbering) + 1)
+            if (key := (found.article_id, found.start, found.end)) not in quoted:
+                quoted.add(key)
+                citations.append(found.model_copy(update={"n": number}))
+            if number not in new:
+                new.append(number)
         pieces.append(text[pos : m.start])
         pieces.append("".join(f"[{k}]" for k in new))
         pos = m.end
     pieces.append(text[pos:])
     cleaned = _tidy("".join(pieces))
+    citations.sort(key=lambda c: c.n)
     return Answer(
         question=question,
         answer=cleaned,
@@ -177,6 +180,14 @@ def dropped_note(answer: Answer) -> str | None:
     if n == 1:
         return "1 citation was removed: the passage it pointed to does not support that sentence."
     return f"{n} citations were removed: the passages they pointed to do not support those sentences."
+
+
+def by_number(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """The citations grouped by `n` (one group per cited article), in order of `n`; quotes in their given order."""
+    groups: dict[int, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault(c.n, []).append(c)
+    return list(groups.values())
 
 
 def citation(n: int, passage: Passage, start: int, end: int, quote: str) -> Citation:

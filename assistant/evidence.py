@@ -35,6 +35,19 @@ def content_words(text: str) -> list[str]:
     return [w for w in (m.lower().replace("’", "'") for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1]
 
 
+def stem(word: str) -> str:
+    """A crude stem, so inflections of one word match in overlap scoring ("stepped", "steps" and "step" give
+    "step"; "reasons" gives "reason")."""
+    for suffix in ("ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    word = word.removesuffix("e") if len(word) > 3 else word
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A sentence of a retrieved passage, located in its article."""
@@ -70,33 +83,209 @@ def _names(sentence: str) -> set[str]:
     return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES}
 
 
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+|van\s+)?[A-Z][\w'’-]*)*")
+
+
+def _new_name(question: str, sentence: str) -> bool:
+    """Whether the sentence names someone the question does not: a run of capitalised words ("Captain Ilse
+    Marrow") none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked
+    about). A sentence's capitalised first word, months and weekdays do not count."""
+    asked = {w.removesuffix("'s") for w in content_words(question)}
+    for m in _NAME_RUN.finditer(sentence):
+        words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
+        words = [w for w in words if w not in _NOT_NAMES]
+        if not sentence[: m.start()].strip():
+            words = words[1:]
+        words = [w for w in words if w not in _STOP]
+        if words and not any(w in asked for w in words):
+            return True
+    return False
+
+
+_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
+    r"in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
+    re.IGNORECASE,
+)
+# A sentence that says a reason or a way follows: "... has revealed why ...", "Here's how", "the reason for".
+_ANNOUNCES = re.compile(
+    r"\b(?:reveal(?:s|ed)?|explain(?:s|ed)?|said|says|told|disclos(?:es|ed)|detail(?:s|ed)|outlin(?:es|ed)|"
+    r"shar(?:es|ed)|here['’]s|here is|this is|that['’]s)\s+(?:[\w'’]+\s+){0,2}?(?:exactly\s+)?(?:why|how)\b"
+    r"|\bthe reasons?\s+(?:for|behind|why)\b",
+    re.IGNORECASE,
+)
+_WHY = ("why ", "what caused ", "what led ", "for what reason", "what was the reason", "what is the reason")
+_NOT_MANNER = ("how many", "how much", "how old", "how long", "how far", "how big", "how tall", "how often")
+_AUXILIARIES = (
+    "is are was were do does did has have had can could will would should shall may might must isn't aren't wasn't "
+    "weren't don't doesn't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't"
+).split()
+# A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
+_PRONOUN_LEAD = re.compile(
+    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!…][\"'”’)\]]*$")
+
+
+def asks_why(question: str) -> bool:
+    """Whether the question asks for a reason ("Why ...", "What caused ...", "For what reason ...")."""
+    q = question.lower().lstrip()
+    return q.startswith(_WHY)
+
+
+def asks_reason_or_way(question: str) -> bool:
+    """Whether the question asks why, or how something was done (not "how many", "how much", ...)."""
+    q = question.lower().lstrip()
+    return asks_why(question) or (q.startswith("how ") and not q.startswith(_NOT_MANNER))
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the question is answered yes or no ("Is ...", "Did X and Y both report ...", "Does the article from A
+    agree with B ...")."""
+    words = question.lower().replace("’", "'").split()
+    return bool(words) and words[0] in _AUXILIARIES
+
+
+def announces_reason(sentence: str) -> bool:
+    """Whether the sentence announces that a reason or a way follows ("... has revealed why ...")."""
+    return bool(_ANNOUNCES.search(sentence)) and not sentence.rstrip().endswith("?")
+
+
+def pronoun_led(sentence: str) -> bool:
+    """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent."""
+    return bool(_PRONOUN_LEAD.match(sentence))
+
+
+def names_someone(sentence: str) -> bool:
+    """Whether the sentence names a person, company or place (a capitalised word after its first word)."""
+    return bool(_names(sentence))
+
+
+def quotability(sentence: str) -> float:
+    """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
+    fragment without an end mark (a headline, a caption)."""
+    if pronoun_led(sentence) or sentence.rstrip().endswith("?"):
+        return 0.8
+    if not _SENTENCE_END.search(sentence.rstrip()):
+        return 0.85
+    return 1.0
+
+
 def answer_type_factor(question: str, sentence: str) -> float:
-    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number)."""
+    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason)."""
     q = question.lower()
     if q.startswith(("who ", "whom ", "whose ")):
-        return 1.0 if _names(sentence) - set(content_words(question)) else 0.75
+        return 1.0 if _new_name(question, sentence) else 0.75
     if q.startswith("when ") or "what year" in q or "what date" in q:
         return 1.0 if _DATE.search(sentence) else 0.75
     if q.startswith(("how many", "how much")):
         return 1.0 if _NUMBER.search(sentence) else 0.75
+    if asks_why(question):
+        return 1.0 if _CAUSE.search(sentence) and not announces_reason(sentence) else 0.7
     return 1.0
+
+
+def sentence_vectors(cands: Sequence[Candidate], embeddings: Embeddings) -> np.ndarray:
+    """The embedding of each candidate's text, one row per candidate."""
+    return np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
+
+
+def relevance(
+    question: str, question_vector: Sequence[float], cands: Sequence[Candidate], vectors: np.ndarray
+) -> list[float]:
+    """How close each sentence is to the question: embedding similarity (`vectors`, one row per sentence) and
+    IDF-weighted overlap of word stems."""
+    cosine = vectors @ np.asarray(question_vector, dtype=np.float32)
+    words = [{stem(w) for w in content_words(c.text)} for c in cands]
+    q_words = {stem(w) for w in content_words(question)}
+    n = len(cands)
+    idf = {w: math.log(1 + n / (1 + sum(w in ws for ws in words))) for w in q_words}
+    total = sum(idf.values()) or 1.0
+    return [0.6 * float(cos) + 0.4 * sum(idf[w] for w in q_words & ws) / total for cos, ws in zip(cosine, words)]
 
 
 def score_sentences(
     question: str, question_vector: Sequence[float], cands: Sequence[Candidate], embeddings: Embeddings
 ) -> list[float]:
-    """How well each sentence answers the question: embedding similarity, IDF-weighted word overlap, answer type."""
+    """How well each sentence answers the question: its relevance times the answer-type factor."""
     if not cands:
         return []
-    vectors = np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
-    cosine = vectors @ np.asarray(question_vector, dtype=np.float32)
-    words = [set(content_words(c.text)) for c in cands]
-    q_words = set(content_words(question))
-    n = len(cands)
-    idf = {w: math.log(1 + n / (1 + sum(w in ws for ws in words))) for w in q_words}
-    total = sum(idf.values()) or 1.0
-    scores = []
-    for c, cos, ws in zip(cands, cosine, words):
-        overlap = sum(idf[w] for w in q_words & ws) / total
-        scores.append((0.6 * float(cos) + 0.4 * overlap) * answer_type_factor(question, c.text))
-    return scores
+    close = relevance(question, question_vector, cands, sentence_vectors(cands, embeddings))
+    return [r * answer_type_factor(question, c.text) for r, c in zip(close, cands)]
+
+
+JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
+
+
+def quotes(
+    question: str, question_vector: Sequence[float], passages: Sequence[Passage], embeddings: Embeddings
+) -> tuple[list[Candidate], list[float], np.ndarray]:
+    """The passages' quotes that stand alone (`standalone`), how well each answers the question, and their vectors.
+
+    A quote scores its relevance times its quotability (times `JOINED` for a two-sentence quote, so a sentence
+    that answers alone is preferred to itself plus the next) and the answer-type factor; then `lift_followers`.
+    """
+    sentences = candidates(passages)
+    if not sentences:
+        return [], [], np.zeros((0, 0), dtype=np.float32)
+    units = standalone(sentences)
+    vectors = sentence_vectors(units, embeddings)
+    close = relevance(question, question_vector, units, vectors)
+    leads = [
+        r * quotability(u.text) * (JOINED if u.start != c.start else 1.0)
+        for r, u, c in zip(close, units, sentences)
+    ]
+    scores = [lead * answer_type_factor(question, u.text) for lead, u in zip(leads, units)]
+    return units, lift_followers(question, units, scores, leads), vectors
+
+
+_GAP = 3  # characters of spacing between two sentences that follow one another
+
+
+def _next_sentences(cands: Sequence[Candidate]) -> dict[int, int]:
+    """For each candidate, the candidate that starts right after it in the same article (when there is one)."""
+    starts: dict[tuple[str, int], int] = {}
+    for j, c in enumerate(cands):
+        starts.setdefault((c.passage.article_id, c.start), j)  # a sentence before a quote that begins with it
+    out: dict[int, int] = {}
+    for i, c in enumerate(cands):
+        found = (starts.get((c.passage.article_id, c.end + gap)) for gap in range(_GAP + 1))
+        if (after := next((k for k in found if k is not None), None)) is not None:
+            out[i] = after
+    return out
+
+
+def standalone(cands: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates as quotes that stand alone: a sentence whose subject is a bare pronoun ("He said ...") is
+    joined to the sentence before it when that one names someone, so the quote carries its referent. Other
+    sentences are kept as they are (a bare-pronoun one ranks lower: `quotability`)."""
+    before = {j: i for i, j in _next_sentences(cands).items()}
+    out = []
+    for j, c in enumerate(cands):
+        i = before.get(j)
+        if i is not None and pronoun_led(c.text) and names_someone(cands[i].text) and quotability(cands[i].text) == 1:
+            prev, p = cands[i], c.passage
+            if prev.passage.chunk_id == p.chunk_id:
+                c = Candidate(p, prev.start, c.end, p.text[prev.start - p.start : c.end - p.start])
+        out.append(c)
+    return out
+
+
+def lift_followers(
+    question: str, cands: Sequence[Candidate], scores: Sequence[float], leads: Sequence[float]
+) -> list[float]:
+    """`scores` where a quote that leads up to the answer passes its relevance (`leads`, before the answer-type
+    factor) to the quote after it.
+
+    News prose often sets the scene in one sentence and names the person, date or number in the next, or announces
+    a reason ("... has revealed why ...") and gives it in the next. Such a next sentence scores at least what the
+    sentence before it would score if it held the answer, so it ranks above it.
+    """
+    out = list(scores)
+    reason = asks_reason_or_way(question)
+    for i, j in _next_sentences(cands).items():
+        here, there = answer_type_factor(question, cands[i].text), answer_type_factor(question, cands[j].text)
+        if (reason and announces_reason(cands[i].text)) or (here < 1.0 and there == 1.0):
+            out[j] = max(out[j], leads[i])
+    return out

@@ -1,19 +1,29 @@
-"""The no-LLM answerer: quote the retrieved sentences that best answer the question, each with its `[n]`."""
+"""The no-LLM answerer: quote the retrieved sentences that best answer the question, each with its `[n]`.
+
+The answer comes first: the first quote is the sentence that holds what was asked (a person, a date, a number, a
+reason), then at most two more that add something to it. A yes/no or comparison question gets one sentence from
+each article instead, and no conclusion. Every article has one `[n]`, with one Citation per quote of it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.cite import citation
-from assistant.evidence import Candidate, answer_type_factor, candidates, score_sentences
+from assistant.evidence import Candidate, asks_yes_no, content_words, quotes
+from assistant.query import SourceMatcher
 from assistant.refusal import refusal
-from newsdesk.types import Answer, Passage
+from newsdesk.types import Answer, Citation, Passage
+
+PARAPHRASE_COSINE = 0.8  # a sentence this close in meaning to a chosen one says the same thing
+MIN_NEW_WORDS = 0.4  # share of a sentence's content words that must be new for it to add something
 
 
 class ExtractiveAnswerer:
-    """Answers by quoting: the best sentences, verbatim, grouped by article in reading order."""
+    """Answers by quoting: the answering sentence first, verbatim, then what adds to it."""
 
     name = "extractive"
 
@@ -32,39 +42,69 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage], question_vector: Sequence[float]) -> Answer:
         """Pick the sentences and cite them."""
-        cands = candidates(passages)
-        scores = score_sentences(question, question_vector, cands, self.embeddings)
-        ranked = sorted(zip(scores, range(len(cands))), reverse=True)
-        if not ranked:
+        cands, scores, vectors = quotes(question, question_vector, passages, self.embeddings)
+        if not cands:
             return refusal(question, self.name, "the retrieved passages hold no sentence to quote")
-        best = ranked[0][0]
-        chosen = [i for s, i in ranked[: self.max_sentences] if s >= best * self.keep_ratio]
-        chosen += self._continuations(question, cands, chosen)
-        first_seen = {cands[i].passage.article_id: rank for rank, i in reversed(list(enumerate(chosen)))}
-        chosen.sort(key=lambda i: (first_seen[cands[i].passage.article_id], cands[i].start))
-        parts, citations = [], []
-        for n, i in enumerate(chosen, 1):
-            c = cands[i]
-            parts.append(f"{c.text} [{n}]")
-            citations.append(citation(n, c.passage, c.start, c.end, c.text))
-        return Answer(question=question, answer=" ".join(parts), citations=citations, answerer=self.name)
+        if asks_yes_no(question):
+            chosen = self._each_article(question, cands, scores)
+            return _cited(question, self.name, cands, chosen, with_source=True)
+        return _cited(question, self.name, cands, self._answer_first(cands, scores, vectors))
 
-    @staticmethod
-    def _continuations(question: str, cands: Sequence[Candidate], chosen: list[int]) -> list[int]:
-        """A chosen sentence that lacks the kind of answer asked for brings the next sentence when that one has it.
+    def _answer_first(self, cands: Sequence[Candidate], scores: Sequence[float], vectors: np.ndarray) -> list[int]:
+        """The best sentence, then up to `max_sentences - 1` close runners-up that are neither a paraphrase of a
+        chosen one nor overlap it."""
+        ranked = sorted(range(len(cands)), key=lambda i: -scores[i])
+        best = scores[ranked[0]]
+        chosen = [ranked[0]]
+        for i in ranked[1:]:
+            if len(chosen) >= self.max_sentences or scores[i] < best * self.keep_ratio:
+                break
+            if not any(_overlap(cands[i], cands[j]) for j in chosen) and _adds(i, chosen, cands, vectors):
+                chosen.append(i)
+        return chosen
 
-        News prose often sets the scene in one sentence and names the person or date in the next.
-        """
-        extra = []
-        for i in chosen:
-            nxt = i + 1
-            if (
-                nxt < len(cands)
-                and nxt not in chosen
-                and nxt not in extra
-                and cands[nxt].passage.chunk_id == cands[i].passage.chunk_id
-                and answer_type_factor(question, cands[i].text) < 1.0
-                and answer_type_factor(question, cands[nxt].text) == 1.0
-            ):
-                extra.append(nxt)
-        return extra
+    def _each_article(self, question: str, cands: Sequence[Candidate], scores: Sequence[float]) -> list[int]:
+        """One sentence per article, best article first: those of the publishers the question names ("Did X and Y
+        both report ..."), else the articles whose best sentence comes close to the best one."""
+        best_of: dict[str, int] = {}
+        for i in sorted(range(len(cands)), key=lambda i: -scores[i]):
+            best_of.setdefault(cands[i].passage.article_id, i)
+        ranked = list(best_of.values())
+        named = [m.sources for m in SourceMatcher({c.passage.source for c in cands}).find(question)]
+        picked = [next(i for i in ranked if cands[i].passage.source in sources) for sources in named]
+        if picked:
+            return list(dict.fromkeys(picked))
+        best = scores[ranked[0]]
+        return [i for i in ranked[: self.max_sentences] if scores[i] >= best * self.keep_ratio]
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.passage.article_id == b.passage.article_id and a.start < b.end and b.start < a.end
+
+
+def _adds(i: int, chosen: Sequence[int], cands: Sequence[Candidate], vectors: np.ndarray) -> bool:
+    """Whether sentence `i` says something the chosen ones do not: not close in meaning to any of them, and enough
+    of its content words are new."""
+    if any(float(vectors[i] @ vectors[j]) >= PARAPHRASE_COSINE for j in chosen):
+        return False
+    words = set(content_words(cands[i].text))
+    seen = set().union(*(content_words(cands[j].text) for j in chosen))
+    return bool(words) and len(words - seen) / len(words) >= MIN_NEW_WORDS
+
+
+def _cited(
+    question: str, answerer: str, cands: Sequence[Candidate], chosen: Sequence[int], with_source: bool = False
+) -> Answer:
+    """The answer text of the chosen quotes in order, each with its article's `[n]` (numbered by first appearance),
+    and one Citation per quote, grouped by `n`. `with_source` puts the publisher before each quote."""
+    numbers: dict[str, int] = {}
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for i in chosen:
+        c = cands[i]
+        n = numbers.setdefault(c.passage.article_id, len(numbers) + 1)
+        prefix = f"{c.passage.source}: " if with_source and c.passage.source else ""
+        parts.append(f"{prefix}{c.text} [{n}]")
+        citations.append(citation(n, c.passage, c.start, c.end, c.text))
+    citations.sort(key=lambda c: c.n)
+    return Answer(question=question, answer=" ".join(parts), citations=citations, answerer=answerer)

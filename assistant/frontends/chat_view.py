@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.cite import dropped_note
+from assistant.cite import by_number, dropped_note
 from newsdesk.text import CITATION_MARKER
 from newsdesk.types import Answer, Citation, Passage
 
@@ -122,12 +122,13 @@ def _by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
 
 
 def _article_html(group: Sequence[Citation], passages: Sequence[Passage], turn: int) -> str:
-    """One cited article: its title, source and date once, then each of its quotes, all shown."""
+    """One cited article: its title, source and date once, then its `[n]` with each of its quotes, all shown."""
     first = group[0]
     quotes = "".join(
-        f'<div class="source" id="src-{turn}-{c.n}"><span class="n">[{c.n}]</span>'
-        f'<blockquote class="passage">{_quote_in_context(c, passages)}</blockquote></div>'
-        for c in group
+        f'<div class="source" id="src-{turn}-{same[0].n}"><span class="n">[{same[0].n}]</span>'
+        + "".join(f'<blockquote class="passage">{_quote_in_context(c, passages)}</blockquote>' for c in same)
+        + "</div>"
+        for same in by_number(group)
     )
     head = f'<div class="article-head">{_meta(first.title, first.source, first.published_at)}</div>'
     return f'<div class="source-article">{head}{quotes}{_link(first.url)}</div>'
@@ -167,7 +168,8 @@ SIMILARITY_LEGEND = (
 def _retrieved_html(passages: Sequence[Passage], citations: Sequence[Citation]) -> str:
     rows = []
     for p in passages:
-        cited = [c.n for c in citations if c.article_id == p.article_id and p.start <= c.start <= c.end <= p.end]
+        inside = (c for c in citations if c.article_id == p.article_id and p.start <= c.start <= c.end <= p.end)
+        cited = sorted({c.n for c in inside})
         notes = []
         if p.relevance is not None:
             notes.append(f'<span class="score">similarity to the question {p.relevance:.2f}</span>')

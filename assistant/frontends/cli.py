@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 import click
 
-from assistant.cite import dropped_note
+from assistant.cite import by_number, dropped_note
 from assistant.condense import MAX_TURNS
 from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
@@ -221,12 +221,13 @@ def format_sources(answer: Answer) -> str:
         lines.append("(unsupported: no citation in this answer could be checked against the articles)")
     if note := dropped_note(answer):
         lines.append(f"({note})")
-    for c in answer.citations:
+    for group in by_number(answer.citations):
+        c = group[0]
         meta = ", ".join(p for p in (c.source, c.published_at) if p)
         lines.append(f"[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
         if c.url:
             lines.append(f"    {c.url}")
-        lines.append(f'    "{c.quote}"')
+        lines.extend(f'    "{q.quote}"' for q in group)
     lines.append(f"(answerer: {answer.answerer})")
     return "\n".join(lines)
 

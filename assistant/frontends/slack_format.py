@@ -6,10 +6,11 @@ Plain functions over plain data; nothing here talks to Slack.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.cite import dropped_note
+from assistant.cite import by_number, dropped_note
 from newsdesk.types import Answer, Citation
 
 SECTION_LIMIT = 3000  # characters of text in one section block
@@ -122,17 +123,22 @@ def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def source_block(citation: Citation) -> dict[str, Any]:
-    """`[n]` title — source, date (linked to the url), then the quoted passage."""
+def source_block(citation: Citation, more: Sequence[Citation] = ()) -> dict[str, Any]:
+    """`[n]` title — source, date (linked to the url), then the quoted passage, and under it the article's `more`
+    quotes that carry the same `[n]`, one per line."""
     meta = ", ".join(p for p in (citation.source, citation.published_at[:10]) if p)
     head = f"*[{citation.n}]* {link(citation.url, citation.title) if citation.url else escape(citation.title)}"
     if meta:
         head += f" — {escape(meta)}"
-    room = SECTION_LIMIT - len(head) - 10
-    quote = escape(" ".join(citation.quote.split()))
-    if len(quote) > room:
-        quote = quote[: _unbroken(quote, room)].rstrip() + "…"
-    return section(f"{head}\n>{quote}")
+    quotes = [citation, *more]
+    room = (SECTION_LIMIT - len(head) - 10 - 2 * (len(quotes) - 1)) // len(quotes)
+    lines = []
+    for c in quotes:
+        quote = escape(" ".join(c.quote.split()))
+        if len(quote) > room:
+            quote = quote[: _unbroken(quote, room)].rstrip() + "…"
+        lines.append(f">{quote}")
+    return section("\n".join([head, *lines]))
 
 
 def feedback_block(answer_id: str) -> dict[str, Any]:
@@ -167,7 +173,7 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(section("*Sources*"))
-        blocks.extend(source_block(c) for c in answer.citations)
+        blocks.extend(source_block(group[0], group[1:]) for group in by_number(answer.citations))
     return blocks
 
 

@@ -12,6 +12,7 @@ import pytest
 from assistant.answerable import (
     ALIASES,
     absent_names,
+    asked_attribute,
     initials,
     looks_like_publisher,
     names,
@@ -165,6 +166,10 @@ def test_absent_names_are_those_in_at_most_max_chunks(index: KeywordIndex) -> No
         ("How many welders will Ingrid Vasquez hire at the shipyard?", "no article mentions Ingrid Vasquez"),
         ("How much did Venn Harbour Authority CFO Ingrid Vasquez earn in April?", "no article mentions Ingrid Vasquez"),
         ("Did Ingrid Vasquez or Bram Okafor buy a ferry?", "no article mentions Ingrid Vasquez or Bram Okafor"),
+        ("What is the population of Port Venn?", "no passage gives the population of Port Venn"),
+        ("How old is Odile Marchetti?", "no passage gives the age of Odile Marchetti"),
+        ("What is Odile Marchetti's salary?", "no passage gives the salary of Odile Marchetti"),
+        ("How tall is Mirela Osei?", "no passage gives the height of Mirela Osei"),
     ],
 )
 def test_each_rule_gives_its_reason(index: KeywordIndex, question: str, reason: str) -> None:
@@ -193,10 +198,52 @@ def test_rules_can_be_turned_off(index: KeywordIndex) -> None:
         "What did the Harbor Gazette report in April 2024?",  # a month is not a name
         "Who is the acting CEO of the VHA since Wednesday?",  # initials of "Venn Harbour Authority"
         "What did President Odile Marchetti say on Thursday in May about the crossing?",
+        "What is the price of a monthly pass on the Quarry Bay ferry line?",  # "will still cost forty crowns"
+        "What was the cost of the Quarry Bay contract?",  # no passage gives it, but the question names no one
     ],
 )
 def test_answerable_questions_pass(index: KeywordIndex, question: str) -> None:
     assert unanswerable_reason(question, _passages(), index, RetrievalSettings()) is None
+
+
+# ---- rule 4: an attribute no passage about the subject gives -------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What is the population of Harborview?", ("population", "Harborview")),
+        ("what's the current population of the Quarry Bay district", ("population", "Quarry Bay district")),
+        ("What is Sam Altman's salary?", ("salary", "Sam Altman")),
+        ("How old is Odile Marchetti?", ("age", "Odile Marchetti")),
+        ("How many people live in Port Venn?", ("population", "Port Venn")),
+        ("What is the price of Lumen Robotics shares?", ("price", "Lumen Robotics shares")),
+        ("How rich is Rufus Adeyemi?", ("net worth", "Rufus Adeyemi")),
+        ("Who sets the price of a monthly pass?", None),
+        ("Does the Metro Wire article suggest that ferry prices rise, while the Harbor Gazette reports a new boat?", None),
+        ("How much will Harborview spend on flood barriers?", None),
+    ],
+)
+def test_the_asked_for_attribute_is_read_from_plain_questions_only(
+    question: str, asked: tuple[str, str] | None
+) -> None:
+    assert asked_attribute(question) == asked
+
+
+def test_an_attribute_given_by_a_passage_about_the_subject_is_not_refused(index: KeywordIndex) -> None:
+    text = "Port Venn, home to 12,000 residents, builds ferries."
+    extra = Passage(chunk_id="cx", article_id="ax", title="Port Venn", text=text, start=0, end=len(text), relevance=0.5)
+    question = "What is the population of Port Venn?"
+    assert unanswerable_reason(question, [*_passages(), extra], index, RetrievalSettings()) is None
+    other = extra.model_copy(update={"text": "Quarry Bay, home to 12,000 residents, builds ferries."})
+    reason = unanswerable_reason(question, [*_passages(), other], index, RetrievalSettings())
+    assert reason == "no passage gives the population of Port Venn"  # residents, but of another place
+
+
+def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the population of Harborview?")
+    assert answer.refused and answer.answer == REFUSAL and answer.citations == []
+    assert answer.refusal_reason == "no passage gives the population of Harborview"
+    spend = assistant.ask("How much will Harborview spend on flood barriers?")
+    assert not spend.refused and "4.2 million crowns" in spend.citations[0].quote
 
 
 # ---- through Assistant: every answerer is guarded ------------------------------------------------------------

@@ -120,7 +120,8 @@ def test_marker_on_an_unrelated_passage_is_dropped(passages: list[Passage], assi
 def test_two_claims_on_one_passage_get_their_own_quotes(passages: list[Passage], assistant: Assistant) -> None:
     draft = "Ba N’Daou was appointed interim president [1]. Moctar Ouane became the new prime minister [1]."
     answer = check(draft, passages, assistant)
-    assert answer.answer == "Ba N’Daou was appointed interim president [1]. Moctar Ouane became the new prime minister [2]."
+    assert answer.answer == draft  # one article, one number: both quotes are [1]
+    assert [c.n for c in answer.citations] == [1, 1]
     assert answer.citations[0].quote == NDAOU
     assert "Moctar Ouane" in answer.citations[1].quote and "Ba N’Daou as" not in answer.citations[1].quote
     assert_verbatim(answer)
@@ -138,3 +139,19 @@ def test_marker_forms() -> None:
     assert parse_numbers("3; 3 and 1") == (3, 1)
     assert [m.numbers for m in find_markers("A [passage 2]. B [Sources 1 & 3]. C [2020]. D [x].")] == [(2,), (1, 3)]  # [2020] is no marker
     assert not is_refusal("The articles in the corpus do not answer this question in full, but [1] says more.")
+
+
+def test_passages_of_one_article_share_its_number(passages: list[Passage], assistant: Assistant) -> None:
+    k = next(i for i, p in enumerate(passages, 1) if i > 3 and "Marc Conruyt" in p.text)
+    draft = (
+        "Ba N’Daou was appointed interim president [1]. Dana Whitlock leads Lumen Robotics [2]. "
+        f"General Marc Conruyt became the new commander of the Barkhane force [{k}]."
+    )
+    answer = check(draft, passages, assistant)
+    assert answer.answer == (
+        "Ba N’Daou was appointed interim president [1]. Dana Whitlock leads Lumen Robotics [2]. "
+        "General Marc Conruyt became the new commander of the Barkhane force [1]."
+    )
+    assert [(c.n, c.title[:6]) for c in answer.citations] == [(1, "France"), (1, "France"), (2, "Lumen ")]
+    assert "Marc Conruyt" in answer.citations[1].quote
+    assert_verbatim(answer)

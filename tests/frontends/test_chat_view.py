@@ -165,3 +165,16 @@ def test_the_page_says_what_the_corpus_holds(stats: dict, line: str) -> None:
     from assistant.frontends.page import corpus_line
 
     assert corpus_line(stats) == line
+
+
+def test_quotes_sharing_one_number_are_one_source_with_every_quote() -> None:
+    closing = CITATION.model_copy(update={"quote": "Closing words.", "start": 100 + TEXT.index("Closing"),
+                                          "end": 100 + len(TEXT)})
+    shared = answer(answer=f"{QUOTE} [1] Closing words. [1]", citations=[CITATION, closing])
+    assert answer_html(shared, 1).count('href="#src-1-1"') == 2
+    html = sources_html([Turn("q", shared)], show_all=True)
+    assert html.count('id="src-1-1"') == 1  # one anchor per number
+    source = html.split('id="src-1-1"')[1].split('<a class="article-url"')[0]
+    assert source.count('<blockquote class="passage">') == 2
+    assert source.index("<mark>The mayor") < source.index("<mark>Closing words.</mark>")
+    assert "cited as [1]</span>" in html  # the retrieved passage lists the number once

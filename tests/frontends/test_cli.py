@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from assistant import Answer, Assistant
 from assistant.frontends.cli import cli, format_sources
+from newsdesk.types import Citation
 from tests.fixtures.core import EXAMPLES, ROOT, SEED_QUESTION
 from tests.fixtures.openai_api import RefusingOpenAI
 from tests.fixtures.servers import BIN, free_port
@@ -305,6 +306,25 @@ def test_the_terminal_says_when_citations_were_removed() -> None:
         "(unsupported: no citation in this answer could be checked against the articles)",
         "(2 citations were removed: the passages they pointed to do not support those sentences.)",
         "(answerer: openai)",
+    ]
+
+
+def test_the_terminal_shows_an_article_once_with_each_of_its_quotes() -> None:
+    first = Citation(n=1, article_id="a", chunk_id="a:0", title=MALI, source="Reuters", published_at="2020-11-04",
+                     url="https://example.org/mali", quote="Ba N’Daou leads it.", start=0, end=19)
+    second = first.model_copy(update={"quote": "He appointed Ouane.", "start": 20, "end": 39})
+    other = Citation(n=2, article_id="b", chunk_id="b:0", title="Other", quote="Another view.", start=0, end=13)
+    answer = Answer(question="q", answer="Ba N’Daou leads it. [1] Another view. [2] He appointed Ouane. [1]",
+                    citations=[first, other, second])
+    assert format_sources(answer).splitlines() == [
+        "",
+        f"[1] {MALI} — Reuters, 2020-11-04",
+        "    https://example.org/mali",
+        '    "Ba N’Daou leads it."',
+        '    "He appointed Ouane."',
+        "[2] Other",
+        '    "Another view."',
+        "(answerer: extractive)",
     ]
 
 

@@ -132,3 +132,15 @@ def test_the_answerer_is_named_in_plain_words_under_an_answer() -> None:
     (message,) = answer_messages(answer, "a1")
     notes = [e["text"] for b in message.blocks if b["type"] == "context" for e in b["elements"]]
     assert notes == ["Quotes from the articles (offline)"]
+
+
+def test_quotes_sharing_one_number_are_one_source_block() -> None:
+    later = MALI.model_copy(update={"quote": "Days later, N’Daou appointed Moctar Ouane as prime minister.",
+                                    "start": 130, "end": 190})
+    answer = Answer(question="Who leads?", answer="It is Ba N’Daou. [1] He appointed Ouane. [1]", citations=[MALI, later])
+    (message,) = answer_messages(answer, "ans1")
+    assert sections(message.blocks)[1:] == [
+        "*Sources*",
+        f"*[1]* <https://example.org/mali?id=1&amp;lang=en|{MALI.title}> — Reuters, 2020-11-04\n>{MALI.quote}\n"
+        f">{later.quote}",
+    ]

@@ -1,0 +1,158 @@
+"""The extractive answerer's answer shape: the answering sentence first, one `[n]` per article, one sentence per
+article for yes/no questions, quotes that stand alone. On a small fictional corpus (tests/data/answers) and the
+example corpus; real store, real MiniLM embedder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.evidence import Candidate, candidates, quotability, standalone
+from ingest.sentences import split_sentences
+from newsdesk.types import Answer, Passage
+from tests.fixtures.core import SEED_QUESTION, make_settings
+
+ARTICLES = Path(__file__).parents[1] / "data" / "answers" / "articles.jsonl"
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    """An extractive Assistant over tests/data/answers."""
+    assistant = Assistant(make_settings(tmp_path_factory.mktemp("answers-store"), cache_dir))
+    assert assistant.ingest([ARTICLES]).added == 5
+    return assistant
+
+
+def first_sentence(answer: Answer) -> str:
+    """The answer's first sentence, its marker removed."""
+    return re.sub(r"\s*\[\d+\]", "", split_sentences(answer.answer)[0])
+
+
+def assert_one_number_per_article(answer: Answer) -> None:
+    numbers: dict[str, int] = {}
+    for c in answer.citations:
+        assert numbers.setdefault(c.article_id, c.n) == c.n, "one article, one number"
+    assert len(set(numbers.values())) == len(numbers), "one number, one article"
+    assert sorted(set(numbers.values())) == list(range(1, len(numbers) + 1))
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} == set(numbers.values())
+
+
+# ---- the answer first ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("Who will run the harbour of Vellmore?", "Captain Ilse Marrow will take charge of the harbour on 3 June 2024."),
+        (
+            "When does the new Vellmore ferry terminal open?",
+            "The terminal opens to passengers on 14 August 2024, a month later than planned.",
+        ),
+        (
+            "How many ships did the Vellmore harbour handle last year?",
+            "The port counted 1,240 ships, up from 1,100 the year before.",
+        ),
+        # "... has revealed why ..." announces the reason; the next sentence gives it
+        ("Why did Tomas Greer leave?", "The authority refused to buy the two new tugboats the harbour needed."),
+    ],
+)
+def test_the_sentence_that_answers_comes_first(harbour: Assistant, question: str, first: str) -> None:
+    answer = harbour.ask(question)
+    assert not answer.refused
+    assert first_sentence(answer) == first
+    assert answer.citations[0].quote == first
+
+
+def test_the_seed_question_names_ba_ndaou_first(assistant: Assistant) -> None:
+    answer = assistant.ask(SEED_QUESTION)
+    assert first_sentence(answer).startswith(
+        "Mali’s military junta, headed by Assimi Goïta, appointed former defence minister Colonel Major Ba N’Daou"
+    )
+
+
+def test_at_most_three_quotes_and_none_repeats_another(harbour: Assistant) -> None:
+    answer = harbour.ask("Who will run the harbour of Vellmore?")
+    assert 1 <= len(answer.citations) <= 3
+    quotes = [c.quote for c in answer.citations]
+    assert len(set(quotes)) == len(quotes)
+    # the Tidewater Post says what the first quote says (Ilse Marrow runs the harbour): not added
+    assert not any("is the new harbour master" in q for q in quotes[1:])
+
+
+# ---- one [n] per article ------------------------------------------------------------------------------------
+def test_quotes_of_one_article_share_its_number(assistant: Assistant) -> None:
+    answer = assistant.ask("How many jihadists were neutralised in the Mali operation?")
+    assert len(answer.citations) >= 2 and {c.n for c in answer.citations} == {1}
+    assert_one_number_per_article(answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [SEED_QUESTION, "Who commands the Barkhane force?", "When does work on the barriers begin?"],
+)
+def test_every_article_has_one_number_on_the_example_corpus(assistant: Assistant, question: str) -> None:
+    assert_one_number_per_article(assistant.ask(question))
+
+
+def test_every_article_has_one_number_on_the_harbour_corpus(harbour: Assistant) -> None:
+    for question in ("Who will run the harbour of Vellmore?", "Is Ilse Marrow the new harbour master of Vellmore?"):
+        assert_one_number_per_article(harbour.ask(question))
+
+
+# ---- yes/no and comparison questions -------------------------------------------------------------------------
+def test_a_comparison_says_what_each_named_publisher_states_and_concludes_nothing(harbour: Assistant) -> None:
+    answer = harbour.ask("Did the Vellmore Courier and the Tidewater Post both report the new harbour master?")
+    assert [(c.n, c.source) for c in answer.citations] == [(1, "Vellmore Courier"), (2, "Tidewater Post")]
+    courier, post = answer.citations
+    assert answer.answer == f"Vellmore Courier: {courier.quote} [1] Tidewater Post: {post.quote} [2]"
+    assert len(split_sentences(courier.quote)) == len(split_sentences(post.quote)) == 1
+
+
+def test_a_yes_no_question_gets_one_sentence_per_article(harbour: Assistant) -> None:
+    answer = harbour.ask("Is Ilse Marrow the new harbour master of Vellmore?")
+    assert answer.citations and not re.match(r"(?i)(yes|no)\b", answer.answer)
+    assert len({c.article_id for c in answer.citations}) == len(answer.citations)
+    for c in answer.citations:
+        assert f"{c.source}: {c.quote} [{c.n}]" in answer.answer
+
+
+# ---- quotes that stand alone -----------------------------------------------------------------------------------
+def test_a_pronoun_quote_brings_the_sentence_that_names_its_referent(harbour: Assistant) -> None:
+    answer = harbour.ask("What will Ilse Marrow dredge?")
+    assert answer.citations[0].quote == (
+        "Captain Ilse Marrow will take charge of the harbour on 3 June 2024. "
+        "She said she would first dredge the silted northern channel."
+    )
+    text = ARTICLES.read_text(encoding="utf-8")
+    assert answer.citations[0].quote.replace("\n", "\\n") in text
+
+
+def _passage(text: str) -> Passage:
+    return Passage(chunk_id="a:0", article_id="a", title="t", text=text, start=0, end=len(text))
+
+
+def test_standalone_joins_a_pronoun_sentence_to_a_naming_one_only() -> None:
+    text = (
+        "Council leader Imogen Farrow spoke after the vote. She said the barriers would be finished by autumn. "
+        "Work starts in spring. It will take four months."
+    )
+    units = standalone(candidates([_passage(text)]))
+    assert [u.text for u in units] == [
+        "Council leader Imogen Farrow spoke after the vote.",
+        "Council leader Imogen Farrow spoke after the vote. She said the barriers would be finished by autumn.",
+        "Work starts in spring.",
+        "It will take four months.",  # the sentence before names no one: kept, and ranks lower
+    ]
+    assert all(text[u.start : u.end] == u.text for u in units)
+    assert isinstance(units[1], Candidate) and units[1].start == 0
+
+
+def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
+    statement = quotability("Farrow said the barriers would be finished by autumn.")
+    assert statement == 1.0
+    assert quotability("He said the barriers would be finished by autumn.") < statement
+    assert quotability("But it was finished by autumn.") < statement
+    assert quotability("Who has won the most titles?") < statement
+    assert quotability("Harbour barriers finished") < statement
+    assert quotability("The hearing was adjourned.") == statement  # "The" is no pronoun
