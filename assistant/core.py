@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
-from assistant.keyword import indexes
+from assistant.keyword_cache import indexes
 from assistant.llm import MODES, Answerer, choose_mode, make_answerer, offered_modes
 from assistant.redact import register_secrets
 from assistant.refusal import refusal

@@ -31,10 +31,12 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.keyword import KeywordIndex, day_ts, indexed_text, indexes, top
+from assistant.keyword import KeywordIndex, indexed_text, top
+from assistant.keyword_cache import indexes
 from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.rerank import Reranker
 from ingest.store import Store
+from newsdesk.dates import day_ts
 from newsdesk.settings import RetrievalSettings
 from newsdesk.types import Passage
 

@@ -7,7 +7,6 @@ names, are garbage and are swept. An `in_progress` flag set for the length of an
 
 from __future__ import annotations
 
-import calendar
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from newsdesk.dates import day_ts
 from newsdesk.errors import AssistantError
 from newsdesk.settings import StoreSettings
 from newsdesk.types import Article, Chunk, Passage
@@ -44,14 +44,6 @@ class FileRecord:
     path: str
     sha256: str
     article_ids: tuple[str, ...]
-
-
-def _date_ts(published_at: str) -> int:
-    """Seconds since the epoch at the start of the publication day (0 when unknown), for date filters."""
-    try:
-        return calendar.timegm(time.strptime(published_at[:10], "%Y-%m-%d"))
-    except ValueError:
-        return 0
 
 
 def _client(settings: StoreSettings, create: bool) -> chromadb.ClientAPI:
@@ -205,7 +197,7 @@ class Store:
             "title": article.title,
             "source": article.source,
             "published_at": article.published_at,
-            "date_ts": _date_ts(article.published_at),
+            "date_ts": day_ts(article.published_at),
             "url": article.url,
         }
         rows: list[Sequence[float]] = [[float(x) for x in v] for v in vectors]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.keyword import KeywordIndexes
+from assistant.keyword_cache import KeywordIndexes
 from ingest.store import Store
 from tests.fixtures.core import make_settings
 
