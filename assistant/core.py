@@ -73,7 +73,7 @@ class Assistant:
             return opened
         with self._lock:
             if self._store is opened or self._store is None:  # not reopened by another thread meanwhile
-                self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
+                self._store = Store(self.settings.store, self.model_id, create=create)
             return self._store
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:

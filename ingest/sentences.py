@@ -50,7 +50,3 @@ def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     if end > start:
         spans.append((start, end))
 
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of `text` as strings."""
-    return [text[s:e] for s, e in sentence_spans(text)]
