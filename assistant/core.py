@@ -13,7 +13,7 @@ from langchain_core.tools import StructuredTool
 
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
-from assistant.keyword import indexes
+from assistant.keyword_cache import indexes
 from assistant.lc import AnswerChain, NewsRetriever, search_tool
 from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
 from assistant.redact import register_secrets
@@ -76,7 +76,7 @@ class Assistant:
             return opened
         with self._lock:
             if self._store is opened or self._store is None:  # not reopened by another thread meanwhile
-                self._store = Store(self.settings.store, self.embeddings, self.model_id, create=create)
+                self._store = Store(self.settings.store, self.model_id, create=create)
             return self._store
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:

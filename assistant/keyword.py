@@ -1,30 +1,20 @@
-"""The keyword side: BM25 inverted indexes (bm25s, Snowball stemming) derived from the Chroma collection.
+"""The keyword side: BM25 inverted indexes (bm25s, Snowball stemming) over the store's chunks.
 
 Two indexes over the same chunks: one of whole chunks (title, source, date and text, as ingest embeds them) and one
 of their single sentences, whose best match stands for the chunk. A question's clause usually paraphrases one
 sentence of its evidence; in the chunk index that sentence's words are diluted by the other 250 tokens.
 
-The Chroma collection is the source of truth. The index is rebuilt from it whenever the store's generation changes
-(every ingest, update or prune bumps it), so it can never drift for longer than one question. It is saved under
-`<home>/<format>-<generation>/`, so a cold start loads it instead of rebuilding: the home is `<store>/keyword-index`
-for an embedded store, and `store.index_cache/<host>-<port>-<collection>` on this machine for a server collection.
+The index is derived from the Chroma collection: assistant/keyword_cache.py keeps each store's current one,
+assistant/keyword_files.py saves it on disk and loads it back.
 """
 
 from __future__ import annotations
 
-import calendar
-import json
 import logging
-import os
 import re
-import shutil
-import tempfile
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -32,16 +22,10 @@ import Stemmer
 
 from ingest.chunk import embedding_text
 from ingest.sentences import sentence_spans
-from ingest.store import Store
+from newsdesk.dates import day_ts
 from newsdesk.types import Article, Chunk, Passage
 
-log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
-
-INDEX_DIR = "keyword-index"
-_FORMAT = "bm25s-v2"
-_META_FIELDS = ("chunk_id", "article_id", "title", "source", "published_at", "url", "text", "start", "end")
-
 
 _CAPITALISED_PHRASE = re.compile(r"\b[A-Z][a-z]\w*(?:\s+(?:(?:of|and|for|the|&)\s+)?[A-Z][a-z]\w*)+")
 
@@ -52,14 +36,6 @@ class KeywordHit:
 
     doc: int
     score: float
-
-
-def day_ts(published_at: str) -> int:
-    """Epoch seconds at the start of the publication day, as the store's `date_ts` metadata (0 when unknown)."""
-    try:
-        return calendar.timegm(time.strptime(published_at[:10], "%Y-%m-%d"))
-    except ValueError:
-        return 0
 
 
 def indexed_text(passage: Passage) -> str:
@@ -91,7 +67,7 @@ class KeywordIndex:
         self.position = {p.chunk_id: i for i, p in enumerate(self.passages)}
         self._acronyms: frozenset[str] | None = None
 
-    # ---- building and persistence -------------------------------------------------------------------
+    # ---- building ------------------------------------------------------------------------------------
     @classmethod
     def build(cls, passages: Iterable[Passage], generation: str) -> KeywordIndex:
         """Index `passages` (the store's chunks)."""
@@ -107,49 +83,6 @@ class KeywordIndex:
                 owner.append(position)
         sentence_model = _bm25(sentences, stemmer) if sentences else None
         return cls(docs, model, generation, sentence_model, np.asarray(owner, dtype=np.int64))
-
-    def save(self, folder: Path) -> None:
-        """Write the index to `folder` (created; replaced atomically if another process did not win the race)."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
-            if self.model is not None:
-                self.model.save(str(tmp / "bm25"), show_progress=False)
-            if self.sentence_model is not None:
-                self.sentence_model.save(str(tmp / "bm25-sentences"), show_progress=False)
-                np.save(tmp / "sentence-owner.npy", self.sentence_owner)
-            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as out:
-                for p in self.passages:
-                    out.write(json.dumps([getattr(p, f) for f in _META_FIELDS], ensure_ascii=False) + "\n")
-            (tmp / "format.json").write_text(json.dumps({"format": _FORMAT, "generation": self.generation}))
-            try:
-                os.rename(tmp, folder)
-            except OSError:  # another reader saved the same generation first: theirs is as good
-                shutil.rmtree(tmp, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-    @classmethod
-    def load(cls, folder: Path) -> KeywordIndex | None:
-        """The index saved in `folder`, or None when it is missing or not ours."""
-        try:
-            info = json.loads((folder / "format.json").read_text())
-            if info.get("format") != _FORMAT:
-                return None
-            passages = []
-            with open(folder / "passages.jsonl", encoding="utf-8") as handle:
-                for line in handle:
-                    passages.append(Passage(**dict(zip(_META_FIELDS, json.loads(line)))))
-            model = sentence_model = owner = None
-            if passages:
-                model = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
-                sentence_model = bm25s.BM25.load(str(folder / "bm25-sentences"), show_progress=False)
-                owner = np.load(folder / "sentence-owner.npy")
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable keyword index at %s: %s", folder, exc)
-            return None
-        return cls(passages, model, str(info.get("generation", "")), sentence_model, owner)
 
     # ---- searching --------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -232,12 +165,6 @@ class KeywordIndex:
             found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
         return 0 if found is None else int(found.size)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
-        """The k best chunks for `query` by BM25 (only those `allowed`), best first; chunks with no query word are
-        left out."""
-        scores = self.scores(query)
-        return [] if scores is None else top(scores, k, allowed)
-
 
 def _bm25(texts: list[str], stemmer: Stemmer.Stemmer) -> bm25s.BM25:
     model = bm25s.BM25()
@@ -262,67 +189,3 @@ def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[K
     best = np.argpartition(-scores, k - 1)[:k]
     best = best[np.argsort(-scores[best], kind="stable")]
     return [KeywordHit(int(i), float(scores[i])) for i in best if scores[i] > 0]
-
-
-class KeywordIndexes:
-    """The current keyword index of each store, refreshed when the store's generation changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_location: dict[str, KeywordIndex] = {}
-
-    def get(self, store: Store) -> KeywordIndex:
-        """The index for `store`'s current generation: cached, loaded from disk, or built from the collection."""
-        generation = store.generation()
-        with self._lock:
-            current = self._by_location.get(store.location)
-            if current is not None and current.generation == generation:
-                return current
-            index = self._load_or_build(store, generation)
-            self._by_location[store.location] = index
-            return index
-
-    def _load_or_build(self, store: Store, generation: str) -> KeywordIndex:
-        folder = index_home(store) / _folder_name(generation)
-        if folder.is_dir():
-            loaded = KeywordIndex.load(folder)
-            if loaded is not None and loaded.generation == generation:
-                return loaded
-        started = time.perf_counter()
-        index = KeywordIndex.build(store.iter_passages(), generation)
-        log.info("keyword index: %d chunks indexed in %.2f s", len(index), time.perf_counter() - started)
-        try:
-            index.save(folder)
-            _remove_other_generations(folder)
-        except OSError as exc:  # a read-only store or cache still answers; it just rebuilds next time
-            log.warning("could not save the keyword index at %s: %s", folder, exc)
-        return index
-
-
-def index_home(store: Store) -> Path:
-    """Where a store's keyword indexes are saved: beside an embedded store; for a server collection, in this
-    machine's `store.index_cache`, one folder per server and collection."""
-    settings = store.settings
-    if not settings.host:
-        return Path(settings.path) / INDEX_DIR
-    return Path(settings.index_cache) / _safe(f"{settings.host}-{settings.port}-{settings.collection}")
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-
-
-def _folder_name(generation: str) -> str:
-    """The folder of a generation's index, named with the format too: an index saved by another version of this
-    code is never mistaken for the current one (and is removed with the other generations)."""
-    return f"{_FORMAT}-{_safe(generation) or 'initial'}"
-
-
-def _remove_other_generations(keep: Path) -> None:
-    for other in keep.parent.iterdir():
-        if other != keep and not other.name.startswith("."):
-            shutil.rmtree(other, ignore_errors=True)
-
-
-indexes = KeywordIndexes()
-"""The process-wide cache every Retriever uses."""

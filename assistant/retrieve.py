@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.keyword import KeywordIndex, day_ts, indexed_text, indexes, top
+from assistant.keyword import KeywordIndex, indexed_text, top
+from assistant.keyword_cache import indexes
 from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.rerank import Reranker
 from ingest.store import Store
+from newsdesk.dates import day_ts
 from newsdesk.settings import RetrievalSettings
 from newsdesk.types import Passage
 
@@ -166,8 +167,7 @@ class Retriever:
 
     # ---- relevance ------------------------------------------------------------------------------------------
     def _vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        got: Any = self.store.chunks.get(ids=chunk_ids, include=["embeddings"])  # Chroma types every field Optional
-        return {i: _unit(v) for i, v in zip(got["ids"], got["embeddings"])}
+        return {i: _unit(v) for i, v in self.store.vectors(chunk_ids).items()}
 
     def _set_relevance(self, passages: list[Passage], q: np.ndarray) -> None:
         """Cosine similarity of each passage to the question, from the vectors stored in Chroma."""

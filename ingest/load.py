@@ -130,11 +130,6 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "Latin-1"
 
 
-def load_file(path: Path, max_bytes: int) -> LoadedFile:
-    """Read one file into Articles; raises LoadError when nothing in it can be used."""
-    return parse_file(path, read_bytes(path, max_bytes))
-
-
 Progress = Callable[[float], None]
 """Called while a file is parsed with the share of it done so far (0..1)."""
 

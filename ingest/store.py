@@ -3,26 +3,34 @@
 Crash safety comes from write order. An article's chunks are written first, then its manifest record (the commit
 point); a file's record names the articles it produced. Chunks whose article has no record, and articles no file
 names, are garbage and are swept. An `in_progress` flag set for the length of an ingest tells the next run to sweep.
+
+Every Store of this process opened on one embedded store directory shares one Chroma client. Chroma loads a
+directory's vectors into memory once per client and never reloads them, so vectors another process adds later stay
+invisible to it: when a store is opened after another process changed it (its generation differs from the one the
+shared client's vectors are current for), that directory's client alone is closed, once the calls in flight on it
+have returned, and replaced by a fresh one. Stores on other directories, or on a Chroma server, are not touched.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import chromadb
-from chromadb.api.shared_system_client import SharedSystemClient
+from chromadb.api.client import Client
+from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
+from newsdesk.dates import day_ts
 from newsdesk.errors import AssistantError
 from newsdesk.settings import StoreSettings
 from newsdesk.types import Article, Chunk, Passage
@@ -46,38 +54,128 @@ class FileRecord:
     article_ids: tuple[str, ...]
 
 
-def _date_ts(published_at: str) -> int:
-    """Seconds since the epoch at the start of the publication day (0 when unknown), for date filters."""
-    try:
-        return calendar.timegm(time.strptime(published_at[:10], "%Y-%m-%d"))
-    except ValueError:
-        return 0
+class _SharedClient:
+    """A Chroma client shared by the Stores of one location. `using` lends it for one call; `renew_if_behind`
+    closes it and opens a fresh one once no call is in flight (new calls wait meanwhile)."""
 
+    def __init__(self, connect: Callable[[], Client], identity: Callable[[], object] = lambda: None) -> None:
+        self._connect = connect
+        self._identity = identity
+        self._changed = threading.Condition()
+        self._busy = 0
+        self._renewing = False
+        self._current = [connect()]  # closed when the last Store using it is gone
+        weakref.finalize(self, _close, self._current)
+        self.opened_on = identity()  # the store file the client opened (a store deleted and made again is another)
+        self.generation: str | None = None  # the store generation the client's vectors are current for
+        self.closed = False
 
-def _client(settings: StoreSettings, create: bool) -> chromadb.ClientAPI:
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.host:
+    @property
+    def client(self) -> Client:
+        """The current client."""
+        return self._current[0]
+
+    @contextmanager
+    def using(self) -> Iterator[Client]:
+        """The current client, not renewed until the block ends."""
+        with self._changed:
+            self._changed.wait_for(lambda: not self._renewing)
+            self._busy += 1
+            client = self.client
         try:
-            client = chromadb.HttpClient(host=settings.host, port=settings.port, settings=chroma_settings)
-        except Exception:  # noqa: BLE001 - any transport failure means the same thing to the user
-            raise _unreachable(settings) from None
-        _heartbeat(client, settings)
-        return client
+            yield client
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def wrote(self, generation: str) -> None:
+        """Record that this process wrote the store's `generation` through the client: its vectors are current."""
+        with self._changed:
+            self.generation = generation
+
+    def renew_if_behind(self, client: Client, generation: str) -> bool:
+        """Replace `client` with a fresh one when its vectors are older than the store's `generation` (another
+        process wrote since), or the store file is no longer the one it opened; returns whether it did. The first
+        Store opened on a new client records its generation."""
+        with self._changed:
+            if self.client is not client:
+                return False  # already renewed, by a Store opened in another thread
+            if self.opened_on == self._identity() and self.generation in (None, generation):
+                self.generation = generation
+                return False
+            log.debug("reopening the Chroma client: the store changed since it was opened (generation %s)", generation)
+            self._renewing = True
+            try:
+                self._changed.wait_for(lambda: self._busy == 0)
+                client.close()  # stops this location's Chroma system alone: the next client loads the vectors afresh
+                try:
+                    self._current[0] = self._connect()
+                except StoreError:
+                    self.closed = True  # the next Store opened here starts a new shared client
+                    raise
+                self.opened_on, self.generation = self._identity(), None
+            finally:
+                self._renewing = False
+                self._changed.notify_all()
+            return True
+
+
+def _close(current: list[Client]) -> None:
+    current[0].close()
+
+
+_embedded: weakref.WeakValueDictionary[Path, _SharedClient] = weakref.WeakValueDictionary()
+_embedded_lock = threading.Lock()
+
+
+def _shared_client(settings: StoreSettings, create: bool) -> _SharedClient:
+    """The client of a Chroma server (one per Store), or this process's client of an embedded store directory."""
+    if settings.host:
+        return _SharedClient(lambda: _http_client(settings))  # one per Store, closed when the Store is gone
     path = settings.path
     if path.exists() and not path.is_dir():
         raise StoreError(f"store path {path} is a file, not a directory")
     if not create and not (path / "chroma.sqlite3").is_file():  # never leave Chroma files in a folder that is no store
         raise StoreError(f"no store at {path}: run `assistant ingest PATH --store {path}` first")
+    key = path.resolve()
+    with _embedded_lock:
+        shared = _embedded.get(key)
+        if shared is None or shared.closed:
+            shared = _embedded[key] = _SharedClient(lambda: _persistent_client(path), lambda: _file_identity(path))
+        return shared
+
+
+def _http_client(settings: StoreSettings) -> Client:
+    try:
+        client = chromadb.HttpClient(host=str(settings.host), port=settings.port, settings=_chroma_settings())
+    except Exception:  # noqa: BLE001 - any transport failure means the same thing to the user
+        raise _unreachable(settings) from None
+    _heartbeat(client, settings)
+    return cast(Client, client)
+
+
+def _persistent_client(path: Path) -> Client:
     try:
         path.mkdir(parents=True, exist_ok=True)
-        # Chroma shares one in-memory copy of a directory's vectors per process and never reloads it, so vectors
-        # another process adds later stay invisible to it; clearing the cache gives this client a fresh copy.
-        SharedSystemClient.clear_system_cache()
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        return cast(Client, chromadb.PersistentClient(path=str(path), settings=_chroma_settings()))
     except PermissionError:
         raise StoreError(f"cannot write the store at {path}: permission denied") from None
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the store at {path}: {exc}".splitlines()[0]) from None
+
+
+def _chroma_settings() -> ChromaSettings:
+    """New for each client: Chroma writes the client's path into the settings object it is given."""
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = (path / "chroma.sqlite3").stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _heartbeat(client: chromadb.ClientAPI, settings: StoreSettings) -> None:
@@ -94,36 +192,66 @@ def _unreachable(settings: StoreSettings) -> StoreError:
 
 
 class Store:
-    """One Chroma collection of chunks, one of manifest records, read through langchain-chroma."""
+    """One Chroma collection of chunks, one of manifest records."""
 
-    def __init__(self, settings: StoreSettings, embeddings: Embeddings, model_id: str, create: bool = False) -> None:
+    def __init__(self, settings: StoreSettings, model_id: str, create: bool = False) -> None:
         self.settings = settings
-        self.embeddings = embeddings
         self.model_id = model_id
         self.location = f"chroma://{settings.host}:{settings.port}" if settings.host else str(settings.path)
-        self.client = _client(settings, create)
-        name = settings.collection
+        self._shared = _shared_client(settings, create)
+        self._bound: tuple[Client, Collection, Collection] | None = None
+        for _ in range(2):  # twice when the shared client was behind the store and has been renewed
+            with self._shared.using() as client:
+                self._open_collections(client, create)
+            self.opened_at = self.generation()
+            if settings.host or not self._shared.renew_if_behind(client, self.opened_at):
+                break
+
+    def _open_collections(self, client: Client, create: bool) -> None:
+        name = self.settings.collection
         try:
-            existing = {c.name for c in self.client.list_collections()}
+            existing = {c.name for c in client.list_collections()}
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"cannot list collections at {self.location}: {exc}".splitlines()[0]) from None
         if name not in existing and not create:
             raise self.empty()
-        self.chunks = self.client.get_or_create_collection(
+        chunks = client.get_or_create_collection(
             name,
-            metadata={"embedding_model": model_id},
+            metadata={"embedding_model": self.model_id},
             configuration={"hnsw": {"space": "cosine", "ef_search": 200}},
             embedding_function=None,
         )
-        built_with = (self.chunks.metadata or {}).get("embedding_model")
-        if built_with != model_id:
+        built_with = (chunks.metadata or {}).get("embedding_model")
+        if built_with != self.model_id:
             raise StoreError(
                 f"the store at {self.location} was built with embedding model '{built_with}', "
-                f"but the settings select '{model_id}': use the same embedding settings or a new store"
+                f"but the settings select '{self.model_id}': use the same embedding settings or a new store"
             )
-        self.manifest = self.client.get_or_create_collection(f"{name}__manifest", embedding_function=None)
-        self.vectorstore = Chroma(client=self.client, collection_name=name, embedding_function=embeddings)
-        self.opened_at = self.generation()
+        manifest = client.get_or_create_collection(f"{name}__manifest", embedding_function=None)
+        self._bound = (client, chunks, manifest)
+
+    @contextmanager
+    def _collections(self) -> Iterator[tuple[Collection, Collection]]:
+        """The chunk and manifest collections of the current client, held for one call."""
+        with self._shared.using() as client:
+            bound = self._bound
+            if bound is None or bound[0] is not client:  # the client was renewed: the same collections on the new one
+                name = self.settings.collection
+                chunks = client.get_collection(name, embedding_function=None)
+                bound = (client, chunks, client.get_collection(f"{name}__manifest", embedding_function=None))
+                self._bound = bound
+            yield bound[1], bound[2]
+
+    @property
+    def client(self) -> Client:
+        """The Chroma client (a Chroma server's is never renewed, so its users may keep it)."""
+        return self._shared.client
+
+    @property
+    def manifest(self) -> Collection:
+        """The manifest collection, for the writer lease on a Chroma server."""
+        with self._collections() as (_, manifest):
+            return manifest
 
     # ---- reading ---------------------------------------------------------------------------------
     def empty(self) -> StoreError:
@@ -135,11 +263,13 @@ class Store:
 
     def count(self) -> int:
         """Number of chunks."""
-        return self.chunks.count()
+        with self._collections() as (chunks, _):
+            return chunks.count()
 
     def generation(self) -> str:
         """Changes whenever an ingest changes the store; readers use it to refresh derived indexes."""
-        got: Any = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
+        with self._collections() as (_, manifest):
+            got: Any = manifest.get(ids=["state:ingest"], include=["metadatas"])
         return str(got["metadatas"][0].get("generation", "")) if got["ids"] else ""
 
     def stale(self) -> bool:
@@ -153,22 +283,26 @@ class Store:
 
     def search(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The k nearest chunks to `vector`, best first, score = cosine similarity."""
-        rows = self.vectorstore.similarity_search_by_vector_with_relevance_scores(list(vector), k=k, filter=where)
-        return [_passage(doc.id, doc.page_content, doc.metadata, 1.0 - distance) for doc, distance in rows]
+        with self._collections() as (chunks, _):
+            query: list[Sequence[float]] = [list(vector)]
+            got: Any = chunks.query(
+                query_embeddings=query, n_results=k, where=where, include=["documents", "metadatas", "distances"]
+            )
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        return [_passage(i, d, m, 1.0 - distance) for i, d, m, distance in rows]
 
-    def get_passages(self, ids: Sequence[str]) -> list[Passage]:
-        """Chunks by id, in the order asked (unknown ids are left out)."""
-        if not ids:
-            return []
-        got: Any = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: _passage(i, d, m, 0.0) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
-        return [by_id[i] for i in ids if i in by_id]
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, Sequence[float]]:
+        """The stored vectors of chunks by id (unknown ids are left out)."""
+        with self._collections() as (chunks, _):
+            got: Any = chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"]))
 
     def iter_passages(self, where: dict[str, Any] | None = None) -> Iterator[Passage]:
         """Every chunk, page by page."""
         offset = 0
         while True:
-            got: Any = self.chunks.get(where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            with self._collections() as (chunks, _):
+                got: Any = chunks.get(where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield _passage(i, d, m, 0.0)
             if len(got["ids"]) < _PAGE:
@@ -189,7 +323,8 @@ class Store:
     def _manifest_rows(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:
-            got: Any = self.manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
+            with self._collections() as (_, manifest):
+                got: Any = manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
             yield from zip(got["ids"], got["metadatas"])
             if len(got["ids"]) < _PAGE:
                 return
@@ -205,47 +340,43 @@ class Store:
             "title": article.title,
             "source": article.source,
             "published_at": article.published_at,
-            "date_ts": _date_ts(article.published_at),
+            "date_ts": day_ts(article.published_at),
             "url": article.url,
         }
         rows: list[Sequence[float]] = [[float(x) for x in v] for v in vectors]
-        self.chunks.upsert(
-            ids=[c.chunk_id for c in chunks],
-            embeddings=rows,
-            documents=[c.text for c in chunks],
-            metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
-        )
+        with self._collections() as (collection, _):
+            collection.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=rows,
+                documents=[c.text for c in chunks],
+                metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
+            )
 
     def commit_article(self, article: Article, n_chunks: int, chunker: str) -> None:
         """Mark an article complete: its chunks are all written."""
-        self.manifest.upsert(
-            ids=[f"article:{article.article_id}"],
-            embeddings=NO_VECTOR,
-            metadatas=[
-                {
-                    "kind": "article",
-                    "title": article.title,
-                    "source": article.source,
-                    "published_at": article.published_at,
-                    "url": article.url,
-                    "n_chunks": n_chunks,
-                    "chunker": chunker,
-                    "extra": json.dumps(article.extra, ensure_ascii=False),
-                }
-            ],
-        )
+        record: dict[str, Any] = {
+            "kind": "article",
+            "title": article.title,
+            "source": article.source,
+            "published_at": article.published_at,
+            "url": article.url,
+            "n_chunks": n_chunks,
+            "chunker": chunker,
+            "extra": json.dumps(article.extra, ensure_ascii=False),
+        }
+        with self._collections() as (_, manifest):
+            manifest.upsert(ids=[f"article:{article.article_id}"], embeddings=NO_VECTOR, metadatas=[record])
 
     def record_file(self, path: str, sha256: str, article_ids: Iterable[str]) -> None:
         """Remember which articles a file produced."""
-        self.manifest.upsert(
-            ids=[f"file:{path}"],
-            embeddings=NO_VECTOR,
-            metadatas=[{"kind": "file", "sha256": sha256, "article_ids": json.dumps(sorted(set(article_ids)))}],
-        )
+        record: dict[str, Any] = {"kind": "file", "sha256": sha256, "article_ids": json.dumps(sorted(set(article_ids)))}
+        with self._collections() as (_, manifest):
+            manifest.upsert(ids=[f"file:{path}"], embeddings=NO_VECTOR, metadatas=[record])
 
     def forget_file(self, path: str) -> None:
         """Drop a file's record (its articles become garbage unless another file names them)."""
-        self.manifest.delete(ids=[f"file:{path}"])
+        with self._collections() as (_, manifest):
+            manifest.delete(ids=[f"file:{path}"])
 
     def delete_articles(self, article_ids: Iterable[str]) -> int:
         """Delete articles and all their chunks; returns how many chunks went."""
@@ -254,11 +385,12 @@ class Store:
         for i in range(0, len(ids), 100):
             batch = ids[i : i + 100]
             where: dict[str, Any] = {"article_id": {"$in": batch}}
-            found = self.chunks.get(where=where, include=[])["ids"]
-            if found:
-                self.chunks.delete(ids=found)
-                removed += len(found)
-            self.manifest.delete(ids=[f"article:{a}" for a in batch])
+            with self._collections() as (chunks, manifest):
+                found = chunks.get(where=where, include=[])["ids"]
+                if found:
+                    chunks.delete(ids=found)
+                    removed += len(found)
+                manifest.delete(ids=[f"article:{a}" for a in batch])
         return removed
 
     def sweep(self) -> int:
@@ -272,20 +404,20 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[bool]:
         """Bracket an ingest: yields whether the previous one was interrupted; bumps the generation at the end."""
-        got: Any = self.manifest.get(ids=["state:ingest"], include=["metadatas"])
+        with self._collections() as (_, manifest):
+            got: Any = manifest.get(ids=["state:ingest"], include=["metadatas"])
         state = got["metadatas"][0] if got["ids"] else {}
         interrupted = bool(state.get("in_progress"))
         self._set_state(in_progress=True, generation=str(state.get("generation", "")))
         yield interrupted
-        self.opened_at = f"{time.time_ns()}-{os.getpid()}"  # this process wrote the changes: its copy is current
+        self.opened_at = f"{time.time_ns()}-{os.getpid()}"
+        self._shared.wrote(self.opened_at)  # this process wrote the changes: its client's copy is current
         self._set_state(in_progress=False, generation=self.opened_at)
 
     def _set_state(self, in_progress: bool, generation: str) -> None:
-        self.manifest.upsert(
-            ids=["state:ingest"],
-            embeddings=NO_VECTOR,
-            metadatas=[{"kind": "state", "in_progress": in_progress, "generation": generation}],
-        )
+        record: dict[str, Any] = {"kind": "state", "in_progress": in_progress, "generation": generation}
+        with self._collections() as (_, manifest):
+            manifest.upsert(ids=["state:ingest"], embeddings=NO_VECTOR, metadatas=[record])
 
 
 def _passage(chunk_id: str | None, text: str | None, meta: dict[str, Any] | None, score: float) -> Passage:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?=$|[T ])")
-
-
-def published_date(value: str) -> str:
-    """The one shape a publication date has in passages, citations and every front end: `2024-04-05`.
-
-    Articles keep the timestamp they were published with (`2024-04-05T07:00:00+00:00`); what is shown and returned
-    is its date as written there. A date that is not ISO-shaped is returned as it is.
-    """
-    value = value.strip()
-    return value[:10] if _ISO_DATE.match(value) else value
+from newsdesk.dates import published_date
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from assistant import Assistant
 from assistant.cite import check_citations, find_markers, is_refusal, parse_numbers
 from assistant.refusal import REFUSAL
-from ingest.load import load_file
+from ingest.load import parse_file
 from newsdesk.types import Answer, Passage
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION
 
@@ -38,7 +38,7 @@ def check(draft: str, passages: list[Passage], assistant: Assistant) -> Answer:
 
 
 def article_text(name: str) -> str:
-    return load_file(EXAMPLES / name, 10**7).articles[0].text
+    return parse_file(EXAMPLES / name, (EXAMPLES / name).read_bytes()).articles[0].text
 
 
 def assert_verbatim(answer: Answer) -> None:

@@ -9,13 +9,13 @@ import pytest
 
 from assistant import Assistant
 from assistant.refusal import REFUSAL
-from ingest.load import load_file
+from ingest.load import parse_file
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 
 
 def _article_text(title: str) -> str:
     for path in EXAMPLES.iterdir():
-        for article in load_file(path, 10**7).articles:
+        for article in parse_file(path, path.read_bytes()).articles:
             if article.title == title:
                 return article.text
     raise AssertionError(title)

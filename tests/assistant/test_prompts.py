@@ -10,7 +10,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.prompts import chat_prompt, completion_prompt, focus_passages, load_prompt
-from ingest.load import load_file
+from ingest.load import parse_file
 from ingest.sentences import sentence_spans
 from newsdesk.types import Passage
 from tests.fixtures.core import EXAMPLES, ROOT
@@ -41,7 +41,8 @@ def test_focused_passages_are_verbatim_windows_around_the_closest_sentence(assis
     question = "Who leads the interim government?"
     vector = assistant.embeddings.embed_query(question)
     passages = assistant.retrieve(question, k=3)
-    mali = load_file(EXAMPLES / "mali-takuba-2020-11-04.txt", 10**7).articles[0].text
+    mali_file = EXAMPLES / "mali-takuba-2020-11-04.txt"
+    mali = parse_file(mali_file, mali_file.read_bytes()).articles[0].text
     focused = focus_passages(passages, vector, assistant.embeddings, 2)
     assert [p.chunk_id for p in focused] == [p.chunk_id for p in passages]
     assert len(sentence_spans(focused[0].text)) == 2

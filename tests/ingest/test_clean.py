@@ -12,7 +12,7 @@ from ingest.clean import (
     parse_scraped_text,
     strip_boilerplate,
 )
-from ingest.load import load_file
+from ingest.load import parse_file
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "corpus" / "mali-takuba-2020-11-04.txt"
 
@@ -187,4 +187,5 @@ def test_boilerplate_goes_in_every_file_format(tmp_path: Path) -> None:
         + "".join(f"<p>{p}</p>" for p in body.split("\n\n")) + "</article></body></html>"
     )
     for name in ("wire.jsonl", "story.txt", "page.html"):
-        assert load_file(tmp_path / name, 1_000_000).articles[0].text == f"{BEFORE}\n\n{AFTER}", name
+        path = tmp_path / name
+        assert parse_file(path, path.read_bytes()).articles[0].text == f"{BEFORE}\n\n{AFTER}", name

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.keyword import KeywordIndexes
+from assistant.keyword_cache import KeywordIndexes
 from ingest.store import Store
 from tests.fixtures.core import make_settings
 
@@ -86,7 +86,7 @@ def test_kill_anywhere_then_rerun_equals_clean_run(tmp_path: Path, cache_dir: Pa
         store = tmp_path / f"run{n}"
         killed += _ingest_and_kill(corpus, store, point)
         reader = KeywordIndexes()  # a reader indexes the half-written store, and saves that index beside it
-        half = Store(make_settings(store, cache_dir).store, embedder.embeddings, embedder.model_id)
+        half = Store(make_settings(store, cache_dir).store, embedder.model_id)
         assert len(reader.get(half)) == half.count()
         result = subprocess.run([ASSISTANT, "ingest", str(corpus), "--store", str(store), "-q"], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr

@@ -3,9 +3,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.load import LoadError, find_files, load_file
+from ingest.load import LoadedFile, LoadError, find_files, parse_file, read_bytes
 
 MB = 1_000_000
+
+
+def load(path: Path, max_bytes: int) -> LoadedFile:
+    """A file read and parsed as ingest does."""
+    return parse_file(path, read_bytes(path, max_bytes))
 
 
 def test_html_keeps_main_text_only(tmp_path: Path) -> None:
@@ -18,7 +23,7 @@ def test_html_keeps_main_text_only(tmp_path: Path) -> None:
         "<body><nav><p>Home | World</p></nav><article><h1>Page title</h1><p>First paragraph.</p>"
         "<p>Second <b>bold</b> paragraph.</p></article><footer>Copyright</footer></body></html>"
     )
-    article = load_file(page, MB).articles[0]
+    article = load(page, MB).articles[0]
     assert article.title == "Page title"
     assert article.source == "The Daily"
     assert article.published_at == "2024-01-02T10:00:00+00:00"
@@ -29,7 +34,7 @@ def test_jsonl_records_keep_other_fields_and_report_bad_lines(tmp_path: Path) ->
     path = tmp_path / "wire.jsonl"
     good = {"title": "A", "content": "Body text.", "source": "Wire", "published_at": "2023-10-01", "url": "u", "tags": ["x"], "desk": "metro"}
     path.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"title": "no body"}) + "\n")
-    loaded = load_file(path, MB)
+    loaded = load(path, MB)
     assert [a.title for a in loaded.articles] == ["A"]
     assert loaded.articles[0].extra == {"tags": '["x"]', "desk": "metro"}
     assert loaded.problems == [
@@ -52,10 +57,10 @@ def test_a_broken_json_reason_is_complete(tmp_path: Path, suffix: str, content: 
     path.write_text(content)
     if suffix == ".jsonl":
         where, problem = reason.split(": ", 1)
-        assert (where, problem) in load_file(path, MB).problems
+        assert (where, problem) in load(path, MB).problems
     else:
         with pytest.raises(LoadError, match=f"^{__import__('re').escape(reason)}$"):
-            load_file(path, MB)
+            load(path, MB)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +75,7 @@ def test_a_broken_json_reason_is_complete(tmp_path: Path, suffix: str, content: 
 def test_legacy_encodings_are_read_and_named(tmp_path: Path, content: bytes, encoding: str, text: str) -> None:
     path = tmp_path / "story.txt"
     path.write_bytes(content)
-    loaded = load_file(path, MB)
+    loaded = load(path, MB)
     assert (loaded.encoding, loaded.articles[0].title, loaded.articles[0].text) == (encoding, "Caf\u00e9 owners", text)
 
 
@@ -86,20 +91,20 @@ def test_unreadable_files_get_a_reason(tmp_path: Path, content: bytes, reason: s
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
     with pytest.raises(LoadError, match=f"^{__import__('re').escape(reason)}$"):
-        load_file(path, MB)
+        load(path, MB)
 
 
 def test_size_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     path.write_text("Title\n\n" + "word " * 1000)
     with pytest.raises(LoadError, match=r"^file too large \(5\.0 kB > 1\.0 kB limit\)$"):
-        load_file(path, 1000)
+        load(path, 1000)
 
 
 def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
     path = tmp_path / "u16.txt"
     path.write_bytes("Headline here\n\nA body sentence.".encode("utf-16"))
-    assert load_file(path, MB).articles[0].text == "A body sentence."
+    assert load(path, MB).articles[0].text == "A body sentence."
 
 
 def test_find_files_recurses_and_reports(tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def test_every_marker_is_a_real_citation_of_verbatim_article_text(
     answer = answers[question]
     assert [int(n) for n in MARKER.findall(answer.answer)] == [c.n for c in answer.citations]
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
-    chunks = {p.chunk_id: p for p in hostile.store().get_passages([c.chunk_id for c in answer.citations])}
+    chunks = {p.chunk_id: p for p in hostile.store().iter_passages()}
     for c in answer.citations:
         chunk = chunks[c.chunk_id]
         assert chunk.text[c.start - chunk.start : c.end - chunk.start] == c.quote
@@ -221,7 +221,7 @@ def test_the_openai_answerer_follows_no_instruction_and_cites_only_real_passages
     assert answer.answerer == "openai" and not answer.refused
     assert [canary for canary in CANARIES if canary.lower() in answer.answer.lower()] == []
     assert {int(n) for n in MARKER.findall(answer.answer)} == {c.n for c in answer.citations}
-    chunks = {p.chunk_id: p for p in hostile.store().get_passages([c.chunk_id for c in answer.citations])}
+    chunks = {p.chunk_id: p for p in hostile.store().iter_passages()}
     for c in answer.citations:
         chunk = chunks[c.chunk_id]  # a real passage of the store ...
         assert chunk.text[c.start - chunk.start : c.end - chunk.start] == c.quote  # ... quoted verbatim
