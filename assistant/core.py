@@ -14,7 +14,7 @@ from langchain_core.tools import StructuredTool
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.keyword_cache import indexes
-from assistant.lc import AnswerChain, NewsRetriever, search_tool
+from assistant.lc import AnswerChain, NewsRetriever, NewsVectorStore, search_tool
 from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
 from assistant.redact import register_secrets
 from assistant.refusal import refusal
@@ -210,6 +210,10 @@ class Assistant:
         """`ask` and `stream` as a LangChain Runnable: a question or {"question", "history", "k", "llm"} in, the
         Answer out (streamed as str deltas, then the Answer)."""
         return AnswerChain(self)
+
+    def as_vectorstore(self) -> NewsVectorStore:
+        """The store's chunks as a langchain-chroma vector store (read only; see `assistant.lc.NewsVectorStore`)."""
+        return NewsVectorStore(self.store(), self.embeddings)
 
     def as_tool(self, k: int | None = None) -> StructuredTool:
         """A `search_news(question, k)` tool for LangChain agents over `as_retriever(k)`."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any, Protocol, cast, runtime_checkable
 
+from langchain_chroma import Chroma
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -21,6 +23,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Required, TypedDict  # pydantic needs this TypedDict before Python 3.12
 
 from assistant.stream import AnswerStream
+from ingest.store import Store
 from newsdesk.types import Answer, Passage
 
 METADATA = ("title", "source", "published_at", "url", "article_id", "chunk_id", "start", "end", "score")
@@ -204,3 +207,19 @@ class AnswerChain(Runnable[ChainInput, str | Answer]):
             items = _each(await run_in_executor(None, self._open, value))
             while (item := await run_in_executor(None, next, items, None)) is not None:
                 yield item
+
+
+class NewsVectorStore(Chroma):
+    """The store's chunk collection as a langchain-chroma `Chroma` vector store that embeds queries with the
+    assistant's embedder, for LangChain code that wants a VectorStore (similarity search with scores, MMR, metadata
+    filters). Read only: articles are added with `assistant ingest`, which keeps the manifest and the keyword index
+    in step. It holds the `Store`, so the Chroma client stays open while it is in use."""
+
+    def __init__(self, store: Store, embeddings: Embeddings) -> None:
+        super().__init__(
+            client=store.client,
+            collection_name=store.settings.collection,
+            embedding_function=embeddings,
+            create_collection_if_not_exists=False,
+        )
+        self.store = store

@@ -155,3 +155,10 @@ async def test_async_paths_run_the_blocking_calls_off_the_event_loop(path: str) 
 async def test_astream_yields_the_deltas_then_the_answer() -> None:
     chunks = await _astream(AnswerChain(_ThreadRecorder()))
     assert chunks[:2] == ["Hel", "lo"] and isinstance(chunks[2], Answer) and len(chunks) == 3
+
+
+def test_the_vector_store_is_langchain_chroma_over_the_same_chunks(example_store: Path) -> None:
+    store = Assistant(store=example_store).as_vectorstore()  # it keeps the store's client open by itself
+    (document, score), *_ = store.similarity_search_with_relevance_scores(SEED_QUESTION, k=3)
+    assert document.metadata["source"] == "Reuters" and 0.2 < score <= 1.0
+    assert document.id in {p.chunk_id for p in Assistant(store=example_store).retrieve(SEED_QUESTION)}
