@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordIndex
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
+from newsdesk.text import CALENDAR_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -66,13 +67,9 @@ _PUBLISHER_ENDINGS = frozenset(
     "press magazine daily weekly dispatch bulletin gazeta".split()
 )
 _PUBLISHER_STARTS = frozenset("daily weekly morning evening sunday".split())
-_MONTHS_AND_DAYS = frozenset(
-    "january february march april may june july august september october november december jan feb mar apr jun "
-    "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
-)
 # Capitalised words of a question that name no one: months and weekdays, titles and question words. A run of
 # capitalised words is split at them ("Lumen Robotics CEO" is "Lumen Robotics"; "President Joe Biden", "Joe Biden").
-NOT_NAMES = _MONTHS_AND_DAYS | frozenset(
+NOT_NAMES = CALENDAR_WORDS | frozenset(
     """ceo ceos cfo coo cto cio chair chairman chairwoman chairperson president vice minister ministers prime
     secretary senator sen rep representative congressman congresswoman governor gov mayor dr mr mrs ms mx prof
     professor sir dame lord lady king queen prince princess pope judge justice gen general chief executive officer
@@ -175,7 +172,7 @@ def unknown_publishers(question: str, sources: Sequence[str]) -> list[str]:
             for m in pattern.finditer(question):
                 start, end = m.span("name")
                 name = m.group("name")
-                if name.split()[0].lower() in _MONTHS_AND_DAYS or any(k.start < end and start < k.end for k in known):
+                if name.split()[0].lower() in CALENDAR_WORDS or any(k.start < end and start < k.end for k in known):
                     continue
                 if (must_look and not looks_like_publisher(name)) or _is_source(name, heads):
                     continue

@@ -14,15 +14,10 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.sentences import sentence_spans
+from newsdesk.text import CALENDAR_WORDS, STOP_WORDS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
-_STOP = frozenset(
-    """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
-    what which who whom whose when where why how that this these those it its as into about than then there their
-    they them he she his her him i you we our your my me not no yes can could would should will may might must
-    did does also after before over under between during per said says""".split()
-)
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _DATE = re.compile(
     r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?"
@@ -32,7 +27,7 @@ _DATE = re.compile(
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words of `text` without stop words, apostrophes unified."""
-    return [w for w in (m.lower().replace("’", "'") for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1]
+    return [w for w in (m.lower().replace("’", "'") for m in _WORD.findall(text)) if w not in STOP_WORDS and len(w) > 1]
 
 
 def stem(word: str) -> str:
@@ -71,16 +66,12 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
-_NOT_NAMES = frozenset(
-    """january february march april may june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday""".split()
-)
 
 
 def _names(sentence: str) -> set[str]:
     """Capitalised words that are not the sentence's first word, a month or a weekday."""
     words = _WORD.findall(sentence)
-    return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES}
+    return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in CALENDAR_WORDS}
 
 
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+|van\s+)?[A-Z][\w'’-]*)*")
@@ -93,10 +84,10 @@ def _new_name(question: str, sentence: str) -> bool:
     asked = {w.removesuffix("'s") for w in content_words(question)}
     for m in _NAME_RUN.finditer(sentence):
         words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
-        words = [w for w in words if w not in _NOT_NAMES]
+        words = [w for w in words if w not in CALENDAR_WORDS]
         if not sentence[: m.start()].strip():
             words = words[1:]
-        words = [w for w in words if w not in _STOP]
+        words = [w for w in words if w not in STOP_WORDS]
         if words and not any(w in asked for w in words):
             return True
     return False

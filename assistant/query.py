@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from newsdesk.text import STOP_WORDS
+
 _MONTHS = {
     name.lower(): number
     for number in range(1, 13)
@@ -275,13 +277,10 @@ def find_dates(text: str, corpus_span: tuple[date, date] | None = None) -> list[
 _CLAUSE_BREAK = re.compile(r"[,;:?!()]|\s(?:and|while|whereas|but|yet|or|as well as)\s", re.IGNORECASE)
 _CLAUSE_WORD = re.compile(r"[^\W_]+")
 # Words that say where or how something was reported, not what: they do not make a clause worth searching alone.
-_NOT_CONTENT = frozenset(
-    """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
-    what which who whom whose when where why how that this these those it its as into about than then there their
-    they them he she his her him not no yes can could would should will may might must also after before over
-    under between during per both either other another same later earlier following article articles report
-    reports reported reporting according suggest suggests suggested indicate indicates published publish story
-    stories coverage covered news source sources piece""".split()
+_NOT_CONTENT = STOP_WORDS | frozenset(
+    """both either other another same later earlier following article articles report reports reported reporting
+    according suggest suggests suggested indicate indicates published publish story stories coverage covered news
+    source sources piece""".split()
 )
 
 

@@ -16,6 +16,14 @@ WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".
 CALENDAR_WORDS = MONTHS | WEEKDAYS
 """Lower-cased month and weekday names (and month abbreviations): capitalised, yet never a name."""
 
+STOP_WORDS = frozenset(
+    """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
+    what which who whom whose when where why how that this these those it its as into about than then there their
+    they them he she his her him i you we our your my me not no yes can could would should will may might must
+    also after before over under between during per said says""".split()
+)
+"""Lower-cased words that carry no topic: left out when words of a question and a sentence are compared."""
+
 
 def one_line(text: str) -> str:
     """`text` with every run of whitespace, newlines included, as one space."""
