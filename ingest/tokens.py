@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -61,3 +62,24 @@ def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
 def count_tokens(text: str, name: str = "cl100k_base") -> int:
     """Number of tokens in `text`."""
     return len(encoding(name).encode(text, disallowed_special=()))
+
+
+@dataclass(frozen=True)
+class TokenCounter:
+    """A tokenizer as the chunker measures text with it: `count(text)` tokens, `starts(text)` the character offset
+    where each token begins, `added` the tokens the embedder puts around every text (a BERT [CLS] and [SEP])."""
+
+    name: str
+    count: Callable[[str], int]
+    starts: Callable[[str], list[int]]
+    added: int = 0
+
+
+def cl100k() -> TokenCounter:
+    """cl100k_base, the measure of OpenAI's embedding models."""
+    enc = encoding("cl100k_base")
+
+    def starts(text: str) -> list[int]:
+        return enc.decode_with_offsets(enc.encode(text, disallowed_special=()))[1]
+
+    return TokenCounter("cl100k_base", lambda text: len(enc.encode(text, disallowed_special=())), starts)
