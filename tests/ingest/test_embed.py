@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from ingest import embed
-from ingest.embed import CachedEmbeddings, ChromaEmbeddingFunction, MiniLMEmbedder, make_embeddings, reference_embed
+from ingest.embed import CachedEmbeddings, MiniLMEmbedder, make_embeddings, reference_embed
 
 SPORT = (
     "The home side won the cup final after a dramatic penalty shoot-out, and the captain lifted the trophy in front "
@@ -381,24 +380,6 @@ def test_cache_with_the_real_embedder(embedder: MiniLMEmbedder, tmp_path: Path) 
     assert (cache.misses, cache.hits) == (3, 3)
     np.testing.assert_array_equal(first, second)
     assert cos(first, embedder.embed_array(TEXTS[:3])).min() > 0.99999
-
-
-def test_chroma_embedding_function_with_a_real_collection(embedder: MiniLMEmbedder) -> None:
-    chromadb = pytest.importorskip("chromadb")
-    client = chromadb.EphemeralClient()
-    ef = ChromaEmbeddingFunction(embedder)
-    collection = client.create_collection(f"test-embed-{uuid.uuid4().hex[:8]}", embedding_function=ef)
-    docs = [SPORT, FINANCE, "A new species of frog was found in the rainforest of Ecuador."]
-    collection.add(ids=["sport", "finance", "frog"], documents=docs)
-    got = collection.get(ids=["finance"], include=["embeddings"])
-    assert cos(np.asarray(got["embeddings"][0]), embedder.embed_array([FINANCE])[0]) > 0.9999
-    questions = ["Which team won the cup final?", "interest rates and inflation"]
-    result = collection.query(query_texts=questions, n_results=1)
-    assert result["ids"] == [["sport"], ["finance"]]
-    assert ef.get_config()["model_id"] == embedder.model_id
-    rebuilt = ChromaEmbeddingFunction.build_from_config(ef.get_config())
-    assert cos(np.asarray(rebuilt(["hello"])[0]), np.asarray(ef(["hello"])[0])) > 0.99999
-    client.delete_collection(collection.name)
 
 
 def test_make_embeddings(cache_dir: Path) -> None:
