@@ -6,7 +6,7 @@ thrash the cache. `fused_session` therefore rebuilds the same network as a fused
 `SkipLayerNormalization` and `BiasGelu` kernels, mean pooling and L2 normalisation inside the graph), checks it
 against the plain model, and caches it in `cache_dir` keyed by the source file's sha256. The weights are the
 file's own int8 weights dequantised exactly as the plain model does it, so vectors match the plain path (cosine
-> 0.99999); on this machine the fused graph embeds 1.3-1.8x faster (`python -m bench.embed`).
+> 0.99999). `python -m bench.embed` measures it against the plain graph on the same micro-batches.
 
 Inputs are `input_ids` and `attention_mask` (int32, right-padded); the output `sentence_embedding` is the
 L2-normalised mean-pooled vector.
