@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.sentences import sentence_spans
-from ingest.tokens import encoding
+from ingest.tokens import TokenCounter, cl100k
 from newsdesk.types import Article, Chunk
 
 
@@ -12,31 +12,38 @@ def chunk_id_for(article_id: str, start: int, end: int) -> str:
     return f"{article_id}:{start}-{end}"
 
 
-def _token_spans(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+def _token_spans(text: str, start: int, end: int, max_tokens: int, tokens: TokenCounter) -> list[tuple[int, int]]:
     """Cut one over-long sentence into pieces of at most `max_tokens` tokens, on token boundaries."""
-    enc = encoding()
     piece = text[start:end]
-    tokens = enc.encode(piece, disallowed_special=())
-    _, offsets = enc.decode_with_offsets(tokens)
+    offsets = tokens.starts(piece)
     spans = []
-    for i in range(0, len(tokens), max_tokens):
-        a = offsets[i]
-        b = offsets[i + max_tokens] if i + max_tokens < len(tokens) else len(piece)
-        spans.append((start + a, start + b))
+    i = 0
+    while i < len(offsets):
+        n = max_tokens
+        while True:  # a piece cut mid-word can count more tokens on its own; take fewer until it fits
+            b = offsets[i + n] if i + n < len(offsets) else len(piece)
+            if n == 1 or tokens.count(" " + piece[offsets[i] : b]) <= max_tokens:
+                break
+            n -= 1
+        spans.append((start + offsets[i], start + b))
+        i += n
     return spans
 
 
-def chunk_spans(text: str, max_tokens: int = 256, overlap: int = 32) -> list[tuple[int, int]]:
-    """Character spans of the chunks of `text`: sentences packed greedily, never more than `max_tokens` tokens."""
-    enc = encoding()
+def chunk_spans(
+    text: str, max_tokens: int = 256, overlap: int = 32, tokens: TokenCounter | None = None
+) -> list[tuple[int, int]]:
+    """Character spans of the chunks of `text`: sentences packed greedily, never more than `max_tokens` tokens
+    (of `tokens`, cl100k_base by default)."""
+    tokens = tokens or cl100k()
     units: list[tuple[int, int, int]] = []  # (start, end, tokens)
     for s, e in sentence_spans(text):
-        n = len(enc.encode(" " + text[s:e], disallowed_special=()))
+        n = tokens.count(" " + text[s:e])
         if n <= max_tokens:
             units.append((s, e, n))
         else:
-            pieces = _token_spans(text, s, e, max_tokens - 1)
-            units.extend((a, b, len(enc.encode(" " + text[a:b], disallowed_special=()))) for a, b in pieces)
+            pieces = _token_spans(text, s, e, max_tokens - 1, tokens)
+            units.extend((a, b, tokens.count(" " + text[a:b])) for a, b in pieces)
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(units):
@@ -46,7 +53,7 @@ def chunk_spans(text: str, max_tokens: int = 256, overlap: int = 32) -> list[tup
             j += 1
         j = max(j, i + 1)
         start, end = units[i][0], units[j - 1][1]
-        while j - 1 > i and len(enc.encode(text[start:end], disallowed_special=())) > max_tokens:
+        while j - 1 > i and tokens.count(text[start:end]) > max_tokens:
             j -= 1
             end = units[j - 1][1]
         spans.append((start, end))
@@ -61,8 +68,17 @@ def chunk_spans(text: str, max_tokens: int = 256, overlap: int = 32) -> list[tup
     return spans
 
 
-def chunk_article(article: Article, max_tokens: int = 256, overlap: int = 32) -> list[Chunk]:
-    """The article's chunks, each a verbatim slice of `article.text` with its offsets."""
+def chunk_article(
+    article: Article, max_tokens: int = 256, overlap: int = 32, tokens: TokenCounter | None = None
+) -> list[Chunk]:
+    """The article's chunks, each a verbatim slice of `article.text` with its offsets.
+
+    `max_tokens` bounds what is embedded for a chunk: `embedding_text` (the article's header, then the chunk's
+    text) plus the tokens the embedder adds, counted with `tokens` (the embedder's tokenizer; cl100k_base by
+    default). Only a header taking more than three quarters of the budget leaves less: the text keeps a quarter.
+    """
+    tokens = tokens or cl100k()
+    room = max_tokens - tokens.added - tokens.count(_header(article))
     return [
         Chunk(
             chunk_id=chunk_id_for(article.article_id, s, e),
@@ -72,11 +88,16 @@ def chunk_article(article: Article, max_tokens: int = 256, overlap: int = 32) ->
             start=s,
             end=e,
         )
-        for i, (s, e) in enumerate(chunk_spans(article.text, max_tokens, overlap))
+        for i, (s, e) in enumerate(chunk_spans(article.text, max(room, max_tokens // 4), overlap, tokens))
     ]
+
+
+def _header(article: Article) -> str:
+    """The lines `embedding_text` puts before every chunk of the article: its title, then source and date."""
+    header = " | ".join(part for part in (article.source, article.published_at[:10]) if part)
+    return f"{article.title}\n{header}\n" if header else f"{article.title}\n"
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
     """What is embedded and keyword-indexed for a chunk: its article's title, source and date, then the text."""
-    header = " | ".join(part for part in (article.source, article.published_at[:10]) if part)
-    return f"{article.title}\n{header}\n{chunk.text}" if header else f"{article.title}\n{chunk.text}"
+    return _header(article) + chunk.text

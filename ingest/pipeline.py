@@ -15,9 +15,11 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from ingest.chunk import chunk_article, embedding_text
+from ingest.embed import CachedEmbeddings, MiniLMEmbedder
 from ingest.lease import WriterLease, busy_message
 from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
 from ingest.store import Store, StoreError
+from ingest.tokens import TokenCounter, cl100k
 from newsdesk.settings import IngestSettings
 from newsdesk.types import Article, Chunk
 
@@ -83,9 +85,28 @@ class _FileWork:
     previous: tuple[str, ...]
 
 
-def chunker_signature(settings: IngestSettings) -> str:
-    """Identifies the chunking; a change re-chunks every article on the next ingest."""
-    return f"cl100k_base/{settings.chunk_tokens}/{settings.chunk_overlap}/v1"
+@dataclass(frozen=True)
+class ChunkBudget:
+    """How articles are cut: at most `max_tokens` tokens of `tokens` embedded per chunk, `overlap` carried over."""
+
+    tokens: TokenCounter
+    max_tokens: int
+    overlap: int
+
+    @property
+    def signature(self) -> str:
+        """Identifies the chunking; a change re-chunks every article on the next ingest."""
+        return f"{self.tokens.name}/{self.max_tokens}/{self.overlap}/v2"
+
+
+def chunk_budget(embeddings: Embeddings, settings: IngestSettings) -> ChunkBudget:
+    """Chunks are measured with the embedder's own tokenizer, header included (ingest/chunk.py), so the embedder
+    sees every chunk whole: `ingest.chunk_tokens` MiniLM WordPiece tokens, never more than the embedder's
+    `max_length`, or cl100k_base tokens for any other embedder (OpenAI's models read 8k of them)."""
+    inner = embeddings.inner if isinstance(embeddings, CachedEmbeddings) else embeddings
+    if isinstance(inner, MiniLMEmbedder):
+        return ChunkBudget(inner.token_counter(), min(settings.chunk_tokens, inner.max_length), settings.chunk_overlap)
+    return ChunkBudget(cl100k(), settings.chunk_tokens, settings.chunk_overlap)
 
 
 @contextmanager
@@ -134,7 +155,8 @@ def run_ingest(
     for path, reason in rejected:
         _fail(report, str(path), reason)
     report.ignored = [str(p) for p in ignored]
-    signature = chunker_signature(settings)
+    budget = chunk_budget(embeddings, settings)
+    signature = budget.signature
     max_bytes = int(settings.max_file_mb * 1_000_000)
 
     with writer_lock(store) as keep, store.writing() as interrupted:
@@ -197,7 +219,7 @@ def run_ingest(
         misses_before = int(getattr(embeddings, "misses", 0))
         to_embed = [a for w in work for a in w.articles if a.article_id not in committed]
         pending = {
-            a.article_id: chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)
+            a.article_id: chunk_article(a, budget.max_tokens, budget.overlap, budget.tokens)
             for a in tqdm(to_embed, desc="chunking", unit="article", disable=not progress or not to_embed)
         }
         total = sum(len(c) for c in pending.values())

