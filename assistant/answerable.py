@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordIndex
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import CALENDAR_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -112,7 +112,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 _WORDS = re.compile(r"[^\W_]+")
-_NAMES = re.compile(rf"(?<![\w'’]){_CAP}(?:\s+{_CAP})*")
 _CONNECTORS = frozenset("of and the for & de du la von van".split())
 
 
@@ -193,7 +192,7 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
     words that name no one (`NOT_NAMES`: months, weekdays, titles, question words)."""
     known = SourceMatcher(sources).find(question)
     out = []
-    for m in _NAMES.finditer(question):
+    for m in NAME_RUN.finditer(question):
         if any(k.start < m.end() and m.start() < k.end for k in known):
             continue
         words = m.group().split()

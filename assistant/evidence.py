@@ -14,7 +14,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, STOP_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -74,7 +74,6 @@ def _names(sentence: str) -> set[str]:
     return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in CALENDAR_WORDS}
 
 
-_NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|von\s+|van\s+)?[A-Z][\w'’-]*)*")
 
 
 def _new_name(question: str, sentence: str) -> bool:
@@ -82,7 +81,7 @@ def _new_name(question: str, sentence: str) -> bool:
     Marrow") none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked
     about). A sentence's capitalised first word, months and weekdays do not count."""
     asked = {w.removesuffix("'s") for w in content_words(question)}
-    for m in _NAME_RUN.finditer(sentence):
+    for m in NAME_RUN.finditer(sentence):
         words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
         words = [w for w in words if w not in CALENDAR_WORDS]
         if not sentence[: m.start()].strip():

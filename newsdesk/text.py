@@ -16,6 +16,10 @@ WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".
 CALENDAR_WORDS = MONTHS | WEEKDAYS
 """Lower-cased month and weekday names (and month abbreviations): capitalised, yet never a name."""
 
+NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|von|van)\s+)?[A-Z][\w'’.&-]*)*")
+"""A run of capitalised words, the way names are written: "Ba N’Daou", "Bank of England", "Lumen Robotics CEO".
+Which of its words name someone is for the caller to judge (a sentence's first word, months, titles)."""
+
 STOP_WORDS = frozenset(
     """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
     what which who whom whose when where why how that this these those it its as into about than then there their
