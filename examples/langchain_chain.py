@@ -75,7 +75,7 @@ with tempfile.TemporaryDirectory() as store:
     # 3. Streaming: text deltas (str) as they are written, then the final Answer.
     for chunk in assistant.as_runnable().stream(QUESTION):
         if isinstance(chunk, Answer):
-            print(f"\n({len(chunk.citations)} citations, answerer: {chunk.answerer})")
+            print(f"\n(cited: {len(chunk.citations)}, answerer: {chunk.answerer})")
         else:
             print(chunk, end="", flush=True)
 

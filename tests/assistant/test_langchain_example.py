@@ -22,6 +22,6 @@ def test_the_langchain_example_runs_from_any_directory(tmp_path: Path) -> None:
     assert lines[0].startswith("articles: 5 added, 0 updated, 0 unchanged, ")
     assert lines[1].startswith("Reuters 2020-11-04 ")
     assert any(re.fullmatch(r"own chain: .*interim government.* \[[123]\]", line) for line in lines)  # cites a passage
-    assert any(line.startswith("[2] France Conducts Counter-Terrorism Operation in Mali, Kills 50 (Reuters, 2020-11-04): 'Mali’s military junta") for line in lines)
-    assert "(2 citations, answerer: extractive)" in lines
+    assert any(re.match(r"\[\d\] France Conducts Counter-Terrorism Operation in Mali, Kills 50 \(Reuters, 2020-11-04\): 'Mali’s military junta", line) for line in lines)
+    assert any(re.fullmatch(r"\(cited: [1-3], answerer: extractive\)", line) for line in lines)
     assert "General Marc Conruyt became the new commander of the Barkhane force" in done.stdout

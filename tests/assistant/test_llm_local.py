@@ -22,11 +22,12 @@ def local(example_store: Path, cache_dir: Path, gguf_model: Path) -> Assistant:
 
 
 def test_local_model_answers_the_seed_question(local: Assistant) -> None:
-    items = list(local.stream(SEED_QUESTION))
-    final = items[-1]
+    stream = local.stream(SEED_QUESTION)
+    deltas = list(stream)
+    final = stream.answer()
     assert isinstance(final, Answer) and final.answerer == "local"
-    assert items[0] == "According to ["  # the completion prompt's answer start comes first
-    assert "".join(items[:-1]) == final.answer
+    assert deltas[0] == "According to ["  # the completion prompt's answer start comes first
+    assert "".join(deltas) == final.answer
     assert "Ba N’Daou" in final.answer and not final.unsupported and final.dropped_markers == 0
     mali_file = EXAMPLES / "mali-takuba-2020-11-04.txt"
     mali = parse_file(mali_file, mali_file.read_bytes()).articles[0].text
