@@ -319,6 +319,44 @@ def missing_attribute(question: str, passages: Sequence[Passage], sources: Seque
     return f"no passage gives the {attribute} of {subject}"
 
 
+_AUX = r"(?:did|does|do|were|was|have|has|had|are|is|will|can|would|could)"
+# "How many paying subscribers does Deft have?": the counted thing is what comes before the first auxiliary verb
+# ("paying subscribers"), or the one word after "how many" when no auxiliary follows ("How many people watched ...").
+_HOW_MANY = (
+    re.compile(rf"^how many\s+(?P<thing>(?:[\w'’.-]+\s+){{0,5}}?)(?={_AUX}\b)", re.IGNORECASE),
+    re.compile(r"^how many\s+(?P<thing>[\w'’.-]+)", re.IGNORECASE),
+)
+_COUNT = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?)(?:\s+(?:million|billion|thousand|m|bn|k))?"
+)
+
+
+def counted_thing(question: str) -> str | None:
+    """What a "how many" question counts ("paying subscribers" in "How many paying subscribers does Deft
+    have?"); None for other questions."""
+    q = " ".join(question.split())
+    for pattern in _HOW_MANY:
+        if (m := pattern.match(q)) and m.group("thing").strip():
+            return m.group("thing").strip()
+    return None
+
+
+def missing_count(question: str, passages: Sequence[Passage]) -> str | None:
+    """Why the passages cannot say how many ("no passage gives a number of paying subscribers"): the question
+    counts something, and no retrieved passage writes a number within a few words before that thing's noun
+    ("40 solar-powered kiosks", "6 million tons of tire wear particles"). None when one does."""
+    thing = counted_thing(question)
+    if thing is None:
+        return None
+    noun = thing.split()[-1].lower()
+    stem = noun[:-3] if noun.endswith("ies") else noun[:-2] if noun.endswith("es") else noun.rstrip("s")
+    counted = re.compile(rf"\b{_COUNT}(?:\s+[\w'’-]+){{0,5}}?\s+{re.escape(stem)}\w*", re.IGNORECASE)
+    if any(counted.search(p.text) for p in passages):
+        return None
+    return f"no passage gives a number of {thing}"
+
+
 def unanswerable_reason(
     question: str, passages: Sequence[Passage], index: KeywordIndex, settings: RetrievalSettings
 ) -> str | None:
@@ -334,4 +372,4 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    return missing_attribute(question, passages, index.sources())
+    return missing_attribute(question, passages, index.sources()) or missing_count(question, passages)

@@ -13,8 +13,10 @@ from assistant.answerable import (
     ALIASES,
     absent_names,
     asked_attribute,
+    counted_thing,
     initials,
     looks_like_publisher,
+    missing_count,
     names,
     unanswerable_reason,
     unknown_publishers,
@@ -236,6 +238,39 @@ def test_an_attribute_given_by_a_passage_about_the_subject_is_not_refused(index:
     other = extra.model_copy(update={"text": "Quarry Bay, home to 12,000 residents, builds ferries."})
     reason = unanswerable_reason(question, [*_passages(), other], index, RetrievalSettings())
     assert reason == "no passage gives the population of Port Venn"  # residents, but of another place
+
+
+# ---- rule 5: a count no passage gives ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("How many paying subscribers does Deft have, according to TechCrunch?", "paying subscribers"),
+        ("How many people watched the final season?", "people"),
+        ("How many tons of tire wear particles do cars emit every year?", "tons of tire wear particles"),
+        ("how many Ray-Ban Meta smart glasses were sold?", "Ray-Ban Meta smart glasses"),
+        ("How much does the ferry pass cost?", None),
+        ("Who counted the ferries?", None),
+    ],
+)
+def test_what_a_how_many_question_counts(question: str, thing: str | None) -> None:
+    assert counted_thing(question) == thing
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Brightpath has installed forty solar-powered kiosks along the river.", None),
+        ("Cars emit 6 million tons of tire wear particles every year.", None),
+        ("The kiosks along the river are solar-powered; more are planned.", "no passage gives a number of kiosks"),
+        ("Brightpath has 40 staff and 3 boats.", "no passage gives a number of kiosks"),
+    ],
+)
+def test_a_count_is_refused_only_when_no_passage_writes_a_number_before_the_thing(
+    text: str, reason: str | None
+) -> None:
+    passage = Passage(chunk_id="c", article_id="a", title="Kiosks", text=text, start=0, end=len(text), relevance=0.5)
+    question = "How many kiosks has Brightpath put up?" if "tire" not in text else "How many tons of particles?"
+    assert missing_count(question, [passage]) == reason
 
 
 def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) -> None:
