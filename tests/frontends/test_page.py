@@ -34,8 +34,11 @@ def only_local(page: Any, base: str) -> list[str]:
 def test_seed_question_streams_an_answer_whose_quotes_are_shown_by_article(web_server: str, browser_page: Any) -> None:
     page = browser_page
     page.goto(web_server + "/")
-    corpus = page.locator("#corpus").inner_text()  # what the corpus holds, before any question
-    assert corpus.startswith("The corpus holds 5 articles from 5 sources (") and "2020-11-04 to " in corpus
+    # What the corpus holds, before any question (read when the page loads: it shows once that call returns).
+    summary = page.locator("#corpus p").filter(has_text="The corpus holds")
+    summary.wait_for()
+    assert re.fullmatch(r"The corpus holds 5 articles from 5 sources \(.+\), published 2020-11-04 to \d{4}-\d\d-\d\d\.",
+                        summary.inner_text())
     assert page.locator("#answerer input").input_value() == "Quotes from the articles (offline)"
     message = ask_on_page(page, SEED_QUESTION)
     assert "Ba N’Daou" in message.inner_text()
