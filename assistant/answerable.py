@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordIndex
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -342,18 +342,24 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
-def missing_count(question: str, passages: Sequence[Passage]) -> str | None:
+def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot say how many ("no passage gives a number of paying subscribers"): the question
-    counts something, and no retrieved passage writes a number within a few words before that thing's noun
-    ("40 solar-powered kiosks", "6 million tons of tire wear particles"). None when one does."""
+    counts something, and no retrieved passage writes a number within a few words before one of its words
+    ("40 solar-powered kiosks", "four touchdowns" for "touchdown passes"); when the question names someone or
+    something, only passages that name it too (a word of the name is enough) count. None when one does."""
     thing = counted_thing(question)
     if thing is None:
         return None
-    noun = thing.split()[-1].lower()
-    stem = noun[:-3] if noun.endswith("ies") else noun[:-2] if noun.endswith("es") else noun.rstrip("s")
-    counted = re.compile(rf"\b{_COUNT}(?:\s+[\w'’-]+){{0,5}}?\s+{re.escape(stem)}\w*", re.IGNORECASE)
-    if any(counted.search(p.text) for p in passages):
-        return None
+    nouns = [w for w in thing.split() if w.islower() and w not in STOP_WORDS] or [thing.split()[-1].lower()]
+    stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
+                     for w in nouns)
+    counted = re.compile(rf"\b{_COUNT}(?:\s+[\w'’-]+){{0,5}}?\s+(?:{stems})\w*", re.IGNORECASE)
+    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n not in thing]
+    words = {w for n in subject for v in variants(n) for w in v.split() if len(w) > 2 or w.isupper()}  # "Purdy", "UK"
+    for p in passages:
+        about = not words or any(_mentions(p.title + ". " + p.text, w) for w in words)
+        if about and counted.search(p.text):
+            return None
     return f"no passage gives a number of {thing}"
 
 
@@ -372,4 +378,4 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    return missing_attribute(question, passages, index.sources()) or missing_count(question, passages)
+    return missing_attribute(question, passages, index.sources()) or missing_count(question, passages, index.sources())

@@ -273,6 +273,18 @@ def test_a_count_is_refused_only_when_no_passage_writes_a_number_before_the_thin
     assert missing_count(question, [passage]) == reason
 
 
+def test_a_count_must_come_from_a_passage_that_names_the_subject() -> None:
+    def passage(text: str) -> Passage:
+        return Passage(chunk_id="c", article_id="a", title="News", text=text, start=0, end=len(text), relevance=0.5)
+
+    question = "How many employees does Brightpath have?"
+    other = passage("VinFast cut 35 employees last week, a former employee said.")
+    assert missing_count(question, [other]) == "no passage gives a number of employees"
+    assert missing_count(question, [other, passage("Brightpath, with 40 employees, installs kiosks.")]) is None
+    assert missing_count("How many weeks has 1989 spent in the UK charts?",
+                         [passage("It has spent 325 weeks in the UK charts.")]) is None  # "UK": a short name
+
+
 def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) -> None:
     answer = assistant.ask("What is the population of Harborview?")
     assert answer.refused and answer.answer == REFUSAL and answer.citations == []
