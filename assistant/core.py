@@ -63,6 +63,7 @@ class Assistant:
         )
         self._store: Store | None = None
         self._answerers: dict[str, Answerer] = {}
+        self._modes: list[str] | None = None
         self._reranker: Reranker | None = None
         self._lock = threading.Lock()
 
@@ -101,8 +102,11 @@ class Assistant:
             return self._answerers[mode]
 
     def answerer_modes(self) -> list[str]:
-        """The answerers that can run here, the default first (what a server offers; see `offered_modes`)."""
-        return offered_modes(self.settings)
+        """The answerers that can run here, the default first (what a server offers; see `offered_modes`). Found
+        once: the settings and the installed packages do not change while the assistant runs."""
+        if self._modes is None:
+            self._modes = offered_modes(self.settings)
+        return list(self._modes)
 
     def start_model(self) -> None:
         """Start the answerer's model now if it runs one (the local model's server), so the first question does not

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from newsdesk.dates import published_date
+
+PublishedDate = Annotated[str, AfterValidator(published_date)]
+"""A publication date as passages, citations and every front end show it: `2024-04-05`."""
 
 
 @dataclass(frozen=True)
@@ -43,18 +46,13 @@ class Passage(BaseModel):
     article_id: str
     title: str
     source: str = ""
-    published_at: str = ""
+    published_at: PublishedDate = ""
     url: str = ""
     text: str
     start: int
     end: int
     score: float = 0.0
     relevance: float | None = None
-
-    @field_validator("published_at")
-    @classmethod
-    def _published_date(cls, value: str) -> str:
-        return published_date(value)
 
 
 class Citation(BaseModel):
@@ -65,16 +63,11 @@ class Citation(BaseModel):
     chunk_id: str
     title: str
     source: str = ""
-    published_at: str = ""
+    published_at: PublishedDate = ""
     url: str = ""
     quote: str
     start: int
     end: int
-
-    @field_validator("published_at")
-    @classmethod
-    def _published_date(cls, value: str) -> str:
-        return published_date(value)
 
 
 class Answer(BaseModel):

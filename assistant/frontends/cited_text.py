@@ -9,20 +9,24 @@ from newsdesk.types import Answer
 SOURCES_HEADING = "\n\nSources:\n"
 
 
+def source_entry(n: int, title: str, source: str, published_at: str, url: str, text: str) -> list[str]:
+    """One numbered source as lines: `[n] title — source, date`, its URL, then its text in quotes."""
+    meta = ", ".join(p for p in (source, published_at) if p)
+    lines = [f"[{n}] {title}" + (f" — {meta}" if meta else "")]
+    if url:
+        lines.append(f"    {url}")
+    lines.append(f'    "{text}"')
+    return lines
+
+
 def answer_tail(answer: Answer) -> str:
     """What follows the answer's text: its Sources section, or the reason for a refusal (empty when neither)."""
     if answer.refused:
         return f"\n\n({answer.refusal_reason})" if answer.refusal_reason else ""
     if not answer.citations:
         return ""
-    lines = []
-    for c in answer.citations:
-        meta = ", ".join(p for p in (c.source, c.published_at) if p)
-        lines.append(f"[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
-        if c.url:
-            lines.append(f"    {c.url}")
-        lines.append(f'    "{c.quote}"')
-    return SOURCES_HEADING + "\n".join(lines)
+    entries = (source_entry(c.n, c.title, c.source, c.published_at, c.url, c.quote) for c in answer.citations)
+    return SOURCES_HEADING + "\n".join(line for entry in entries for line in entry)
 
 
 def cited_text(answer: Answer) -> str:

@@ -21,10 +21,9 @@ from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.llm import MODES
 from assistant.redact import install_redaction, redact
-from ingest.store import StoreError
-from newsdesk.errors import AnswererError, EmbeddingError
+from newsdesk.errors import AnswererError, AssistantError, EmbeddingError
 from newsdesk.openai_errors import display_url
-from newsdesk.settings import ConfigError, Settings, load_settings
+from newsdesk.settings import Settings, load_settings
 from newsdesk.types import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +43,7 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StoreError, AnswererError, EmbeddingError, ValueError) as exc:
+        except (AssistantError, ValueError) as exc:
             raise UserError(redact(str(exc))) from None
 
     return wrapper  # type: ignore[return-value]

@@ -26,17 +26,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.core import Assistant
-from assistant.frontends.cited_text import cited_text, without_sources
+from assistant.frontends.cited_text import cited_text, source_entry, without_sources
 from assistant.frontends.http_api import token_given
 from assistant.query import fold
 from assistant.redact import redact
-from ingest.store import StoreError
-from newsdesk.errors import AnswererError, EmbeddingError
-from newsdesk.settings import ConfigError, Settings
+from newsdesk.errors import AssistantError
+from newsdesk.settings import Settings
 from newsdesk.types import Answer, Passage
 
 POOL = 100  # passages searched through when a publisher or dates narrow the results
-_TOLD = (StoreError, ConfigError, EmbeddingError, AnswererError, ValueError)  # failures the client is told as they are
+_TOLD = (AssistantError, ValueError)  # failures the client is told as they are
 
 
 class SearchResults(BaseModel):
@@ -142,14 +141,8 @@ def passages_text(passages: list[Passage]) -> str:
     """Passages as text: number, title, source and date, URL, then the passage."""
     if not passages:
         return "No passage found."
-    lines = []
-    for n, p in enumerate(passages, 1):
-        meta = ", ".join(x for x in (p.source, p.published_at) if x)
-        lines.append(f"[{n}] {p.title}" + (f" — {meta}" if meta else ""))
-        if p.url:
-            lines.append(f"    {p.url}")
-        lines.append(f'    "{p.text}"')
-    return "\n".join(lines)
+    entries = (source_entry(n, p.title, p.source, p.published_at, p.url, p.text) for n, p in enumerate(passages, 1))
+    return "\n".join(line for entry in entries for line in entry)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import pytest
 from assistant import Assistant
 from assistant.evidence import Candidate, candidates, quotability, standalone
 from ingest.sentences import split_sentences
+from newsdesk.text import without_markers
 from newsdesk.types import Answer, Passage
 from tests.fixtures.core import SEED_QUESTION, make_settings
 
@@ -28,7 +29,7 @@ def harbour(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assist
 
 def first_sentence(answer: Answer) -> str:
     """The answer's first sentence, its marker removed."""
-    return re.sub(r"\s*\[\d+\]", "", split_sentences(answer.answer)[0])
+    return without_markers(split_sentences(answer.answer)[0])
 
 
 def assert_one_number_per_article(answer: Answer) -> None:
