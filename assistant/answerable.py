@@ -80,7 +80,7 @@ NOT_NAMES = CALENDAR_WORDS | frozenset(
     """.split()
 )
 # Aliases: a question's short form and the words articles use for it (and back). The one table of them; any other
-# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordIndex.acronyms).
+# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordIndex.has_acronym).
 ALIASES: dict[str, tuple[str, ...]] = {
     "ceo": ("chief executive",),
     "cfo": ("chief financial officer",),
@@ -224,7 +224,7 @@ def _found(name: str, index: KeywordIndex, max_chunks: int) -> bool:
         if count is None or count > max_chunks:
             return True
     bare = name.replace(".", "")
-    return bare.isupper() and 2 <= len(bare) <= 6 and bare in index.acronyms()
+    return bare.isupper() and 2 <= len(bare) <= 6 and index.has_acronym(bare)
 
 
 def absent_names(question: str, index: KeywordIndex, max_chunks: int) -> list[str]:

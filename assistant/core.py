@@ -13,7 +13,7 @@ from langchain_core.tools import StructuredTool
 
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
-from assistant.keyword_cache import indexes
+from assistant.keyword_sync import indexes
 from assistant.lc import AnswerChain, NewsRetriever, NewsVectorStore, search_tool
 from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
 from assistant.redact import register_secrets
@@ -87,7 +87,9 @@ class Assistant:
         if missing := [str(p) for p in files if not p.exists()]:
             raise ValueError(f"nothing ingested: no such file or directory: {', '.join(missing)}")
         store = self.store(create=True)
-        return run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
+        report = run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
+        indexes.update(store)  # the keyword index takes in the changes now, not at the next question
+        return report
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self, llm: str | None = None) -> Answerer:

@@ -1,38 +1,76 @@
-"""The keyword side: BM25 inverted indexes (bm25s, Snowball stemming) over the store's chunks.
+"""The keyword side: BM25 (Snowball stemming) over the store's chunks and over their single sentences, kept in one
+SQLite file that each update extends instead of rebuilding.
 
-Two indexes over the same chunks: one of whole chunks (title, source, date and text, as ingest embeds them) and one
-of their single sentences, whose best match stands for the chunk. A question's clause usually paraphrases one
+Two BM25 indexes over the same chunks: one of whole chunks (title, source, date and text, as ingest embeds them) and
+one of their single sentences, whose best match stands for the chunk. A question's clause usually paraphrases one
 sentence of its evidence; in the chunk index that sentence's words are diluted by the other 250 tokens.
 
-The index is derived from the Chroma collection: assistant/keyword_cache.py keeps each store's current one,
-assistant/keyword_files.py saves it on disk and loads it back.
+Storage: each word's postings (chunk or sentence keys, term frequencies, lengths) are numpy arrays in blobs, one row
+per word per segment. An update (assistant/keyword_sync.py) adds one segment holding only its new chunks; a word's
+rows are merged into one once they pass `_MAX_SEGMENTS`, and merging drops the chunks of removed articles, which are
+otherwise only marked dead. BM25's statistics (live chunks, average length, each word's document frequency) are
+taken at query time over the live chunks, so scores equal a fresh build's. The file serves every process of the
+machine (WAL: readers never wait for the writer); a process holds only a few small per-chunk arrays (publisher, day,
+lengths, live flag), extended from the file when another connection commits.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Iterable, Sequence
+import sqlite3
+import threading
+import uuid
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 from ingest.chunk import embedding_text
 from ingest.sentences import sentence_spans
 from newsdesk.dates import day_ts
 from newsdesk.types import Article, Chunk, Passage
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+log = logging.getLogger(__name__)
 
+FORMAT = "sqlite-bm25-v1"
+K1, B = 1.5, 0.75  # BM25 (Robertson/Lucene term-frequency part, Lucene idf)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_STOP = frozenset(STOPWORDS_EN)
 _CAPITALISED_PHRASE = re.compile(r"\b[A-Z][a-z]\w*(?:\s+(?:(?:of|and|for|the|&)\s+)?[A-Z][a-z]\w*)+")
+_MAX_SEGMENTS = 12  # a word's rows are merged into one beyond this many
+_SENTENCE_BITS = 8  # a sentence's key: its chunk's number << 8 | its place in the chunk
+_CHUNKS, _SENTENCES = 0, 1  # postings levels
+_CACHE_BYTES = 256 << 20  # per process: the scored postings of recently asked words
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sources(code INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS articles(article_id TEXT PRIMARY KEY, version TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs(
+    doc INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, article_id TEXT NOT NULL, title TEXT NOT NULL,
+    source INTEGER NOT NULL, published_at TEXT NOT NULL, url TEXT NOT NULL, text TEXT NOT NULL,
+    start INTEGER NOT NULL, stop INTEGER NOT NULL, day INTEGER NOT NULL, length INTEGER NOT NULL,
+    sentences INTEGER NOT NULL, sentence_words INTEGER NOT NULL, alive INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_by_article ON docs(article_id);
+CREATE TABLE IF NOT EXISTS dead(seq INTEGER PRIMARY KEY, doc INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS postings(
+    level INTEGER NOT NULL, term TEXT NOT NULL, segment INTEGER NOT NULL,
+    keys BLOB NOT NULL, tfs BLOB NOT NULL, lengths BLOB NOT NULL, PRIMARY KEY(level, term, segment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS acronyms(letters TEXT PRIMARY KEY, chunks INTEGER NOT NULL) WITHOUT ROWID;
+"""
 
 
 @dataclass(frozen=True)
 class KeywordHit:
-    """A document of the index (by position) and its BM25 score."""
+    """A chunk of the index (by its number) and its BM25 score."""
 
     doc: int
     score: float
@@ -46,74 +84,188 @@ def indexed_text(passage: Passage) -> str:
 
 
 class KeywordIndex:
-    """BM25 over chunks, with the per-chunk source and day needed to restrict a search."""
+    """BM25 over chunks and sentences in an SQLite file, with the per-chunk publisher and day to restrict a search.
 
-    def __init__(
-        self,
-        passages: Sequence[Passage],
-        model: bm25s.BM25 | None,
-        generation: str,
-        sentence_model: bm25s.BM25 | None = None,
-        sentence_owner: np.ndarray | None = None,
-    ) -> None:
-        self.passages = list(passages)
-        self.model = model
-        self.generation = generation
-        self.sentence_model = sentence_model
-        self.sentence_owner = np.zeros(0, dtype=np.int64) if sentence_owner is None else sentence_owner
-        self.stemmer = Stemmer.Stemmer("english")
-        self.source_of = np.array([p.source for p in self.passages], dtype=object)
-        self.day_of = np.array([day_ts(p.published_at) for p in self.passages], dtype=np.int64)
-        self.position = {p.chunk_id: i for i, p in enumerate(self.passages)}
-        self._acronyms: frozenset[str] | None = None
+    Chunks are numbered in the order they were added (`doc`); score arrays are indexed by that number."""
 
-    # ---- building ------------------------------------------------------------------------------------
+    def __init__(self, path: Path | None) -> None:
+        """Open (or create) the index at `path`; None keeps it in memory, for this process only."""
+        self.path = path
+        self._uri = str(path) if path is not None else f"file:keyword-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stems: dict[str, str] = {}
+        self._keep_alive = self._connect()  # an in-memory database lives as long as one connection to it
+        self._keep_alive.executescript(_SCHEMA)
+        self._keep_alive.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
+        self._loaded_version = -1
+        self._loaded_docs = 0
+        self._loaded_dead = 0
+        self.source_of = np.zeros(0, dtype=np.int32)
+        self.day_of = np.zeros(0, dtype=np.int64)
+        self.alive = np.zeros(0, dtype=bool)
+        self._length = np.zeros(0, dtype=np.int32)
+        self._sentences = np.zeros(0, dtype=np.int32)
+        self._sentence_words = np.zeros(0, dtype=np.int64)
+        self._source_names: dict[int, str] = {}
+        self._source_codes: dict[str, int] = {}
+        self._stats = (0, 1.0, 0, 1.0)
+        self._cache: OrderedDict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_bytes = 0
+
     @classmethod
-    def build(cls, passages: Iterable[Passage], generation: str) -> KeywordIndex:
-        """Index `passages` (the store's chunks)."""
-        docs = list(passages)
-        stemmer = Stemmer.Stemmer("english")
-        if not docs:
-            return cls(docs, None, generation)
-        model = _bm25([indexed_text(p) for p in docs], stemmer)
-        sentences, owner = [], []
-        for position, p in enumerate(docs):
-            for start, end in sentence_spans(p.text):
-                sentences.append(p.text[start:end])
-                owner.append(position)
-        sentence_model = _bm25(sentences, stemmer) if sentences else None
-        return cls(docs, model, generation, sentence_model, np.asarray(owner, dtype=np.int64))
+    def build(cls, passages: Iterable[Passage], generation: str = "") -> KeywordIndex:
+        """An in-memory index of `passages` (tests and one-off tools)."""
+        index = cls(None)
+        with index.writing() as writer:
+            writer.add(list(passages))
+            writer.set_meta(generation=generation)
+        return index
 
-    # ---- searching --------------------------------------------------------------------------------
+    # ---- connections ---------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._uri, uri=self.path is None, timeout=30.0, check_same_thread=False, isolation_level=None
+        )
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def meta(self, key: str) -> str | None:
+        """A value the index keeps about itself (generation, format, sync state)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @property
+    def generation(self) -> str | None:
+        """The store generation the index was last brought up to (None: never)."""
+        return self.meta("generation")
+
+    @contextmanager
+    def writing(self) -> Iterator[KeywordWriter]:
+        """One write transaction (other processes keep reading the state before it until it commits)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield KeywordWriter(self, conn)
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('version', '1')")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # ---- the per-process arrays ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Bring this process's per-chunk arrays up to the file (new chunks, chunks removed since)."""
+        version = int(self.meta("version") or 0)
+        if version == self._loaded_version:
+            return
+        with self._lock:
+            if version == self._loaded_version:
+                return
+            conn = self._conn
+            conn.execute("BEGIN")  # one snapshot for everything read below
+            try:
+                self._load(conn)
+                self._loaded_version = int(self.meta("version") or 0)
+            finally:
+                conn.execute("COMMIT")
+            self._cache.clear()
+            self._cache_bytes = 0
+
+    def _load(self, conn: sqlite3.Connection) -> None:
+        rows = conn.execute(
+            "SELECT doc, source, day, length, sentences, sentence_words, alive FROM docs WHERE doc >= ? ORDER BY doc",
+            (self._loaded_docs,),
+        ).fetchall()
+        if rows:
+            new = np.asarray(rows, dtype=np.int64)
+            size = int(new[-1, 0]) + 1
+            grow = size - self._loaded_docs
+            docs = new[:, 0] - self._loaded_docs
+            for name, dtype, column in (
+                ("source_of", np.int32, 1), ("day_of", np.int64, 2), ("_length", np.int32, 3),
+                ("_sentences", np.int32, 4), ("_sentence_words", np.int64, 5), ("alive", bool, 6),
+            ):  # fmt: skip
+                extra = np.zeros(grow, dtype=dtype)
+                extra[docs] = new[:, column]
+                setattr(self, name, np.concatenate([getattr(self, name), extra]))
+            self._loaded_docs = size
+        for seq, doc in conn.execute("SELECT seq, doc FROM dead WHERE seq > ? ORDER BY seq", (self._loaded_dead,)):
+            if doc < self._loaded_docs:
+                self.alive[doc] = False
+            self._loaded_dead = seq
+        self._source_names = {int(c): str(n) for c, n in conn.execute("SELECT code, name FROM sources")}
+        self._source_codes = {n: c for c, n in self._source_names.items()}
+        live = self.alive
+        chunks = int(live.sum())
+        sentences = int(self._sentences[live].sum())
+        self._stats = (
+            chunks,
+            float(self._length[live].sum()) / chunks if chunks else 1.0,
+            sentences,
+            float(self._sentence_words[live].sum()) / sentences if sentences else 1.0,
+        )
+
+    # ---- what the index holds -----------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.passages)
+        self.refresh()
+        return self._stats[0]
 
     def sources(self) -> list[str]:
-        """Every publisher name in the index."""
-        return sorted({s for s in self.source_of if s})
-
-    def acronyms(self) -> frozenset[str]:
-        """The initials of every capitalised phrase of two or more words in the chunks ("FTC" for "Federal Trade
-        Commission", "NASA" for "National Aeronautics and Space Administration"), made on first use."""
-        if self._acronyms is None:
-            found = set()
-            for p in self.passages:
-                for m in _CAPITALISED_PHRASE.finditer(f"{p.title}. {p.text}"):
-                    letters = "".join(w[0] for w in m.group().split() if w[0].isupper())
-                    found.add(letters)
-                    # and of each stretch of three or more ("FTC" in "The Federal Trade Commission Chair")
-                    for i in range(len(letters)):
-                        found.update(letters[i:j] for j in range(i + 3, len(letters) + 1))
-            self._acronyms = frozenset(found)
-        return self._acronyms
+        """Every publisher name of the live chunks."""
+        self.refresh()
+        codes = np.unique(self.source_of[self.alive])
+        return sorted(n for n in (self._source_names.get(int(c), "") for c in codes) if n)
 
     def date_span(self) -> tuple[date, date] | None:
-        """First and last publication day in the index."""
-        days = self.day_of[self.day_of > 0]
+        """First and last publication day of the live chunks."""
+        self.refresh()
+        days = self.day_of[self.alive & (self.day_of > 0)]
         if not days.size:
             return None
         to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
         return to_date(days.min()), to_date(days.max())
+
+    def has_acronym(self, letters: str) -> bool:
+        """Whether `letters` are the initials of a capitalised phrase of two or more words in a live chunk ("FTC"
+        for "Federal Trade Commission"), or of three or more of its words in a row."""
+        row = self._conn.execute("SELECT chunks FROM acronyms WHERE letters = ?", (letters,)).fetchone()
+        return bool(row and row[0] > 0)
+
+    def chunk_ids(self) -> set[str]:
+        """The chunk ids of every live chunk."""
+        return {str(r[0]) for r in self._conn.execute("SELECT chunk_id FROM docs WHERE alive")}
+
+    def passages(self, docs: Sequence[int]) -> list[Passage]:
+        """The chunks numbered `docs`, in that order."""
+        found: dict[int, Passage] = {}
+        wanted = [int(d) for d in docs]
+        for i in range(0, len(wanted), 500):
+            batch = wanted[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self._conn.execute(
+                "SELECT doc, chunk_id, article_id, title, sources.name, published_at, url, text, start, stop "
+                f"FROM docs JOIN sources ON sources.code = docs.source WHERE doc IN ({marks})",
+                batch,
+            ):
+                found[row[0]] = Passage(
+                    chunk_id=row[1], article_id=row[2], title=row[3], source=row[4], published_at=row[5],
+                    url=row[6], text=row[7], start=row[8], end=row[9],
+                )  # fmt: skip
+        return [found[d] for d in wanted if d in found]
 
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
@@ -121,62 +273,252 @@ class KeywordIndex:
         """Which chunks a restriction allows (None: all of them)."""
         if not sources and first_ts is None and last_ts is None:
             return None
-        allowed = np.ones(len(self.passages), dtype=bool)
+        self.refresh()
+        allowed = self.alive.copy()
         if sources:
-            allowed &= np.isin(self.source_of, list(sources))
+            codes = [self._source_codes[s] for s in sources if s in self._source_codes]
+            allowed &= np.isin(self.source_of, codes)
         if first_ts is not None:
             allowed &= self.day_of >= first_ts
         if last_ts is not None:
             allowed &= self.day_of <= last_ts
         return allowed
 
+    # ---- scoring -----------------------------------------------------------------------------------
+    def words(self, text: str) -> list[str]:
+        """`text` as the index sees it: lower-cased words of two or more characters, stop words out, stemmed."""
+        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
+        stems = self._stems
+        missing = [t for t in set(tokens) if t not in stems]
+        if missing:
+            if len(stems) > 500_000:
+                stems.clear()
+            stems.update(zip(missing, self._stemmer.stemWords(missing)))
+        return [stems[t] for t in tokens]
+
     def scores(self, query: str) -> np.ndarray | None:
         """BM25 score of every chunk for `query` (None when no query word is in the index)."""
-        return _scores(self.model, self._words(query))
+        self.refresh()
+        total: np.ndarray | None = None
+        for word in self.words(query):
+            keys, scores = self._scored(_CHUNKS, word)
+            if keys.size:
+                if total is None:
+                    total = np.zeros(self._loaded_docs, dtype=np.float32)
+                total[keys] += scores
+        return total
 
     def sentence_scores(self, query: str) -> np.ndarray | None:
         """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
         any sentence)."""
-        found = _scores(self.sentence_model, self._words(query))
-        if found is None:
+        self.refresh()
+        found = [self._scored(_SENTENCES, word) for word in self.words(query)]
+        found = [f for f in found if f[0].size]
+        if not found:
             return None
-        best = np.zeros(len(self.passages), dtype=np.float32)
-        np.maximum.at(best, self.sentence_owner, found)
+        keys, inverse = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
+        sums = np.bincount(inverse, weights=np.concatenate([s for _, s in found]))
+        chunks = keys >> _SENTENCE_BITS
+        starts = np.flatnonzero(np.r_[True, chunks[1:] != chunks[:-1]])
+        best = np.zeros(self._loaded_docs, dtype=np.float32)
+        best[chunks[starts]] = np.maximum.reduceat(sums, starts)
         return best
 
-    def _words(self, text: str) -> list[str]:
-        return bm25s.tokenize(text, stemmer=self.stemmer, return_ids=False, show_progress=False)[0]
-
     def chunks_with(self, phrase: str) -> int | None:
-        """How many chunks hold every word of `phrase`, tokenised and stemmed as the index is (None when `phrase`
-        has only stop words)."""
-        words = self._words(phrase)
+        """How many live chunks hold every word of `phrase`, tokenised and stemmed as the index is (None when
+        `phrase` has only stop words)."""
+        words = self.words(phrase)
         if not words:
             return None
-        if self.model is None:
-            return 0
-        csc = self.model.scores  # per word id, the chunks holding it: indices[indptr[id]:indptr[id + 1]]
+        self.refresh()
         found: np.ndarray | None = None
-        for word in words:
-            word_id = self.model.vocab_dict.get(word)
-            if word_id is None:
+        for word in dict.fromkeys(words):
+            keys, _ = self._scored(_CHUNKS, word)
+            found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
+            if not found.size:
                 return 0
-            docs = csc["indices"][csc["indptr"][word_id] : csc["indptr"][word_id + 1]]
-            found = docs if found is None else np.intersect1d(found, docs, assume_unique=True)
         return 0 if found is None else int(found.size)
 
+    def _scored(self, level: int, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """The live chunks (or sentences) holding `word` and its BM25 contribution to each, cached per process."""
+        cached = self._cache.get((level, word))
+        if cached is not None:
+            self._cache.move_to_end((level, word))
+            return cached
+        keys, tfs, lengths = self._postings(level, word)
+        owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
+        live = owners < self._loaded_docs
+        live[live] = self.alive[owners[live]]
+        keys, tfs, lengths = keys[live], tfs[live], lengths[live]
+        n, average = self._stats[2:] if level == _SENTENCES else self._stats[:2]
+        df = keys.size
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        tf = tfs.astype(np.float32)
+        scores = (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
+        entry = (keys, scores)
+        with self._lock:
+            self._cache[(level, word)] = entry
+            self._cache_bytes += keys.nbytes + scores.nbytes
+            while self._cache_bytes > _CACHE_BYTES and self._cache:
+                _, (k, s) = self._cache.popitem(last=False)
+                self._cache_bytes -= k.nbytes + s.nbytes
+        return entry
 
-def _bm25(texts: list[str], stemmer: Stemmer.Stemmer) -> bm25s.BM25:
-    model = bm25s.BM25()
-    model.index(bm25s.tokenize(texts, stemmer=stemmer, show_progress=False), show_progress=False)
-    return model
+    def _postings(self, level: int, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = self._conn.execute(
+            "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? ORDER BY segment", (level, word)
+        ).fetchall()
+        return _unpack(level, rows)
 
 
-def _scores(model: bm25s.BM25 | None, words: list[str]) -> np.ndarray | None:
-    if model is None:
-        return None
-    ids = model.get_tokens_ids(words)
-    return model.get_scores(ids) if ids else None
+class KeywordWriter:
+    """Changes to the index inside one transaction (`KeywordIndex.writing`)."""
+
+    def __init__(self, index: KeywordIndex, conn: sqlite3.Connection) -> None:
+        self.index = index
+        self.conn = conn
+
+    def set_meta(self, **values: str) -> None:
+        """Record values the index keeps about itself."""
+        self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+    def articles(self) -> dict[str, str]:
+        """Every indexed article's id and the version of it the index holds."""
+        return {str(a): str(v) for a, v in self.conn.execute("SELECT article_id, version FROM articles")}
+
+    def add(self, passages: Sequence[Passage], versions: dict[str, str] | None = None) -> None:
+        """Index `passages` as one new segment; `versions` records the articles they belong to."""
+        if versions:
+            self.conn.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", list(versions.items()))
+        if not passages:
+            return
+        index, conn = self.index, self.conn
+        first = int(conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0])
+        segment = int(conn.execute("SELECT COALESCE(MAX(segment), 0) + 1 FROM postings").fetchone()[0])
+        postings: dict[tuple[int, str], tuple[list[int], list[int], list[int]]] = {}
+        rows, acronyms = [], Counter[str]()
+        for doc, p in enumerate(passages, start=first):
+            words = index.words(indexed_text(p))
+            for term, tf in Counter(words).items():
+                keys, tfs, lengths = postings.setdefault((_CHUNKS, term), ([], [], []))
+                keys.append(doc)
+                tfs.append(tf)
+                lengths.append(len(words))
+            spans = sentence_spans(p.text)
+            sentence_words = 0
+            for place, (start, end) in enumerate(spans):
+                said = index.words(p.text[start:end])
+                sentence_words += len(said)
+                key = doc << _SENTENCE_BITS | min(place, (1 << _SENTENCE_BITS) - 1)
+                for term, tf in Counter(said).items():
+                    keys, tfs, lengths = postings.setdefault((_SENTENCES, term), ([], [], []))
+                    keys.append(key)
+                    tfs.append(tf)
+                    lengths.append(len(said))
+            acronyms.update(_acronym_set(p.title, p.text))
+            rows.append((
+                doc, p.chunk_id, p.article_id, p.title, self._source_code(p.source), p.published_at, p.url, p.text,
+                p.start, p.end, day_ts(p.published_at), len(words), len(spans), sentence_words,
+            ))  # fmt: skip
+        conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)", rows)
+        conn.executemany(
+            "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
+            [(level, term, segment, *_pack(level, *entry)) for (level, term), entry in postings.items()],
+        )
+        self._count_acronyms(acronyms, 1)
+        self._merge({key for key in postings})
+
+    def remove_articles(self, article_ids: Iterable[str]) -> int:
+        """Mark the chunks of these articles dead and forget the articles; returns how many chunks."""
+        ids = list(article_ids)
+        removed = 0
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            marks = ",".join("?" * len(batch))
+            docs = self.conn.execute(
+                f"SELECT doc, title, text FROM docs WHERE alive AND article_id IN ({marks})", batch
+            ).fetchall()
+            acronyms = Counter[str]()
+            for _, title, text in docs:
+                acronyms.update(_acronym_set(title, text))
+            self._count_acronyms(acronyms, -1)
+            self.conn.executemany("UPDATE docs SET alive = 0 WHERE doc = ?", [(d,) for d, _, _ in docs])
+            self.conn.executemany("INSERT INTO dead(doc) VALUES (?)", [(d,) for d, _, _ in docs])
+            self.conn.execute(f"DELETE FROM articles WHERE article_id IN ({marks})", batch)
+            removed += len(docs)
+        return removed
+
+    def _source_code(self, name: str) -> int:
+        self.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
+        return int(self.conn.execute("SELECT code FROM sources WHERE name = ?", (name,)).fetchone()[0])
+
+    def _count_acronyms(self, counts: Counter[str], sign: int) -> None:
+        self.conn.executemany(
+            "INSERT INTO acronyms VALUES (?, ?) ON CONFLICT(letters) DO UPDATE SET chunks = chunks + excluded.chunks",
+            [(letters, sign * n) for letters, n in counts.items()],
+        )
+
+    def _merge(self, touched: set[tuple[int, str]]) -> None:
+        """Merge the rows of each touched word that has more than `_MAX_SEGMENTS`, dropping dead chunks."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched(level INTEGER, term TEXT)")
+        self.conn.execute("DELETE FROM touched")
+        self.conn.executemany("INSERT INTO touched VALUES (?, ?)", list(touched))
+        crowded = self.conn.execute(
+            "SELECT t.level, t.term FROM touched t JOIN postings p ON p.level = t.level AND p.term = t.term "
+            "GROUP BY t.level, t.term HAVING COUNT(*) > ?",
+            (_MAX_SEGMENTS,),
+        ).fetchall()
+        self.conn.execute("DELETE FROM touched")
+        if not crowded:
+            return
+        dead = np.fromiter((d for (d,) in self.conn.execute("SELECT doc FROM dead")), dtype=np.int64)
+        for level, term in crowded:
+            rows = self.conn.execute(
+                "SELECT keys, tfs, lengths, segment FROM postings WHERE level = ? AND term = ? ORDER BY segment",
+                (level, term),
+            ).fetchall()
+            keys, tfs, lengths = _unpack(level, [r[:3] for r in rows])
+            owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
+            keep = ~np.isin(owners, dead)
+            self.conn.execute("DELETE FROM postings WHERE level = ? AND term = ?", (level, term))
+            if keep.any():
+                self.conn.execute(
+                    "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
+                    (level, term, rows[-1][3], *_pack(level, keys[keep], tfs[keep], lengths[keep])),
+                )
+
+
+def _pack(level: int, keys: Sequence[int] | np.ndarray, tfs: Sequence[int] | np.ndarray,
+          lengths: Sequence[int] | np.ndarray) -> tuple[bytes, bytes, bytes]:  # fmt: skip
+    key_type = np.int64 if level == _SENTENCES else np.int32
+    return (
+        np.asarray(keys, dtype=key_type).tobytes(),
+        np.asarray(tfs, dtype=np.uint16).tobytes(),
+        np.asarray(lengths, dtype=np.uint16).tobytes(),
+    )
+
+
+def _unpack(level: int, rows: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.uint16), empty.astype(np.uint16)
+    key_type = np.int64 if level == _SENTENCES else np.int32
+    keys = np.concatenate([np.frombuffer(r[0], dtype=key_type) for r in rows]).astype(np.int64)
+    tfs = np.concatenate([np.frombuffer(r[1], dtype=np.uint16) for r in rows])
+    lengths = np.concatenate([np.frombuffer(r[2], dtype=np.uint16) for r in rows])
+    return keys, tfs, lengths
+
+
+def _acronym_set(title: str, text: str) -> set[str]:
+    """The initials of every capitalised phrase of two or more words, and of each run of three or more of its
+    words ("FTC" in "The Federal Trade Commission Chair")."""
+    found = set()
+    for m in _CAPITALISED_PHRASE.finditer(f"{title}. {text}"):
+        letters = "".join(w[0] for w in m.group().split() if w[0].isupper())
+        found.add(letters)
+        for i in range(len(letters)):
+            found.update(letters[i:j] for j in range(i + 3, len(letters) + 1))
+    return found
 
 
 def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:

@@ -31,7 +31,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.keyword import KeywordIndex, indexed_text, top
-from assistant.keyword_cache import indexes
+from assistant.keyword_sync import indexes
 from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.rerank import Reranker
 from ingest.store import Store
@@ -77,8 +77,8 @@ class Retriever:
             rankings = [self._dense(part, q) for part in plan.parts or (QueryPart(query),)]
             rankings = [r for r in rankings if r] or [self._dense(QueryPart(query), q)]
             return interleave(rankings, k)
-        ranked, cosine = self._keyword_rankings(plan, index, q)
-        rankings = [[index.passages[i].model_copy(update={"relevance": cosine.get(i)}) for i in r] for r in ranked]
+        ranked, cosine, chunks = self._keyword_rankings(plan, index, q)
+        rankings = [[chunks[i].model_copy(update={"relevance": cosine.get(i)}) for i in r] for r in ranked]
         passages = interleave(rankings, k)
         if len(passages) < k and self.settings.mode == "hybrid" and q is not None:
             # Too few chunks share a word with the question (a typo, another language): the vectors fill the rest.
@@ -91,8 +91,9 @@ class Retriever:
     # ---- keyword (+ dense re-rank) -----------------------------------------------------------------------
     def _keyword_rankings(
         self, plan: QueryPlan, index: KeywordIndex, q: np.ndarray | None
-    ) -> tuple[list[list[int]], dict[int, float]]:
-        """Each part's ranking (chunk positions in the index), and the candidates' cosines (hybrid mode)."""
+    ) -> tuple[list[list[int]], dict[int, float], dict[int, Passage]]:
+        """Each part's ranking (chunk numbers in the index), the candidates' cosines (hybrid mode), and the
+        candidates."""
         parts = plan.parts or (QueryPart(plan.question),)
         named = sorted({s for p in parts for s in p.sources})
         scope = index.mask(named) if all(p.sources for p in parts) else None
@@ -101,12 +102,14 @@ class Retriever:
         if not any(candidates) and plan.parts:  # nothing under any restriction: search the whole store
             parts = (QueryPart(plan.question),)
             candidates = [self._candidates(parts[0], index, self._unit_scores(QueryPlan(plan.question), index, None))]
+        docs = sorted({i for c in candidates for i, _ in c})
+        chunks = dict(zip(docs, index.passages(docs)))
         hybrid = self.settings.mode == "hybrid"
-        cosine = self._cosines(index, {i for c in candidates for i, _ in c}, q) if hybrid else {}
+        cosine = self._cosines(chunks, q) if hybrid else {}
         kept = [(part, self._fuse_dense(found, cosine)) for part, found in zip(parts, candidates) if found]
         ranked = [r for _, r in kept]
         if self.reranker is not None and ranked:
-            ranked = self.reranker.reorder(plan.question, ranked, lambda i: indexed_text(index.passages[i]))
+            ranked = self.reranker.reorder(plan.question, ranked, lambda i: indexed_text(chunks[i]))
         rankings = []
         for (part, _), order in zip(kept, ranked):
             if part.dates is not None:
@@ -115,7 +118,7 @@ class Retriever:
                 assert on_day is not None
                 order = [i for i in order if on_day[i]] + [i for i in order if not on_day[i]]
             rankings.append(order)
-        return rankings, cosine
+        return rankings, cosine, chunks
 
     def _unit_scores(self, plan: QueryPlan, index: KeywordIndex, scope: np.ndarray | None) -> np.ndarray | None:
         """Per chunk, its keyword score: the best of its normalised BM25 scores for the whole question and each
@@ -136,11 +139,11 @@ class Retriever:
         allowed = index.mask(part.sources)
         return [(h.doc, h.score) for h in top(units, self.settings.candidates, allowed)]
 
-    def _cosines(self, index: KeywordIndex, docs: set[int], q: np.ndarray | None) -> dict[int, float]:
+    def _cosines(self, chunks: dict[int, Passage], q: np.ndarray | None) -> dict[int, float]:
         """Cosine similarity of the question to each candidate's stored vector (one Chroma read)."""
-        if q is None or not docs:
+        if q is None or not chunks:
             return {}
-        ids = {i: index.passages[i].chunk_id for i in docs}
+        ids = {i: p.chunk_id for i, p in chunks.items()}
         vectors = self._vectors(list(ids.values()))
         return {i: float(vectors[c] @ q) for i, c in ids.items() if c in vectors}
 

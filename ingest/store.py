@@ -268,9 +268,7 @@ class Store:
 
     def generation(self) -> str:
         """Changes whenever an ingest changes the store; readers use it to refresh derived indexes."""
-        with self._collections() as (_, manifest):
-            got: Any = manifest.get(ids=["state:ingest"], include=["metadatas"])
-        return str(got["metadatas"][0].get("generation", "")) if got["ids"] else ""
+        return str(self.state().get("generation", ""))
 
     def stale(self) -> bool:
         """Whether the store must be opened again: another process's ingest changed this embedded store since it
@@ -320,12 +318,36 @@ class Store:
         """Every committed article by id, with its metadata."""
         return {rid[8:]: meta for rid, meta in self._manifest_rows("article")}
 
-    def _manifest_rows(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    def articles_since(self, committed_at: int) -> dict[str, dict[str, Any]]:
+        """The articles committed after `committed_at` (ns since the epoch, the committing machine's clock)."""
+        where = {"$and": [{"kind": "article"}, {"committed_at": {"$gt": committed_at}}]}
+        return {rid[8:]: meta for rid, meta in self._manifest_rows(where)}
+
+    def article_ids(self) -> set[str]:
+        """The id of every committed article (no metadata: cheaper than `articles`)."""
+        return {rid[8:] for rid, _ in self._manifest_rows({"kind": "article"}, include=[])}
+
+    def identity(self) -> str:
+        """Chroma's id of the chunk collection: a collection deleted and made again under the same name differs."""
+        with self._collections() as (chunks, _):
+            return str(chunks.id)
+
+    def state(self) -> dict[str, Any]:
+        """The ingest state record: `generation`, `in_progress`, `removals` (articles ever deleted)."""
+        with self._collections() as (_, manifest):
+            got: Any = manifest.get(ids=["state:ingest"], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else {}
+
+    def _manifest_rows(
+        self, where: dict[str, Any] | str, include: list[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        where = {"kind": where} if isinstance(where, str) else where
         offset = 0
         while True:
             with self._collections() as (_, manifest):
-                got: Any = manifest.get(where={"kind": kind}, include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from zip(got["ids"], got["metadatas"])
+                fields: Any = ["metadatas"] if include is None else include
+                got: Any = manifest.get(where=where, include=fields, limit=_PAGE, offset=offset)
+            yield from zip(got["ids"], got["metadatas"] or [{}] * len(got["ids"]))
             if len(got["ids"]) < _PAGE:
                 return
             offset += _PAGE
@@ -363,6 +385,7 @@ class Store:
             "n_chunks": n_chunks,
             "chunker": chunker,
             "extra": json.dumps(article.extra, ensure_ascii=False),
+            "committed_at": time.time_ns(),
         }
         with self._collections() as (_, manifest):
             manifest.upsert(ids=[f"article:{article.article_id}"], embeddings=NO_VECTOR, metadatas=[record])
@@ -391,6 +414,7 @@ class Store:
                     chunks.delete(ids=found)
                     removed += len(found)
                 manifest.delete(ids=[f"article:{a}" for a in batch])
+            self._set_state(removals=int(self.state().get("removals", 0)) + len(batch))
         return removed
 
     def sweep(self) -> int:
@@ -404,18 +428,16 @@ class Store:
     @contextmanager
     def writing(self) -> Iterator[bool]:
         """Bracket an ingest: yields whether the previous one was interrupted; bumps the generation at the end."""
-        with self._collections() as (_, manifest):
-            got: Any = manifest.get(ids=["state:ingest"], include=["metadatas"])
-        state = got["metadatas"][0] if got["ids"] else {}
-        interrupted = bool(state.get("in_progress"))
-        self._set_state(in_progress=True, generation=str(state.get("generation", "")))
+        interrupted = bool(self.state().get("in_progress"))
+        self._set_state(in_progress=True)
         yield interrupted
         self.opened_at = f"{time.time_ns()}-{os.getpid()}"
         self._shared.wrote(self.opened_at)  # this process wrote the changes: its client's copy is current
         self._set_state(in_progress=False, generation=self.opened_at)
 
-    def _set_state(self, in_progress: bool, generation: str) -> None:
-        record: dict[str, Any] = {"kind": "state", "in_progress": in_progress, "generation": generation}
+    def _set_state(self, **changes: Any) -> None:
+        """Change fields of the state record, keeping the others."""
+        record: dict[str, Any] = {"generation": "", "removals": 0, **self.state(), **changes, "kind": "state"}
         with self._collections() as (_, manifest):
             manifest.upsert(ids=["state:ingest"], embeddings=NO_VECTOR, metadatas=[record])
 

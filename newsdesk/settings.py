@@ -66,8 +66,13 @@ class StoreSettings(BaseModel):
     collection: str = Field("news", description="Collection name.")
     index_cache: Path = Field(
         default_factory=lambda: user_cache_dir() / "keyword-index",
-        description="Server mode: where each collection's keyword index is saved between runs (an embedded store "
-        "keeps its own beside it).",
+        description="Server mode: where this machine keeps each collection's keyword index, shared by its processes "
+        "(an embedded store keeps its own beside it).",
+    )
+    index_wait: float = Field(
+        1.0, ge=0, le=3600,
+        description="Seconds a question waits for the keyword index to take in another process's ingest before it "
+        "is answered from the index as it stands (the update goes on meanwhile; a store never indexed is waited for).",
     )
     lease_seconds: float = Field(
         120.0, ge=10, le=3600,

@@ -1,105 +1,222 @@
-"""The keyword index stays in step with the Chroma collection: ingest, update, prune, embedded and server mode."""
+"""The keyword index stays in step with the Chroma collection by updates, never rebuilds: ingest, update, prune,
+embedded and server mode, other processes, an update cut short; and it scores as a fresh build of the same chunks."""
 
 from __future__ import annotations
 
 import json
-import shutil
+import threading
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant import Assistant
-from assistant.keyword import KeywordIndex, indexed_text, top
-from assistant.keyword_cache import KeywordIndexes
-from assistant.keyword_files import INDEX_DIR
+from assistant import Assistant, keyword_sync
+from assistant.keyword import KeywordIndex, KeywordWriter, indexed_text, top
+from assistant.keyword_sync import KeywordIndexes, index_path
 from ingest.store import Store
 from newsdesk.dates import day_ts
 from newsdesk.types import Passage
 from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import EXAMPLES, make_settings
 
+QUERIES = ["interim government", "harbour crane", "budget council vote", "bridge repairs", "zeppelin airship"]
 
-def write_article(path: Path, body: str) -> Path:
-    record = {"title": "Skyport mooring mast", "source": "Skyport Courier", "published_at": "2024-05-02", "body": body}
+
+def write_article(path: Path, body: str, title: str = "Skyport mooring mast") -> Path:
+    record = {"title": title, "source": "Skyport Courier", "published_at": "2024-05-02", "body": body}
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     return path
 
 
 def search(index: KeywordIndex, query: str, allowed: np.ndarray | None = None) -> list[int]:
-    """The positions of the 5 best chunks for `query` by BM25 (only those `allowed`), as retrieval ranks them."""
+    """The numbers of the 5 best chunks for `query` by BM25 (only those `allowed`), as retrieval ranks them."""
     scores = index.scores(query)
     return [] if scores is None else [h.doc for h in top(scores, 5, allowed)]
 
 
 def found(index: KeywordIndex, query: str) -> list[str]:
-    return [index.passages[i].title for i in search(index, query)]
+    return [p.title for p in index.passages(search(index, query))]
+
+
+def by_chunk(index: KeywordIndex, query: str, sentences: bool = False) -> dict[str, float]:
+    """Every chunk's positive score for `query`, by chunk id."""
+    scores = index.sentence_scores(query) if sentences else index.scores(query)
+    if scores is None:
+        return {}
+    docs = [int(d) for d in np.flatnonzero(scores > 0)]
+    return {p.chunk_id: float(scores[d]) for d, p in zip(docs, index.passages(docs))}
+
+
+def assert_scores_as_fresh(index: KeywordIndex, passages: list[Passage]) -> None:
+    """`index` scores every query as an index built at once from `passages` does."""
+    fresh = KeywordIndex.build(passages)
+    assert index.chunk_ids() == {p.chunk_id for p in passages}
+    for query in QUERIES:
+        for sentences in (False, True):
+            got, want = by_chunk(index, query, sentences), by_chunk(fresh, query, sentences)
+            assert got.keys() == want.keys()
+            assert np.allclose([got[c] for c in want], list(want.values()), rtol=1e-5)
+    assert index.sources() == fresh.sources() and index.date_span() == fresh.date_span()
 
 
 def ids_in_store(store: Store) -> set[str]:
     return {p.chunk_id for p in store.iter_passages()}
 
 
-def test_index_follows_ingest_update_and_prune(store_copy: Path, tmp_path: Path, cache_dir: Path) -> None:
+def full_builds(index: KeywordIndex) -> int:
+    return int(index.meta("full_builds") or 0)
+
+
+def test_index_follows_ingest_update_and_prune_without_rebuilding(
+    store_copy: Path, tmp_path: Path, cache_dir: Path
+) -> None:
     assistant = Assistant(make_settings(store_copy, cache_dir))
     cache = KeywordIndexes()
     store = assistant.store()
-    assert found(cache.get(store), "zeppelin") == []
+    index = cache.get(store)
+    builds = full_builds(index)
+    assert found(index, "zeppelin") == []
 
     article = write_article(tmp_path / "skyport.jsonl", "The zeppelin Aurelia docked at the new mooring mast on Friday.")
     assistant.ingest([article])
     index = cache.get(store)
     assert found(index, "zeppelin") == ["Skyport mooring mast"]
-    assert set(index.position) == ids_in_store(store)
+    assert index.chunk_ids() == ids_in_store(store)
 
     write_article(article, "The airship Aurelia docked at the new mooring mast on Friday.")
     assistant.ingest([article])
     index = cache.get(store)
     assert found(index, "zeppelin") == []
     assert found(index, "airship") == ["Skyport mooring mast"]
-    assert set(index.position) == ids_in_store(store)
+    assert index.chunk_ids() == ids_in_store(store)
 
     article.unlink()
     assistant.ingest([EXAMPLES], prune=True)
     index = cache.get(store)
     assert found(index, "airship") == []
-    assert set(index.position) == ids_in_store(store)
+    assert index.chunk_ids() == ids_in_store(store)
+    assert full_builds(index) == builds  # every change was an update of the file ingest built
+    assert_scores_as_fresh(index, list(store.iter_passages()))
 
 
-def test_index_is_saved_beside_the_store_and_reused(
+def test_another_process_opens_the_saved_index_and_takes_in_only_what_changed(
     store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assistant = Assistant(make_settings(store_copy, cache_dir))
     store = assistant.store()
-    shutil.rmtree(store_copy / INDEX_DIR, ignore_errors=True)  # the copied store may hold the shared store's index
-    # Where the previous release kept this generation's index, in its own format: read as missing, then replaced.
-    older_format = store_copy / INDEX_DIR / "".join(c if c.isalnum() or c in "-_" else "_" for c in store.generation())
-    older_format.mkdir(parents=True)
-    (older_format / "format.json").write_text('{"format": "bm25s-v0"}')
-    first = KeywordIndexes().get(store)
-    saved = store_copy / INDEX_DIR
-    assert len(list(saved.iterdir())) == 1  # the index another version saved is gone
-
-    def no_rebuild(*args: object, **kwargs: object) -> None:
-        raise AssertionError("rebuilt instead of loading the saved index")
+    (store_copy / "keyword-index" / "bm25s-v2-old").mkdir(parents=True)  # where an earlier format kept its index
+    (store_copy / index_path(store).name).unlink()
+    first = KeywordIndexes().get(store)  # built afresh: the old format's folder goes
+    assert not (store_copy / "keyword-index").exists()
+    assert full_builds(first) == 1
 
     with monkeypatch.context() as patched:
-        patched.setattr(Store, "iter_passages", no_rebuild)
-        again = KeywordIndexes().get(store)  # a cold process: loads from disk
-    assert again.generation == first.generation
-    assert [p.chunk_id for p in again.passages] == [p.chunk_id for p in first.passages]
+        patched.setattr(Store, "iter_passages", lambda *a, **k: pytest.fail("read the collection"))
+        again = KeywordIndexes().get(store)  # a cold process: opens the file
     assert found(again, "interim government") == found(first, "interim government") != []
-    assert (again.sentence_scores("interim government") == first.sentence_scores("interim government")).all()
 
-    assistant.ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
-    newer = KeywordIndexes().get(store)
-    assert newer.generation != first.generation
-    assert len(list(saved.iterdir())) == 1  # the old generation's files are gone
+    writer = Assistant(make_settings(store_copy, cache_dir))
+    writer.ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
+    read: list[object] = []
+    original = Store.iter_passages
+
+    def counted(self: Store, where: dict[str, object] | None = None) -> object:
+        read.append(where)
+        return original(self, where)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "iter_passages", counted)
+        newer = KeywordIndexes().get(store)
+    assert read == []  # the ingesting process updated the file; this one reads it
     assert found(newer, "zeppelin") == ["Skyport mooring mast"]
+    assert full_builds(newer) == 1
 
 
-def test_server_mode_saves_the_index_in_this_machines_cache_and_refreshes(
+def test_a_question_waits_at_most_index_wait_for_another_processs_ingest(
+    store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(store_copy, cache_dir)
+    settings.store.index_wait = 0.05
+    reader = KeywordIndexes()
+    store = Assistant(settings).store()
+    assert found(reader.get(store), "zeppelin") == []
+    # Another process ingests; its own index update is left out, so this one must take the article in itself.
+    monkeypatch.setattr(KeywordIndexes, "update", lambda self, store: None)
+    Assistant(settings).ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
+    monkeypatch.undo()
+    release = threading.Event()
+    sync = keyword_sync.sync
+
+    def held_sync(store: Store, index: KeywordIndex) -> keyword_sync.SyncReport:
+        assert release.wait(60)
+        return sync(store, index)
+
+    monkeypatch.setattr(keyword_sync, "sync", held_sync)
+    store = Assistant(settings).store()
+    stale = reader.get(store)  # returns although the update cannot finish until released
+    assert found(stale, "zeppelin") == []
+    release.set()
+    reader._running[index_path(store)].wait(60)
+    assert found(reader.get(store), "zeppelin") == ["Skyport mooring mast"]
+
+
+def test_an_update_cut_short_leaves_a_consistent_index_that_the_next_one_completes(
+    store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(store_copy, cache_dir)
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for n in range(5):
+        write_article(folder / f"{n}.jsonl", f"The zeppelin number {n} docked at mast {n}.", title=f"Zeppelin {n}")
+    monkeypatch.setattr(KeywordIndexes, "update", lambda self, store: None)
+    assistant = Assistant(settings)
+    assistant.ingest([folder])
+    monkeypatch.undo()
+    store = assistant.store()
+    monkeypatch.setattr(keyword_sync, "_BATCH", 2)
+    add = KeywordWriter.add
+    calls: list[int] = []
+
+    def failing_add(self: KeywordWriter, passages: list[Passage], versions: dict[str, str] | None = None) -> None:
+        calls.append(len(passages))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        add(self, passages, versions)
+
+    cache = KeywordIndexes()
+    with monkeypatch.context() as patched:
+        patched.setattr(KeywordWriter, "add", failing_add)
+        with pytest.raises(OSError, match="disk full"):
+            cache.update(store)
+    index = KeywordIndex(index_path(store))  # the first batch is in; the generation is not the store's
+    assert index.generation != store.generation()
+    assert len(found(index, "zeppelin")) == 2
+    cache.update(store)
+    assert index.generation == store.generation()
+    assert_scores_as_fresh(index, list(store.iter_passages()))
+
+
+def test_two_processes_updating_one_file_index_each_article_once(
+    store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(store_copy, cache_dir)
+    monkeypatch.setattr(KeywordIndexes, "update", lambda self, store: None)
+    Assistant(settings).ingest([write_article(tmp_path / "skyport.jsonl", "A zeppelin docked.")])
+    monkeypatch.undo()
+    caches = [KeywordIndexes(), KeywordIndexes()]  # two processes: each its own connection and lock file handle
+    stores = [Assistant(settings).store() for _ in caches]
+    threads = [threading.Thread(target=c.update, args=(s,)) for c, s in zip(caches, stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    index = caches[0].get(stores[0])
+    assert found(index, "zeppelin") == ["Skyport mooring mast"]
+    assert_scores_as_fresh(index, list(stores[0].iter_passages()))
+
+
+def test_server_mode_keeps_the_index_in_this_machines_cache_and_updates_it(
     chroma_server: tuple[str, int], tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path / "unused", cache_dir)
@@ -112,20 +229,47 @@ def test_server_mode_saves_the_index_in_this_machines_cache_and_refreshes(
     cache = KeywordIndexes()
     store = assistant.store()
     assert found(cache.get(store), "zeppelin") == ["Skyport mooring mast"]
-    home = tmp_path / "index-cache" / f"127_0_0_1-{settings.store.port}-keyword_server"
-    assert [p.name for p in home.iterdir()] == [f"bm25s-v2-{store.generation()}"]
+    path = tmp_path / "index-cache" / f"127_0_0_1-{settings.store.port}-keyword_server.sqlite3"
+    assert index_path(store) == path and path.is_file()
 
     with monkeypatch.context() as patched:
-        patched.setattr(Store, "iter_passages", lambda *a, **k: pytest.fail("rebuilt instead of loading"))
+        patched.setattr(Store, "iter_passages", lambda *a, **k: pytest.fail("read the collection"))
         assert found(KeywordIndexes().get(store), "zeppelin") == ["Skyport mooring mast"]  # another process
 
     write_article(article, "The airship Aurelia docked at the mooring mast.")
     assistant.ingest([EXAMPLES, article])
     index = cache.get(store)
     assert (found(index, "zeppelin"), found(index, "airship")) == ([], ["Skyport mooring mast"])
-    assert set(index.position) == ids_in_store(store)
-    assert len(list(home.iterdir())) == 1  # the older generation's files are gone
+    assert index.chunk_ids() == ids_in_store(store)
+    assert full_builds(index) == 1
+
+    store.client.delete_collection("keyword_server")  # made again under the same name: indexed afresh
+    store.client.delete_collection("keyword_server__manifest")
+    again = Assistant(settings)
+    again.ingest([write_article(tmp_path / "other.jsonl", "A balloon rose.", title="Balloon")])
+    index = cache.get(again.store())
+    assert index.chunk_ids() == ids_in_store(again.store())
+    assert found(index, "balloon") == ["Balloon"] and found(index, "airship") == []
     assert not (tmp_path / "unused").exists()
+
+
+def test_an_index_merged_many_times_scores_as_a_fresh_build() -> None:
+    texts = [SPREAD, FOCUSED, *FILLER] * 4
+    passages = [passage(n, ["North Post", "South Star"][n % 2], f"2024-03-{n % 28 + 1:02d}", t) for n, t in enumerate(texts)]
+    index = KeywordIndex.build([])
+    for p in passages:  # one segment per chunk: every word's rows are merged several times
+        with index.writing() as writer:
+            writer.add([p], {p.article_id: "v1"})
+    with index.writing() as writer:
+        writer.remove_articles([p.article_id for p in passages[::3]])
+    for p in passages[:6]:
+        with index.writing() as writer:
+            writer.add([p.model_copy(update={"chunk_id": p.chunk_id + "b"})], {p.article_id + "b": "v1"})
+    kept = [p for p in passages if p not in passages[::3]]
+    kept += [p.model_copy(update={"chunk_id": p.chunk_id + "b"}) for p in passages[:6]]
+    assert_scores_as_fresh(index, kept)
+    rows = index._conn.execute("SELECT MAX(n) FROM (SELECT COUNT(*) n FROM postings GROUP BY level, term)").fetchone()
+    assert rows[0] <= 13
 
 
 def passage(n: int, source: str, published_at: str, text: str) -> Passage:
@@ -143,6 +287,7 @@ def test_search_restricted_to_publishers_and_days() -> None:
         "g1",
     )
     assert search(index, "bridge repairs") == [1, 0]
+    assert index.passages([1, 0])[0].chunk_id == "c2"
     assert search(index, "bridge", index.mask(["North Post"])) == [0]
     march_2 = day_ts("2024-03-02")
     assert search(index, "bridge", index.mask([], march_2, march_2)) == [1]
@@ -151,6 +296,11 @@ def test_search_restricted_to_publishers_and_days() -> None:
     assert index.sources() == ["North Post", "South Star"]
     assert index.date_span() == (date(2024, 3, 1), date(2024, 3, 9))
     assert search(KeywordIndex.build([], "g0"), "bridge") == []
+    with index.writing() as writer:
+        writer.remove_articles(["a1"])
+    assert index.sources() == ["South Star"]
+    assert search(index, "bridge", index.mask(["North Post"])) == []
+    assert index.date_span() == (date(2024, 3, 2), date(2024, 3, 9))
 
 
 def test_sentence_scores_rank_a_chunk_by_its_best_sentence() -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from assistant import Assistant
-from assistant.keyword_cache import KeywordIndexes
+from assistant.keyword_sync import KeywordIndexes
 from ingest.store import Store
 from tests.fixtures.core import make_settings
 
@@ -37,7 +37,7 @@ def _snapshot(store: Path, cache_dir: Path, reader: KeywordIndexes | None = None
     ids = [p.chunk_id for p in s.iter_passages()]
     assert len(ids) == len(set(ids)), "duplicate chunk ids"
     for keyword in (reader or KeywordIndexes(), KeywordIndexes()):  # refreshed, then loaded as a new process would
-        assert sorted(p.chunk_id for p in keyword.get(s).passages) == sorted(ids), "keyword index and Chroma disagree"
+        assert keyword.get(s).chunk_ids() == set(ids), "keyword index and Chroma disagree"
     articles = {a: int(m["n_chunks"]) for a, m in s.articles().items()}
     files = s.files()
     assert {a for f in files.values() for a in f.article_ids} == set(articles)
