@@ -24,6 +24,7 @@ from assistant.stream import AnswerStream
 from ingest.embed import CachedEmbeddings, make_embeddings
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.store import Store
+from ingest.watch import Watcher
 from newsdesk.errors import AnswererError
 from newsdesk.settings import Settings, load_settings
 from newsdesk.types import Answer, Passage
@@ -88,6 +89,12 @@ class Assistant:
             raise ValueError(f"nothing ingested: no such file or directory: {', '.join(missing)}")
         store = self.store(create=True)
         return run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
+
+    def watcher(self, folders: Iterable[str | Path]) -> Watcher:
+        """A Watcher that keeps the store in step with `folders` (ingest/watch.py): `poll()` for one look, `run(stop)`
+        to keep looking. A path that is not a folder is a ValueError, before a store is made."""
+        dirs = [Path(p) for p in folders]
+        return Watcher(dirs, lambda: self.store(create=True), self.embeddings, self.settings.ingest)
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self, llm: str | None = None) -> Answerer:
