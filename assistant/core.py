@@ -24,6 +24,7 @@ from assistant.stream import AnswerStream
 from ingest.embed import CachedEmbeddings, make_embeddings
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.store import Store
+from ingest.watch import Watcher
 from newsdesk.errors import AnswererError
 from newsdesk.settings import Settings, load_settings
 from newsdesk.types import Answer, Passage
@@ -90,6 +91,12 @@ class Assistant:
         report = run_ingest(files, store, self.embeddings, self.settings.ingest, prune, progress)
         indexes.update(store)  # the keyword index takes in the changes now, not at the next question
         return report
+
+    def watcher(self, folders: Iterable[str | Path]) -> Watcher:
+        """A Watcher that keeps the store in step with `folders` (ingest/watch.py): `poll()` for one look, `run(stop)`
+        to keep looking. A path that is not a folder is a ValueError, before a store is made."""
+        dirs = [Path(p) for p in folders]
+        return Watcher(dirs, lambda: self.store(create=True), self.embeddings, self.settings.ingest)
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self, llm: str | None = None) -> Answerer:

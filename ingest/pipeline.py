@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,7 +145,7 @@ def run_ingest(
     store: Store,
     embeddings: Embeddings,
     settings: IngestSettings,
-    prune: bool = False,
+    prune: bool | Sequence[Path] = False,
     progress: bool = True,
 ) -> IngestReport:
     """Ingest files and folders into the store; unchanged files cost a hash, changed ones replace their chunks."""
@@ -252,7 +252,7 @@ def run_ingest(
             keep()
 
         if prune:
-            for gone_file in [p for p in store.files() if not Path(p).exists()]:
+            for gone_file in [p for p in store.files() if not Path(p).exists() and _pruned(p, prune)]:
                 store.forget_file(gone_file)
         referenced = {a for record in store.files().values() for a in record.article_ids}
         gone = [a for a in store.articles() if a not in referenced]
@@ -275,6 +275,11 @@ def _batches(articles: list[Article], chunks: dict[str, list[Chunk]], size: int)
             batch, count = [], 0
     if batch:
         yield batch
+
+
+def _pruned(path: str, prune: bool | Sequence[Path]) -> bool:
+    """Whether `prune` covers a gone file's record: True covers every file, folders only the files under them."""
+    return prune is True or any(Path(path).is_relative_to(folder) for folder in prune or ())
 
 
 def _size(path: Path) -> int:

@@ -48,6 +48,11 @@ class IngestSettings(BaseModel):
         32, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk."
     )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are reported and skipped.")
+    watch_interval: float = Field(
+        2.0, gt=0, le=3600,
+        description="`assistant ingest --watch`: seconds between looks at the folders; a file is ingested once its "
+        "size and modification time are the same at two looks in a row.",
+    )
     batch_size: int = Field(64, ge=1, description="Chunks embedded and written per batch.")
 
     @model_validator(mode="after")

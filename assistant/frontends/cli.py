@@ -6,6 +6,7 @@ import json
 import logging
 import shlex
 import shutil
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
 from assistant.llm import MODES
 from assistant.redact import install_redaction, redact
+from ingest.watch import Batch
 from newsdesk.errors import AnswererError, AssistantError, EmbeddingError
 from newsdesk.openai_errors import display_url
 from newsdesk.settings import Settings, load_settings
@@ -84,12 +86,23 @@ def cli(verbose: int) -> None:
 @store_option
 @click.option("--prune", is_flag=True, help="Drop articles whose files are gone.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option(
+    "--watch", is_flag=True,
+    help="Keep watching the folders PATHS until Ctrl-C: ingest files once they settle, again when they change, and "
+    "remove the articles of files deleted from them.",
+)
 @friendly
-def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool) -> None:
+def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool, watch: bool) -> None:
     """Ingest article files or folders (.txt .md .html .json .jsonl; other files in the folders are listed as
     ignored). Text that is not UTF-8 is read as Windows-1252 and said so. Exit code 1 when anything was skipped.
 
-    Progress bars (reading, chunking, embedding) go to stderr when it is a terminal."""
+    Progress bars (reading, chunking, embedding) go to stderr when it is a terminal. With --watch, one report per
+    batch of changes (docs/ingest.md)."""
+    if watch:
+        if prune:
+            raise click.UsageError("--watch removes the articles of files deleted from its folders; leave out --prune")
+        _watch(Assistant(_settings(store)), paths)
+        return
     assistant = Assistant(_settings(store))
     report = assistant.ingest(paths, prune=prune, progress=not quiet and sys.stderr.isatty())
     for line in report.lines():
@@ -101,6 +114,36 @@ def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool)
     click.echo(f'next: {cmd} ask "a question"{again}, {cmd} chat{again} (follow-ups), {cmd} serve{again} (chat page)')
     if report.failed:
         sys.exit(1)
+
+
+def _watch(assistant: Assistant, folders: tuple[Path, ...]) -> None:
+    """Run a Watcher until SIGINT or SIGTERM, which stop it between batches; a second one stops it at once (the
+    store stays consistent, as after any interrupted ingest)."""
+    watcher = assistant.watcher(folders)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    where = ", ".join(str(f) for f in watcher.folders)
+    click.echo(
+        f"watching {where} every {watcher.interval:g} s, into {assistant.store().location}; Ctrl-C stops", err=True
+    )
+    try:
+        watcher.run(stop, _show_batch)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    click.echo("stopped watching", err=True)
+
+
+def _show_batch(batch: Batch) -> None:
+    for line in batch.report.lines():
+        click.echo(line, err=True)
+    click.echo(batch.report.summary())
 
 
 def _command() -> str:
