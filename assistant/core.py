@@ -96,7 +96,7 @@ class Assistant:
         """A Watcher that keeps the store in step with `folders` (ingest/watch.py): `poll()` for one look, `run(stop)`
         to keep looking. A path that is not a folder is a ValueError, before a store is made."""
         dirs = [Path(p) for p in folders]
-        return Watcher(dirs, lambda: self.store(create=True), self.embeddings, self.settings.ingest)
+        return Watcher(dirs, lambda: self.store(create=True), self.embeddings, self.settings.ingest, indexes.update)
 
     # ---- questions -----------------------------------------------------------------------------
     def answerer(self, llm: str | None = None) -> Answerer:

@@ -59,8 +59,10 @@ class Watcher:
         store: Callable[[], Store],
         embeddings: Embeddings,
         settings: IngestSettings,
+        after_ingest: Callable[[Store], object] | None = None,
     ) -> None:
-        """`store` is called for each batch (`Assistant.store` reopens a store another process changed). A path that
+        """`store` is called for each batch (`Assistant.store` reopens a store another process changed);
+        `after_ingest` is called with it after each ingest (the keyword index's update). A path that
         is not a folder is a ValueError, before `store` is called. Files the store already holds from these folders
         are checked at the first batch, and the records of those that are gone are dropped."""
         given = [Path(f) for f in folders]
@@ -73,6 +75,7 @@ class Watcher:
         self.embeddings = embeddings
         self.settings = settings
         self.interval = settings.watch_interval
+        self.after_ingest = after_ingest
         opened = store()
         # An embedded store inside a watched folder changes at every batch; it is no article folder.
         self._skip = set() if opened.settings.host else {str(Path(opened.settings.path).resolve())}
@@ -98,9 +101,10 @@ class Watcher:
             return None
         log.debug("%d files ready, %d of other types, %d gone", len(articles), len(others), len(gone))
         if articles or gone:
-            report = run_ingest(
-                articles, self.store(), self.embeddings, self.settings, prune=self.folders, progress=False
-            )
+            store = self.store()
+            report = run_ingest(articles, store, self.embeddings, self.settings, prune=self.folders, progress=False)
+            if self.after_ingest is not None:
+                self.after_ingest(store)
         else:
             report = IngestReport(store=self.store().location)
         report.ignored += others

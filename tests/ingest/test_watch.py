@@ -14,6 +14,8 @@ import pytest
 
 import ingest.watch
 from assistant import Assistant
+from assistant.keyword import KeywordIndex
+from assistant.keyword_sync import index_path
 from ingest.pipeline import IngestReport
 from ingest.store import Store, StoreError
 from ingest.watch import Batch, Watcher
@@ -72,6 +74,9 @@ def test_a_new_file_is_ingested_once_it_settles_and_not_before(drop: Path, assis
     assert (batch.report.added, batch.report.failed, batch.report.chunks) == (1, 0, 1)
     assert batch.report.lines() == []
     assert _titles(assistant.store()) == ["Harbour story"]
+    index = KeywordIndex(index_path(assistant.store()))  # updated with the batch, not at the next question
+    assert index.generation == assistant.store().generation()
+    assert [p.title for p in index.passages([0])] == ["Harbour story"]
 
 
 def test_an_unchanged_folder_costs_no_batch_and_a_restart_embeds_nothing(drop: Path, assistant: Assistant) -> None:
