@@ -377,6 +377,7 @@ class KeywordWriter:
     def __init__(self, index: KeywordIndex, conn: sqlite3.Connection) -> None:
         self.index = index
         self.conn = conn
+        self._codes: dict[str, int] = {}
 
     def set_meta(self, **values: str) -> None:
         """Record values the index keeps about itself."""
@@ -395,38 +396,56 @@ class KeywordWriter:
         index, conn = self.index, self.conn
         first = int(conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0])
         segment = int(conn.execute("SELECT COALESCE(MAX(segment), 0) + 1 FROM postings").fetchone()[0])
-        postings: dict[tuple[int, str], tuple[list[int], list[int], list[int]]] = {}
+        vocabulary: dict[str, int] = {}
+        chunk_terms: list[int] = []  # per word of every chunk, in order: its term
+        chunk_lengths: list[int] = []  # per chunk
+        sentence_terms: list[int] = []  # per word of every sentence, in order
+        sentence_lengths: list[int] = []  # per sentence
+        sentence_keys: list[int] = []  # per sentence
+        headers: dict[str, tuple[list[str], set[str]]] = {}  # per article: its header's words, its title's acronyms
         rows, acronyms = [], Counter[str]()
         for doc, p in enumerate(passages, start=first):
-            words = index.words(indexed_text(p))
-            for term, tf in Counter(words).items():
-                keys, tfs, lengths = postings.setdefault((_CHUNKS, term), ([], [], []))
-                keys.append(doc)
-                tfs.append(tf)
-                lengths.append(len(words))
+            header = headers.get(p.article_id)
+            if header is None:  # the words of what ingest embeds before the text: title, source, date
+                header = headers[p.article_id] = (
+                    index.words(indexed_text(p.model_copy(update={"text": ""}))),
+                    _acronym_set(p.title, ""),
+                )
+            terms = [vocabulary.setdefault(w, len(vocabulary)) for w in header[0]]
             spans = sentence_spans(p.text)
-            sentence_words = 0
             for place, (start, end) in enumerate(spans):
-                said = index.words(p.text[start:end])
-                sentence_words += len(said)
-                key = doc << _SENTENCE_BITS | min(place, (1 << _SENTENCE_BITS) - 1)
-                for term, tf in Counter(said).items():
-                    keys, tfs, lengths = postings.setdefault((_SENTENCES, term), ([], [], []))
-                    keys.append(key)
-                    tfs.append(tf)
-                    lengths.append(len(said))
-            acronyms.update(_acronym_set(p.title, p.text))
+                said = [vocabulary.setdefault(w, len(vocabulary)) for w in index.words(p.text[start:end])]
+                terms += said
+                sentence_terms += said
+                sentence_lengths.append(len(said))
+                sentence_keys.append(doc << _SENTENCE_BITS | min(place, (1 << _SENTENCE_BITS) - 1))
+            chunk_terms += terms
+            chunk_lengths.append(len(terms))
+            acronyms.update(header[1] | _acronym_set("", p.text))
+            sentence_words = len(terms) - len(header[0])
             rows.append((
                 doc, p.chunk_id, p.article_id, p.title, self._source_code(p.source), p.published_at, p.url, p.text,
-                p.start, p.end, day_ts(p.published_at), len(words), len(spans), sentence_words,
+                p.start, p.end, day_ts(p.published_at), len(terms), len(spans), sentence_words,
             ))  # fmt: skip
         conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)", rows)
-        conn.executemany(
-            "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
-            [(level, term, segment, *_pack(level, *entry)) for (level, term), entry in postings.items()],
-        )
+        words = list(vocabulary)
+        touched = []
+        for level, terms, lengths, keys in (
+            (_CHUNKS, chunk_terms, chunk_lengths, range(first, first + len(passages))),
+            (_SENTENCES, sentence_terms, sentence_lengths, sentence_keys),
+        ):
+            found = _postings(np.asarray(terms, dtype=np.int64), np.asarray(lengths, dtype=np.int64))
+            key_of, length_of = np.asarray(keys, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+            conn.executemany(
+                "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (level, words[term], segment, *_pack(level, key_of[units], tfs, length_of[units]))
+                    for term, units, tfs in found
+                ],
+            )
+            touched += [(level, words[term]) for term, _, _ in found]
         self._count_acronyms(acronyms, 1)
-        self._merge({key for key in postings})
+        self._merge(set(touched))
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         """Mark the chunks of these articles dead and forget the articles; returns how many chunks."""
@@ -449,8 +468,13 @@ class KeywordWriter:
         return removed
 
     def _source_code(self, name: str) -> int:
-        self.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
-        return int(self.conn.execute("SELECT code FROM sources WHERE name = ?", (name,)).fetchone()[0])
+        code = self._codes.get(name)
+        if code is None:
+            self.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (name,))
+            code = self._codes[name] = int(
+                self.conn.execute("SELECT code FROM sources WHERE name = ?", (name,)).fetchone()[0]
+            )
+        return code
 
     def _count_acronyms(self, counts: Counter[str], sign: int) -> None:
         self.conn.executemany(
@@ -496,6 +520,19 @@ def _pack(level: int, keys: Sequence[int] | np.ndarray, tfs: Sequence[int] | np.
         np.asarray(tfs, dtype=np.uint16).tobytes(),
         np.asarray(lengths, dtype=np.uint16).tobytes(),
     )
+
+
+def _postings(terms: np.ndarray, lengths: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Per term, the units (chunks or sentences, by their place in `lengths`) holding it and how often: `terms` is
+    every unit's words in order, `lengths` how many words each unit has."""
+    if not terms.size:
+        return []
+    unit = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+    pairs, counts = np.unique(terms << 32 | unit, return_counts=True)
+    term_of, unit_of = pairs >> 32, pairs & 0xFFFFFFFF
+    starts = np.flatnonzero(np.r_[True, term_of[1:] != term_of[:-1]])
+    ends = np.r_[starts[1:], pairs.size]
+    return [(int(term_of[a]), unit_of[a:b], counts[a:b]) for a, b in zip(starts, ends)]
 
 
 def _unpack(level: int, rows: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -227,15 +227,17 @@ def run_ingest(
             for batch in _batches(to_embed, pending, settings.batch_size * 4):
                 texts = [embedding_text(a, c) for a in batch for c in pending[a.article_id]]
                 vectors = embeddings.embed_documents(texts)
-                offset = 0
+                written, offset = [], 0
                 for article in batch:
                     chunks = pending[article.article_id]
-                    store.add_chunks(article, chunks, vectors[offset : offset + len(chunks)])
-                    store.commit_article(article, len(chunks), signature)
-                    log.debug("committed article %s (%d chunks)", article.article_id, len(chunks))
+                    written.append((article, chunks, vectors[offset : offset + len(chunks)]))
                     offset += len(chunks)
+                store.add_chunks(written)  # the batch's chunks, then its articles' records: the commit point
+                store.commit_articles([(article, len(chunks)) for article, chunks, _ in written], signature)
+                for article, chunks, _ in written:
+                    log.debug("committed article %s (%d chunks)", article.article_id, len(chunks))
                     committed[article.article_id] = {}
-                    keep()
+                keep()
                 report.chunks += len(texts)
                 bar.update(len(texts))
         report.embedded = int(getattr(embeddings, "misses", misses_before + report.chunks)) - misses_before

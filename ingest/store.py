@@ -353,42 +353,53 @@ class Store:
             offset += _PAGE
 
     # ---- writing ---------------------------------------------------------------------------------
-    def add_chunks(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Write (upsert) chunks with their vectors; not visible as an article until `commit_article`."""
-        if not chunks:
+    def add_chunks(self, written: Sequence[tuple[Article, Sequence[Chunk], Sequence[Sequence[float]]]]) -> None:
+        """Write (upsert) the chunks of one or more articles with their vectors, in one call; they are not visible
+        as articles until `commit_articles`."""
+        ids: list[str] = []
+        rows: list[Sequence[float]] = []
+        documents: list[str] = []
+        metadatas: list[Any] = []
+        for article, chunks, vectors in written:
+            base: dict[str, Any] = {
+                "article_id": article.article_id,
+                "title": article.title,
+                "source": article.source,
+                "published_at": article.published_at,
+                "date_ts": day_ts(article.published_at),
+                "url": article.url,
+            }
+            ids += [c.chunk_id for c in chunks]
+            rows += [[float(x) for x in v] for v in vectors]
+            documents += [c.text for c in chunks]
+            metadatas += [{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks]
+        if not ids:
             return
-        base: dict[str, Any] = {
-            "article_id": article.article_id,
-            "title": article.title,
-            "source": article.source,
-            "published_at": article.published_at,
-            "date_ts": day_ts(article.published_at),
-            "url": article.url,
-        }
-        rows: list[Sequence[float]] = [[float(x) for x in v] for v in vectors]
         with self._collections() as (collection, _):
-            collection.upsert(
-                ids=[c.chunk_id for c in chunks],
-                embeddings=rows,
-                documents=[c.text for c in chunks],
-                metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
-            )
+            collection.upsert(ids=ids, embeddings=rows, documents=documents, metadatas=metadatas)
 
-    def commit_article(self, article: Article, n_chunks: int, chunker: str) -> None:
-        """Mark an article complete: its chunks are all written."""
-        record: dict[str, Any] = {
-            "kind": "article",
-            "title": article.title,
-            "source": article.source,
-            "published_at": article.published_at,
-            "url": article.url,
-            "n_chunks": n_chunks,
-            "chunker": chunker,
-            "extra": json.dumps(article.extra, ensure_ascii=False),
-            "committed_at": time.time_ns(),
-        }
+    def commit_articles(self, committed: Sequence[tuple[Article, int]], chunker: str) -> None:
+        """Mark articles complete, each with its number of chunks, all of them written (the commit point)."""
+        if not committed:
+            return
+        now = time.time_ns()
+        records: list[Any] = [
+            {
+                "kind": "article",
+                "title": article.title,
+                "source": article.source,
+                "published_at": article.published_at,
+                "url": article.url,
+                "n_chunks": n_chunks,
+                "chunker": chunker,
+                "extra": json.dumps(article.extra, ensure_ascii=False),
+                "committed_at": now,
+            }
+            for article, n_chunks in committed
+        ]
+        ids = [f"article:{article.article_id}" for article, _ in committed]
         with self._collections() as (_, manifest):
-            manifest.upsert(ids=[f"article:{article.article_id}"], embeddings=NO_VECTOR, metadatas=[record])
+            manifest.upsert(ids=ids, embeddings=NO_VECTOR * len(ids), metadatas=records)
 
     def record_file(self, path: str, sha256: str, article_ids: Iterable[str]) -> None:
         """Remember which articles a file produced."""

@@ -21,8 +21,8 @@ def write(store: Store, name: str, vector: list[float]) -> None:
     """One article of one chunk, written as an ingest writes it."""
     article = Article(name, f"Title {name}", f"Text {name}.", "Test Wire", "2024-05-02")
     with store.writing():
-        store.add_chunks(article, [Chunk(f"{name}-0", name, 0, article.text, 0, len(article.text))], [vector])
-        store.commit_article(article, 1, "test")
+        store.add_chunks([(article, [Chunk(f"{name}-0", name, 0, article.text, 0, len(article.text))], [vector])])
+        store.commit_articles([(article, 1)], "test")
 
 
 def open_store(path: Path) -> Store:
