@@ -45,7 +45,7 @@ K1, B = 1.5, 0.75  # BM25 (Robertson/Lucene term-frequency part, Lucene idf)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _STOP = frozenset(STOPWORDS_EN)
 _CAPITALISED_PHRASE = re.compile(r"\b[A-Z][a-z]\w*(?:\s+(?:(?:of|and|for|the|&)\s+)?[A-Z][a-z]\w*)+")
-_MAX_SEGMENTS = 12  # a word's rows are merged into one beyond this many
+_MAX_SEGMENTS = 24  # a word's newest rows are merged beyond this many
 _SENTENCE_BITS = 8  # a sentence's key: its chunk's number << 8 | its place in the chunk
 _CHUNKS, _SENTENCES = 0, 1  # postings levels
 _CACHE_BYTES = 256 << 20  # per process: the scored postings of recently asked words
@@ -438,10 +438,10 @@ class KeywordWriter:
             key_of, length_of = np.asarray(keys, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
             conn.executemany(
                 "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
-                [
+                sorted(  # in key order: appending to the table's b-tree instead of inserting all over it
                     (level, words[term], segment, *_pack(level, key_of[units], tfs, length_of[units]))
                     for term, units, tfs in found
-                ],
+                ),
             )
             touched += [(level, words[term]) for term, _, _ in found]
         self._count_acronyms(acronyms, 1)
@@ -497,19 +497,39 @@ class KeywordWriter:
             return
         dead = np.fromiter((d for (d,) in self.conn.execute("SELECT doc FROM dead")), dtype=np.int64)
         for level, term in crowded:
-            rows = self.conn.execute(
-                "SELECT keys, tfs, lengths, segment FROM postings WHERE level = ? AND term = ? ORDER BY segment",
+            sizes = self.conn.execute(
+                "SELECT segment, length(keys) FROM postings WHERE level = ? AND term = ? ORDER BY segment",
                 (level, term),
             ).fetchall()
-            keys, tfs, lengths = _unpack(level, [r[:3] for r in rows])
+            first = _merge_from([size for _, size in sizes])
+            rows = self.conn.execute(
+                "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? AND segment >= ? "
+                "ORDER BY segment",
+                (level, term, sizes[first][0]),
+            ).fetchall()
+            keys, tfs, lengths = _unpack(level, rows)
             owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
             keep = ~np.isin(owners, dead)
-            self.conn.execute("DELETE FROM postings WHERE level = ? AND term = ?", (level, term))
+            self.conn.execute(
+                "DELETE FROM postings WHERE level = ? AND term = ? AND segment >= ?", (level, term, sizes[first][0])
+            )
             if keep.any():
                 self.conn.execute(
                     "INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?)",
-                    (level, term, rows[-1][3], *_pack(level, keys[keep], tfs[keep], lengths[keep])),
+                    (level, term, sizes[-1][0], *_pack(level, keys[keep], tfs[keep], lengths[keep])),
                 )
+
+
+def _merge_from(sizes: Sequence[int]) -> int:
+    """Which of a word's rows (oldest first) to merge: the newest ones, back to the first older row that is larger
+    than all of them together (it is kept as it is, so a large row is rewritten only when the rows after it have
+    grown as large: each posting is copied a logarithmic number of times); all of them when that leaves one row."""
+    total = 0
+    for i in range(len(sizes) - 1, 0, -1):
+        total += sizes[i]
+        if sizes[i - 1] > total and len(sizes) - i > 1:
+            return i
+    return 0
 
 
 def _pack(level: int, keys: Sequence[int] | np.ndarray, tfs: Sequence[int] | np.ndarray,

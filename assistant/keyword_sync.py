@@ -34,7 +34,7 @@ from ingest.store import Store
 log = logging.getLogger(__name__)
 
 _OVERLAP_NS = 600 * 10**9  # articles committed this long before the last update are looked at again
-_BATCH = 200  # articles indexed per transaction
+_BATCH = 500  # articles indexed per transaction (one segment)
 
 
 @dataclass

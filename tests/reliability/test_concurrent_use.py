@@ -90,14 +90,15 @@ def test_readers_keep_answering_while_an_ingest_writes(store_copy: Path, tmp_pat
 def two_servers(
     chroma_server: tuple[str, int], cache_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[list[ServeProcess], dict[str, str]]]:
-    """The example corpus in a collection of the Chroma server, and two `assistant serve` processes over it."""
+    """The example corpus in a collection of the Chroma server, and two `assistant serve` processes over it, each
+    with its own keyword index (as on two machines): each must take in another process's ingest by itself."""
     host, port = chroma_server
     work = tmp_path_factory.mktemp("two-servers")
-    env = clean_env(
-        work, cache_dir, ASSISTANT_STORE__HOST=host, ASSISTANT_STORE__PORT=str(port), ASSISTANT_STORE__COLLECTION="two_apps"
-    )
+    server = {"ASSISTANT_STORE__HOST": host, "ASSISTANT_STORE__PORT": str(port), "ASSISTANT_STORE__COLLECTION": "two_apps"}
+    env = clean_env(work, cache_dir, **server, ASSISTANT_STORE__INDEX_CACHE=str(work / "ingest-index"))
     subprocess.run([ASSISTANT, "ingest", str(EXAMPLES), "-q"], env=env, check=True, capture_output=True)
-    with serve_processes(work, [env, env]) as servers:
+    machines = [clean_env(work, cache_dir, **server, ASSISTANT_STORE__INDEX_CACHE=str(work / f"index-{n}")) for n in (1, 2)]
+    with serve_processes(work, machines) as servers:
         yield servers, env
 
 
