@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,10 @@ class MiniLMEmbedder(Embeddings):
             self._engine = _engine(self.threads, self.cache_dir, self._fused)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its session: a worker process (ingest/embed_workers.py) loads its own."""
+        return {**self.__dict__, "_engine": None}
+
     def token_counter(self) -> TokenCounter:
         """The embedder's own WordPiece tokenizer, untruncated, for the chunker to measure text with."""
         tok = _tokenizer(0)
@@ -265,6 +270,17 @@ def reference_embed(texts: Sequence[str], max_length: int = DEFAULT_MAX_LENGTH) 
             engine = _ENGINES[("reference",)] = _Engine(session, fused=False)
     encs = _tokenizer(max_length).encode_batch(list(texts))
     return np.concatenate([engine.run(*_pad([e])) for e in encs]) if encs else np.empty((0, DIM), np.float32)
+
+
+@dataclass
+class CacheLookup:
+    """What `CachedEmbeddings.lookup` found: each text's key in order, the cached vectors by key, and the keys and
+    texts (each distinct text once) still to compute."""
+
+    keys: list[str]
+    found: dict[str, np.ndarray]
+    missing: list[str]
+    missing_texts: list[str]
 
 
 class CachedEmbeddings(Embeddings):
@@ -365,6 +381,14 @@ class CachedEmbeddings(Embeddings):
         """Vectors in input order; only texts not in the cache are computed (each distinct text once)."""
         if len(texts) == 0:
             return np.empty((0, self.dim or 0), np.float32)
+        lookup = self.lookup(texts)
+        computed = self._compute(lookup.missing_texts) if lookup.missing_texts else None
+        return self.complete(lookup, computed)
+
+    def lookup(self, texts: Sequence[str]) -> CacheLookup:
+        """The first half of `embed_array`: the cached vectors of `texts` and the distinct texts still to compute
+        (`missing_texts`). Compute those anywhere (ingest/embed_workers.py: in worker processes), then pass their
+        vectors to `complete`."""
         keys = [self._key(t) for t in texts]
         unique = list(dict.fromkeys(keys))
         found: dict[str, np.ndarray] = {}
@@ -384,15 +408,23 @@ class CachedEmbeddings(Embeddings):
                 self._write([])
         first = dict(zip(reversed(keys), reversed(range(len(keys)))))  # key -> first index
         missing = [k for k in unique if k not in found]
-        if missing:
-            vectors = self._compute([texts[first[k]] for k in missing])
+        return CacheLookup(keys, found, missing, [texts[first[k]] for k in missing])
+
+    def complete(self, lookup: CacheLookup, computed: np.ndarray | Sequence[Sequence[float]] | None) -> np.ndarray:
+        """The second half of `embed_array`: store the vectors computed for `lookup.missing_texts` (in that order)
+        and return every vector of the texts looked up, in their order."""
+        found = lookup.found
+        if lookup.missing:
+            vectors = np.asarray(computed, dtype=np.float32)
+            if vectors.shape[0] != len(lookup.missing):
+                raise ValueError(f"{vectors.shape[0]} vectors computed for {len(lookup.missing)} missing texts")
             with self._lock:
-                self._write([(k, v.tobytes()) for k, v in zip(missing, vectors)])
-            found.update(zip(missing, vectors))
+                self._write([(k, v.tobytes()) for k, v in zip(lookup.missing, vectors)])
+            found.update(zip(lookup.missing, vectors))
         with self._lock:
-            self.misses += len(missing)
-            self.hits += len(texts) - len(missing)
-        return np.stack([found[k] for k in keys])
+            self.misses += len(lookup.missing)
+            self.hits += len(lookup.keys) - len(lookup.missing)
+        return np.stack([found[k] for k in lookup.keys])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()

@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from ingest.chunk import chunk_article, embedding_text
 from ingest.embed import CachedEmbeddings, MiniLMEmbedder
+from ingest.embed_workers import embedded_batches, worker_count
 from ingest.lease import WriterLease, busy_message
 from ingest.load import LoadError, file_sha256, find_files, parse_file, read_bytes
 from ingest.store import Store, StoreError
@@ -223,10 +224,14 @@ def run_ingest(
             for a in tqdm(to_embed, desc="chunking", unit="article", disable=not progress or not to_embed)
         }
         total = sum(len(c) for c in pending.values())
-        with tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total == 0) as bar:
-            for batch in _batches(to_embed, pending, settings.batch_size * 4):
-                texts = [embedding_text(a, c) for a in batch for c in pending[a.article_id]]
-                vectors = embeddings.embed_documents(texts)
+        batches = list(_batches(to_embed, pending, settings.batch_size * 4))
+        texts_of = ((batch, [embedding_text(a, c) for a in batch for c in pending[a.article_id]]) for batch in batches)
+        workers = min(worker_count(settings.workers), len(batches))  # one batch: embedded here, no pool started
+        with (
+            tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total == 0) as bar,
+            closing(embedded_batches(embeddings, texts_of, workers)) as embedded,
+        ):
+            for batch, texts, vectors in embedded:  # in order; with workers > 1 the next batches embed meanwhile
                 written, offset = [], 0
                 for article in batch:
                     chunks = pending[article.article_id]

@@ -54,6 +54,12 @@ class IngestSettings(BaseModel):
         "size and modification time are the same at two looks in a row.",
     )
     batch_size: int = Field(64, ge=1, description="Chunks embedded and written per batch.")
+    workers: int | None = Field(
+        1, ge=0, le=256,
+        description="Embedders run at once. 1: in the ingest process (onnxruntime threads on every core, at most 8). "
+        "More: that many MiniLM worker processes of cores/workers threads each, or concurrent requests to an "
+        "OpenAI-compatible server. 0 or null: one per usable core. See docs/ingest.md, Using every core.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> IngestSettings:
