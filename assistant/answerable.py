@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
 from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
@@ -80,7 +80,7 @@ NOT_NAMES = CALENDAR_WORDS | frozenset(
     """.split()
 )
 # Aliases: a question's short form and the words articles use for it (and back). The one table of them; any other
-# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordIndex.has_acronym).
+# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordView.has_acronym).
 ALIASES: dict[str, tuple[str, ...]] = {
     "ceo": ("chief executive",),
     "cfo": ("chief financial officer",),
@@ -217,7 +217,7 @@ def variants(name: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _found(name: str, index: KeywordIndex, max_chunks: int) -> bool:
+def _found(name: str, index: KeywordView, max_chunks: int) -> bool:
     """Whether `name`, or an alias of it, is in more than `max_chunks` chunks (stop words only count as found)."""
     for variant in variants(name):
         count = index.chunks_with(variant)
@@ -227,7 +227,7 @@ def _found(name: str, index: KeywordIndex, max_chunks: int) -> bool:
     return bare.isupper() and 2 <= len(bare) <= 6 and index.has_acronym(bare)
 
 
-def absent_names(question: str, index: KeywordIndex, max_chunks: int) -> list[str]:
+def absent_names(question: str, index: KeywordView, max_chunks: int) -> list[str]:
     """The question's names whose words (or an alias's, or the phrase an acronym abbreviates) occur together in at
     most `max_chunks` chunks of the index."""
     return [name for name in names(question, index.sources()) if not _found(name, index, max_chunks)]
@@ -364,7 +364,7 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
 
 
 def unanswerable_reason(
-    question: str, passages: Sequence[Passage], index: KeywordIndex, settings: RetrievalSettings
+    question: str, passages: Sequence[Passage], index: KeywordView, settings: RetrievalSettings
 ) -> str | None:
     """Why the corpus cannot answer `question`, in words a reader is shown ("no article from Bloomberg in the
     corpus"), or None when it may."""

@@ -83,10 +83,32 @@ def indexed_text(passage: Passage) -> str:
     return embedding_text(article, chunk)
 
 
-class KeywordIndex:
-    """BM25 over chunks and sentences in an SQLite file, with the per-chunk publisher and day to restrict a search.
+@dataclass(frozen=True)
+class _Arrays:
+    """This process's copy of the per-chunk facts at one version of the file (indexed by chunk number)."""
 
-    Chunks are numbered in the order they were added (`doc`); score arrays are indexed by that number."""
+    version: int
+    dead_seen: int  # the last row of the `dead` table taken in
+    source_of: np.ndarray
+    day_of: np.ndarray
+    alive: np.ndarray
+    length: np.ndarray
+    sentences: np.ndarray
+    sentence_words: np.ndarray
+    source_names: dict[int, str]
+    stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
+
+
+_EMPTY = _Arrays(
+    version=-1, dead_seen=0, source_of=np.zeros(0, np.int32), day_of=np.zeros(0, np.int64), alive=np.zeros(0, bool),
+    length=np.zeros(0, np.int32), sentences=np.zeros(0, np.int32), sentence_words=np.zeros(0, np.int64),
+    source_names={}, stats=(0, 1.0, 0, 1.0),
+)  # fmt: skip
+
+
+class KeywordIndex:
+    """BM25 over chunks and sentences in an SQLite file: the storage, its updates (`writing`) and consistent views
+    to search (`view`). Chunks are numbered in the order they were added; score arrays are indexed by that number."""
 
     def __init__(self, path: Path | None) -> None:
         """Open (or create) the index at `path`; None keeps it in memory, for this process only."""
@@ -99,19 +121,8 @@ class KeywordIndex:
         self._keep_alive = self._connect()  # an in-memory database lives as long as one connection to it
         self._keep_alive.executescript(_SCHEMA)
         self._keep_alive.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
-        self._loaded_version = -1
-        self._loaded_docs = 0
-        self._loaded_dead = 0
-        self.source_of = np.zeros(0, dtype=np.int32)
-        self.day_of = np.zeros(0, dtype=np.int64)
-        self.alive = np.zeros(0, dtype=bool)
-        self._length = np.zeros(0, dtype=np.int32)
-        self._sentences = np.zeros(0, dtype=np.int32)
-        self._sentence_words = np.zeros(0, dtype=np.int64)
-        self._source_names: dict[int, str] = {}
-        self._source_codes: dict[str, int] = {}
-        self._stats = (0, 1.0, 0, 1.0)
-        self._cache: OrderedDict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._arrays = _EMPTY
+        self._cache: OrderedDict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_bytes = 0
 
     @classmethod
@@ -166,79 +177,64 @@ class KeywordIndex:
             conn.execute("ROLLBACK")
             raise
 
-    # ---- the per-process arrays ------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Bring this process's per-chunk arrays up to the file (new chunks, chunks removed since)."""
+    # ---- views ---------------------------------------------------------------------------------------
+    def view(self) -> KeywordView:
+        """The index as it stands now, to search: its per-chunk facts stay fixed for the view's lifetime, while
+        later updates make new views (so one question's searches agree with each other)."""
         version = int(self.meta("version") or 0)
-        if version == self._loaded_version:
-            return
-        with self._lock:
-            if version == self._loaded_version:
-                return
-            conn = self._conn
-            conn.execute("BEGIN")  # one snapshot for everything read below
-            try:
-                self._load(conn)
-                self._loaded_version = int(self.meta("version") or 0)
-            finally:
-                conn.execute("COMMIT")
-            self._cache.clear()
-            self._cache_bytes = 0
+        arrays = self._arrays
+        if version != arrays.version:
+            with self._lock:
+                arrays = self._arrays
+                if version != arrays.version:
+                    arrays = self._arrays = self._load(arrays)
+        return KeywordView(self, arrays)
 
-    def _load(self, conn: sqlite3.Connection) -> None:
-        rows = conn.execute(
-            "SELECT doc, source, day, length, sentences, sentence_words, alive FROM docs WHERE doc >= ? ORDER BY doc",
-            (self._loaded_docs,),
-        ).fetchall()
-        if rows:
-            new = np.asarray(rows, dtype=np.int64)
-            size = int(new[-1, 0]) + 1
-            grow = size - self._loaded_docs
-            docs = new[:, 0] - self._loaded_docs
-            for name, dtype, column in (
-                ("source_of", np.int32, 1), ("day_of", np.int64, 2), ("_length", np.int32, 3),
-                ("_sentences", np.int32, 4), ("_sentence_words", np.int64, 5), ("alive", bool, 6),
-            ):  # fmt: skip
-                extra = np.zeros(grow, dtype=dtype)
-                extra[docs] = new[:, column]
-                setattr(self, name, np.concatenate([getattr(self, name), extra]))
-            self._loaded_docs = size
-        for seq, doc in conn.execute("SELECT seq, doc FROM dead WHERE seq > ? ORDER BY seq", (self._loaded_dead,)):
-            if doc < self._loaded_docs:
-                self.alive[doc] = False
-            self._loaded_dead = seq
-        self._source_names = {int(c): str(n) for c, n in conn.execute("SELECT code, name FROM sources")}
-        self._source_codes = {n: c for c, n in self._source_names.items()}
-        live = self.alive
-        chunks = int(live.sum())
-        sentences = int(self._sentences[live].sum())
-        self._stats = (
+    def _load(self, old: _Arrays) -> _Arrays:
+        """`old` brought up to the file: chunks added since, chunks removed since (read in one snapshot)."""
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            version = int(self.meta("version") or 0)
+            start = old.alive.size
+            rows = conn.execute(
+                "SELECT doc, source, day, length, sentences, sentence_words, alive FROM docs WHERE doc >= ? "
+                "ORDER BY doc",
+                (start,),
+            ).fetchall()
+            columns = [old.source_of, old.day_of, old.alive.copy(), old.length, old.sentences, old.sentence_words]
+            if rows:
+                new = np.asarray(rows, dtype=np.int64)
+                grown = []
+                for column, values in zip(columns, new[:, 1:].T):
+                    extra = np.zeros(int(new[-1, 0]) + 1 - start, dtype=column.dtype)
+                    extra[new[:, 0] - start] = values
+                    grown.append(np.concatenate([column, extra]))
+                columns = grown
+            alive = columns[2]
+            dead_seen = old.dead_seen
+            for seq, doc in conn.execute("SELECT seq, doc FROM dead WHERE seq > ? ORDER BY seq", (dead_seen,)):
+                if doc < alive.size:
+                    alive[doc] = False
+                dead_seen = seq
+            names = {int(c): str(n) for c, n in conn.execute("SELECT code, name FROM sources")}
+        finally:
+            conn.execute("COMMIT")
+        source_of, day_of, _, length, sentences, sentence_words = columns
+        chunks = int(alive.sum())
+        said = int(sentences[alive].sum())
+        stats = (
             chunks,
-            float(self._length[live].sum()) / chunks if chunks else 1.0,
-            sentences,
-            float(self._sentence_words[live].sum()) / sentences if sentences else 1.0,
+            float(length[alive].sum()) / chunks if chunks else 1.0,
+            said,
+            float(sentence_words[alive].sum()) / said if said else 1.0,
         )
+        return _Arrays(
+            version=version, dead_seen=dead_seen, source_of=source_of, day_of=day_of, alive=alive, length=length,
+            sentences=sentences, sentence_words=sentence_words, source_names=names, stats=stats,
+        )  # fmt: skip
 
-    # ---- what the index holds -----------------------------------------------------------------------
-    def __len__(self) -> int:
-        self.refresh()
-        return self._stats[0]
-
-    def sources(self) -> list[str]:
-        """Every publisher name of the live chunks."""
-        self.refresh()
-        codes = np.unique(self.source_of[self.alive])
-        return sorted(n for n in (self._source_names.get(int(c), "") for c in codes) if n)
-
-    def date_span(self) -> tuple[date, date] | None:
-        """First and last publication day of the live chunks."""
-        self.refresh()
-        days = self.day_of[self.alive & (self.day_of > 0)]
-        if not days.size:
-            return None
-        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
-        return to_date(days.min()), to_date(days.max())
-
+    # ---- what the file holds ---------------------------------------------------------------------------
     def has_acronym(self, letters: str) -> bool:
         """Whether `letters` are the initials of a capitalised phrase of two or more words in a live chunk ("FTC"
         for "Federal Trade Commission"), or of three or more of its words in a row."""
@@ -267,24 +263,6 @@ class KeywordIndex:
                 )  # fmt: skip
         return [found[d] for d in wanted if d in found]
 
-    def mask(
-        self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
-    ) -> np.ndarray | None:
-        """Which chunks a restriction allows (None: all of them)."""
-        if not sources and first_ts is None and last_ts is None:
-            return None
-        self.refresh()
-        allowed = self.alive.copy()
-        if sources:
-            codes = [self._source_codes[s] for s in sources if s in self._source_codes]
-            allowed &= np.isin(self.source_of, codes)
-        if first_ts is not None:
-            allowed &= self.day_of >= first_ts
-        if last_ts is not None:
-            allowed &= self.day_of <= last_ts
-        return allowed
-
-    # ---- scoring -----------------------------------------------------------------------------------
     def words(self, text: str) -> list[str]:
         """`text` as the index sees it: lower-cased words of two or more characters, stop words out, stemmed."""
         tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
@@ -296,23 +274,100 @@ class KeywordIndex:
             stems.update(zip(missing, self._stemmer.stemWords(missing)))
         return [stems[t] for t in tokens]
 
+    def scored(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """The live chunks (or sentences) of `arrays` holding `word` and its BM25 contribution to each; the most
+        recently asked words are kept, per version of the file."""
+        key = (arrays.version, level, word)
+        cached = self._cache.get(key)
+        if cached is not None:
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+            return cached
+        rows = self._conn.execute(
+            "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? ORDER BY segment", (level, word)
+        ).fetchall()
+        keys, tfs, lengths = _unpack(level, rows)
+        owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
+        live = owners < arrays.alive.size  # chunks added after the view's version are left out
+        live[live] = arrays.alive[owners[live]]
+        keys, tfs, lengths = keys[live], tfs[live], lengths[live]
+        n, average = arrays.stats[2:] if level == _SENTENCES else arrays.stats[:2]
+        df = keys.size
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        tf = tfs.astype(np.float32)
+        scores = (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
+        with self._lock:
+            self._cache[key] = (keys, scores)
+            self._cache_bytes += keys.nbytes + scores.nbytes
+            while self._cache_bytes > _CACHE_BYTES and self._cache:
+                _, (k, v) = self._cache.popitem(last=False)
+                self._cache_bytes -= k.nbytes + v.nbytes
+        return keys, scores
+
+
+class KeywordView:
+    """A keyword index as it stood at one moment: the searches of one question all see the same chunks."""
+
+    def __init__(self, index: KeywordIndex, arrays: _Arrays) -> None:
+        self.index = index
+        self._arrays = arrays
+        self.generation = index.generation
+        self.meta = index.meta
+        self.passages = index.passages
+        self.has_acronym = index.has_acronym
+        self.chunk_ids = index.chunk_ids
+
+    def __len__(self) -> int:
+        return self._arrays.stats[0]
+
+    def sources(self) -> list[str]:
+        """Every publisher name of the live chunks."""
+        a = self._arrays
+        codes = np.unique(a.source_of[a.alive])
+        return sorted(n for n in (a.source_names.get(int(c), "") for c in codes) if n)
+
+    def date_span(self) -> tuple[date, date] | None:
+        """First and last publication day of the live chunks."""
+        a = self._arrays
+        days = a.day_of[a.alive & (a.day_of > 0)]
+        if not days.size:
+            return None
+        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
+        return to_date(days.min()), to_date(days.max())
+
+    def mask(
+        self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
+    ) -> np.ndarray | None:
+        """Which chunks a restriction allows (None: all of them)."""
+        if not sources and first_ts is None and last_ts is None:
+            return None
+        a = self._arrays
+        allowed = a.alive.copy()
+        if sources:
+            codes = [c for c, n in a.source_names.items() if n in set(sources)]
+            allowed &= np.isin(a.source_of, codes)
+        if first_ts is not None:
+            allowed &= a.day_of >= first_ts
+        if last_ts is not None:
+            allowed &= a.day_of <= last_ts
+        return allowed
+
     def scores(self, query: str) -> np.ndarray | None:
         """BM25 score of every chunk for `query` (None when no query word is in the index)."""
-        self.refresh()
         total: np.ndarray | None = None
-        for word in self.words(query):
-            keys, scores = self._scored(_CHUNKS, word)
+        for word in self.index.words(query):
+            keys, scores = self.index.scored(self._arrays, _CHUNKS, word)
             if keys.size:
                 if total is None:
-                    total = np.zeros(self._loaded_docs, dtype=np.float32)
+                    total = np.zeros(self._arrays.alive.size, dtype=np.float32)
                 total[keys] += scores
         return total
 
     def sentence_scores(self, query: str) -> np.ndarray | None:
         """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
         any sentence)."""
-        self.refresh()
-        found = [self._scored(_SENTENCES, word) for word in self.words(query)]
+        found = [self.index.scored(self._arrays, _SENTENCES, word) for word in self.index.words(query)]
         found = [f for f in found if f[0].size]
         if not found:
             return None
@@ -320,55 +375,23 @@ class KeywordIndex:
         sums = np.bincount(inverse, weights=np.concatenate([s for _, s in found]))
         chunks = keys >> _SENTENCE_BITS
         starts = np.flatnonzero(np.r_[True, chunks[1:] != chunks[:-1]])
-        best = np.zeros(self._loaded_docs, dtype=np.float32)
+        best = np.zeros(self._arrays.alive.size, dtype=np.float32)
         best[chunks[starts]] = np.maximum.reduceat(sums, starts)
         return best
 
     def chunks_with(self, phrase: str) -> int | None:
         """How many live chunks hold every word of `phrase`, tokenised and stemmed as the index is (None when
         `phrase` has only stop words)."""
-        words = self.words(phrase)
+        words = self.index.words(phrase)
         if not words:
             return None
-        self.refresh()
         found: np.ndarray | None = None
         for word in dict.fromkeys(words):
-            keys, _ = self._scored(_CHUNKS, word)
+            keys, _ = self.index.scored(self._arrays, _CHUNKS, word)
             found = keys if found is None else np.intersect1d(found, keys, assume_unique=True)
             if not found.size:
                 return 0
         return 0 if found is None else int(found.size)
-
-    def _scored(self, level: int, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """The live chunks (or sentences) holding `word` and its BM25 contribution to each, cached per process."""
-        cached = self._cache.get((level, word))
-        if cached is not None:
-            self._cache.move_to_end((level, word))
-            return cached
-        keys, tfs, lengths = self._postings(level, word)
-        owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
-        live = owners < self._loaded_docs
-        live[live] = self.alive[owners[live]]
-        keys, tfs, lengths = keys[live], tfs[live], lengths[live]
-        n, average = self._stats[2:] if level == _SENTENCES else self._stats[:2]
-        df = keys.size
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        tf = tfs.astype(np.float32)
-        scores = (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
-        entry = (keys, scores)
-        with self._lock:
-            self._cache[(level, word)] = entry
-            self._cache_bytes += keys.nbytes + scores.nbytes
-            while self._cache_bytes > _CACHE_BYTES and self._cache:
-                _, (k, s) = self._cache.popitem(last=False)
-                self._cache_bytes -= k.nbytes + s.nbytes
-        return entry
-
-    def _postings(self, level: int, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows = self._conn.execute(
-            "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? ORDER BY segment", (level, word)
-        ).fetchall()
-        return _unpack(level, rows)
 
 
 class KeywordWriter:

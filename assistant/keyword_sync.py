@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeywordIndex, KeywordView
 from ingest.store import Store
 
 log = logging.getLogger(__name__)
@@ -136,15 +136,15 @@ class KeywordIndexes:
         self._running: dict[Path | str, threading.Event] = {}
         self._update_locks: dict[Path | str, threading.Lock] = {}
 
-    def get(self, store: Store) -> KeywordIndex:
-        """The index of `store`: brought up to the store's generation, or, when that takes longer than
+    def get(self, store: Store) -> KeywordView:
+        """A view of `store`'s index brought up to the store's generation, or, when that takes longer than
         `store.index_wait` seconds, as it stands (the update goes on in the background)."""
         index = self._index(store)
         if index.generation != store.generation():
             done = self._start_update(store, index)
             never_built = index.generation is None
             done.wait(None if never_built else store.settings.index_wait)
-        return index
+        return index.view()
 
     def update(self, store: Store) -> SyncReport:
         """Bring `store`'s index up to date now (after an ingest in this process)."""

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.keyword import KeywordIndex, indexed_text, top
+from assistant.keyword import KeywordView, indexed_text, top
 from assistant.keyword_sync import indexes
 from assistant.query import QueryPart, QueryPlan, plan_query
 from assistant.rerank import Reranker
@@ -57,7 +57,7 @@ class Retriever:
         """The query's embedding."""
         return self.embeddings.embed_query(query)
 
-    def plan(self, query: str, index: KeywordIndex) -> QueryPlan:
+    def plan(self, query: str, index: KeywordView) -> QueryPlan:
         """How `query` is searched: its parts (none when it names no known publisher or date) and clauses."""
         if not self.settings.news_filters:
             return QueryPlan(query)
@@ -90,7 +90,7 @@ class Retriever:
 
     # ---- keyword (+ dense re-rank) -----------------------------------------------------------------------
     def _keyword_rankings(
-        self, plan: QueryPlan, index: KeywordIndex, q: np.ndarray | None
+        self, plan: QueryPlan, index: KeywordView, q: np.ndarray | None
     ) -> tuple[list[list[int]], dict[int, float], dict[int, Passage]]:
         """Each part's ranking (chunk numbers in the index), the candidates' cosines (hybrid mode), and the
         candidates."""
@@ -120,7 +120,7 @@ class Retriever:
             rankings.append(order)
         return rankings, cosine, chunks
 
-    def _unit_scores(self, plan: QueryPlan, index: KeywordIndex, scope: np.ndarray | None) -> np.ndarray | None:
+    def _unit_scores(self, plan: QueryPlan, index: KeywordView, scope: np.ndarray | None) -> np.ndarray | None:
         """Per chunk, its keyword score: the best of its normalised BM25 scores for the whole question and each
         clause, blended with the same over its best-matching sentence (weight `sentence_weight`)."""
         queries = [(plan.question, self.settings.question_weight)]
@@ -133,7 +133,7 @@ class Retriever:
             return chunk_level if sentence_level is None else sentence_level
         return (1 - share) * chunk_level + share * sentence_level
 
-    def _candidates(self, part: QueryPart, index: KeywordIndex, units: np.ndarray | None) -> list[tuple[int, float]]:
+    def _candidates(self, part: QueryPart, index: KeywordView, units: np.ndarray | None) -> list[tuple[int, float]]:
         if units is None:
             return []
         allowed = index.mask(part.sources)

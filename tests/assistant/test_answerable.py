@@ -23,7 +23,7 @@ from assistant.answerable import (
     variants,
 )
 from assistant.core import Assistant
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeywordIndex, KeywordView
 from assistant.refusal import REFUSAL
 from newsdesk.settings import RetrievalSettings
 from newsdesk.types import Passage
@@ -44,8 +44,8 @@ def _passages() -> list[Passage]:
 
 
 @pytest.fixture(scope="module")
-def index() -> KeywordIndex:
-    return KeywordIndex.build(_passages(), "test")
+def index() -> KeywordView:
+    return KeywordIndex.build(_passages(), "test").view()
 
 
 @pytest.fixture(scope="module")
@@ -135,13 +135,13 @@ def test_aliases_and_acronyms() -> None:
     assert all(key == key.lower() and longs for key, longs in ALIASES.items())
 
 
-def test_an_acronym_is_found_by_the_initials_of_a_phrase_in_the_corpus(index: KeywordIndex) -> None:
+def test_an_acronym_is_found_by_the_initials_of_a_phrase_in_the_corpus(index: KeywordView) -> None:
     assert index.has_acronym("CSR") and index.has_acronym("VHA") and not index.has_acronym("XQZ")
     assert absent_names("Why did the CSR open an inquiry into the VHA?", index, 0) == []
     assert absent_names("Why did the FTC open an inquiry into the VHA?", index, 0) == ["FTC"]
 
 
-def test_chunks_with_counts_chunks_holding_every_word(index: KeywordIndex) -> None:
+def test_chunks_with_counts_chunks_holding_every_word(index: KeywordView) -> None:
     assert index.chunks_with("Tessaly Marine") == 2
     assert index.chunks_with("Odile Marchetti's") == 2  # stemmed and tokenised as indexed
     assert index.chunks_with("Rufus Marchetti") == 0  # both words occur, never in one chunk
@@ -149,7 +149,7 @@ def test_chunks_with_counts_chunks_holding_every_word(index: KeywordIndex) -> No
     assert index.chunks_with("the of") is None  # stop words only
 
 
-def test_absent_names_are_those_in_at_most_max_chunks(index: KeywordIndex) -> None:
+def test_absent_names_are_those_in_at_most_max_chunks(index: KeywordView) -> None:
     question = "Did Tessaly Marine hire Rufus Adeyemi before Ingrid Vasquez joined Port Venn?"
     assert absent_names(question, index, 0) == ["Ingrid Vasquez"]
     assert absent_names(question, index, 1) == ["Rufus Adeyemi", "Ingrid Vasquez", "Port Venn"]
@@ -178,13 +178,13 @@ def test_each_rule_gives_its_reason(index: KeywordIndex, question: str, reason: 
     assert unanswerable_reason(question, _passages(), index, RetrievalSettings()) == reason
 
 
-def test_low_relevance_is_still_refused(index: KeywordIndex) -> None:
+def test_low_relevance_is_still_refused(index: KeywordView) -> None:
     passages = [p.model_copy(update={"relevance": 0.1}) for p in _passages()]
     reason = unanswerable_reason("How much is a monthly pass?", passages, index, RetrievalSettings())
     assert reason == "no passage is close enough to the question (best relevance 0.10 < 0.2)"
 
 
-def test_rules_can_be_turned_off(index: KeywordIndex) -> None:
+def test_rules_can_be_turned_off(index: KeywordView) -> None:
     off = RetrievalSettings(check_publishers=False, max_name_chunks=-1)
     for question in ("What did a Bloomberg article say about the ferry?", "Did Ingrid Vasquez buy a ferry?"):
         assert unanswerable_reason(question, _passages(), index, off) is None
@@ -230,7 +230,7 @@ def test_the_asked_for_attribute_is_read_from_plain_questions_only(
     assert asked_attribute(question) == asked
 
 
-def test_an_attribute_given_by_a_passage_about_the_subject_is_not_refused(index: KeywordIndex) -> None:
+def test_an_attribute_given_by_a_passage_about_the_subject_is_not_refused(index: KeywordView) -> None:
     text = "Port Venn, home to 12,000 residents, builds ferries."
     extra = Passage(chunk_id="cx", article_id="ax", title="Port Venn", text=text, start=0, end=len(text), relevance=0.5)
     question = "What is the population of Port Venn?"

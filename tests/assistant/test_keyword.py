@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, keyword_sync
-from assistant.keyword import KeywordIndex, KeywordWriter, indexed_text, top
+from assistant.keyword import KeywordIndex, KeywordView, KeywordWriter, indexed_text, top
 from assistant.keyword_sync import KeywordIndexes, index_path
 from ingest.store import Store
 from newsdesk.dates import day_ts
@@ -29,26 +29,30 @@ def write_article(path: Path, body: str, title: str = "Skyport mooring mast") ->
     return path
 
 
-def search(index: KeywordIndex, query: str, allowed: np.ndarray | None = None) -> list[int]:
+def view(index: KeywordIndex | KeywordView) -> KeywordView:
+    return index.view() if isinstance(index, KeywordIndex) else index
+
+
+def search(index: KeywordIndex | KeywordView, query: str, allowed: np.ndarray | None = None) -> list[int]:
     """The numbers of the 5 best chunks for `query` by BM25 (only those `allowed`), as retrieval ranks them."""
-    scores = index.scores(query)
+    scores = view(index).scores(query)
     return [] if scores is None else [h.doc for h in top(scores, 5, allowed)]
 
 
-def found(index: KeywordIndex, query: str) -> list[str]:
+def found(index: KeywordIndex | KeywordView, query: str) -> list[str]:
     return [p.title for p in index.passages(search(index, query))]
 
 
-def by_chunk(index: KeywordIndex, query: str, sentences: bool = False) -> dict[str, float]:
+def by_chunk(index: KeywordIndex | KeywordView, query: str, sentences: bool = False) -> dict[str, float]:
     """Every chunk's positive score for `query`, by chunk id."""
-    scores = index.sentence_scores(query) if sentences else index.scores(query)
+    scores = view(index).sentence_scores(query) if sentences else view(index).scores(query)
     if scores is None:
         return {}
     docs = [int(d) for d in np.flatnonzero(scores > 0)]
     return {p.chunk_id: float(scores[d]) for d, p in zip(docs, index.passages(docs))}
 
 
-def assert_scores_as_fresh(index: KeywordIndex, passages: list[Passage]) -> None:
+def assert_scores_as_fresh(index: KeywordIndex | KeywordView, passages: list[Passage]) -> None:
     """`index` scores every query as an index built at once from `passages` does."""
     fresh = KeywordIndex.build(passages)
     assert index.chunk_ids() == {p.chunk_id for p in passages}
@@ -57,14 +61,14 @@ def assert_scores_as_fresh(index: KeywordIndex, passages: list[Passage]) -> None
             got, want = by_chunk(index, query, sentences), by_chunk(fresh, query, sentences)
             assert got.keys() == want.keys()
             assert np.allclose([got[c] for c in want], list(want.values()), rtol=1e-5)
-    assert index.sources() == fresh.sources() and index.date_span() == fresh.date_span()
+    assert view(index).sources() == view(fresh).sources() and view(index).date_span() == view(fresh).date_span()
 
 
 def ids_in_store(store: Store) -> set[str]:
     return {p.chunk_id for p in store.iter_passages()}
 
 
-def full_builds(index: KeywordIndex) -> int:
+def full_builds(index: KeywordIndex | KeywordView) -> int:
     return int(index.meta("full_builds") or 0)
 
 
@@ -257,9 +261,14 @@ def test_an_index_merged_many_times_scores_as_a_fresh_build() -> None:
     texts = [SPREAD, FOCUSED, *FILLER] * 14
     passages = [passage(n, ["North Post", "South Star"][n % 2], f"2024-03-{n % 28 + 1:02d}", t) for n, t in enumerate(texts)]
     index = KeywordIndex.build([])
-    for p in passages:  # one segment per chunk: every word's rows are merged several times
+    for n, p in enumerate(passages):  # one segment per chunk: every word's rows are merged several times
         with index.writing() as writer:
             writer.add([p], {p.article_id: "v1"})
+        if n == 9:
+            early = index.view()
+    # A view taken before later updates searches the chunks it knew, and its arrays still agree with each other.
+    harbour = early.scores("harbour")
+    assert harbour is not None and harbour.shape == early.mask(["North Post"]).shape == (10,)
     with index.writing() as writer:
         writer.remove_articles([p.article_id for p in passages[::3]])
     for p in passages[:6]:
@@ -288,32 +297,36 @@ def test_search_restricted_to_publishers_and_days() -> None:
     )
     assert search(index, "bridge repairs") == [1, 0]
     assert index.passages([1, 0])[0].chunk_id == "c2"
-    assert search(index, "bridge", index.mask(["North Post"])) == [0]
+    before = index.view()
+    assert search(before, "bridge", before.mask(["North Post"])) == [0]
     march_2 = day_ts("2024-03-02")
-    assert search(index, "bridge", index.mask([], march_2, march_2)) == [1]
-    assert search(index, "bridge", index.mask(["Nobody"])) == []
+    assert search(before, "bridge", before.mask([], march_2, march_2)) == [1]
+    assert search(before, "bridge", before.mask(["Nobody"])) == []
     assert search(index, "the of and") == []  # only stop words
-    assert index.sources() == ["North Post", "South Star"]
-    assert index.date_span() == (date(2024, 3, 1), date(2024, 3, 9))
+    assert before.sources() == ["North Post", "South Star"]
+    assert before.date_span() == (date(2024, 3, 1), date(2024, 3, 9))
     assert search(KeywordIndex.build([], "g0"), "bridge") == []
     with index.writing() as writer:
         writer.remove_articles(["a1"])
-    assert index.sources() == ["South Star"]
-    assert search(index, "bridge", index.mask(["North Post"])) == []
-    assert index.date_span() == (date(2024, 3, 2), date(2024, 3, 9))
+    after = index.view()
+    assert after.sources() == ["South Star"]
+    assert search(after, "bridge", after.mask(["North Post"])) == []
+    assert after.date_span() == (date(2024, 3, 2), date(2024, 3, 9))
+    assert before.sources() == ["North Post", "South Star"]  # a view stays as it was: one question sees one state
+    assert len(before) == 3 and len(after) == 2
 
 
 def test_sentence_scores_rank_a_chunk_by_its_best_sentence() -> None:
     index = KeywordIndex.build(
         [passage(n, "North Post", "2024-03-01", text) for n, text in enumerate([SPREAD, FOCUSED, *FILLER])], "g1"
-    )
+    ).view()
     chunk_level = index.scores("harbour crane collapsed")
     sentence_level = index.sentence_scores("harbour crane collapsed")
     assert chunk_level is not None and sentence_level is not None
     assert chunk_level[0] > chunk_level[1]  # every word, twice over, in different sentences
     assert sentence_level[1] > sentence_level[0]  # all three words in one sentence
     assert index.sentence_scores("zeppelin") is None
-    assert KeywordIndex.build([], "g0").sentence_scores("harbour") is None
+    assert KeywordIndex.build([], "g0").view().sentence_scores("harbour") is None
 
 
 def test_indexed_text_is_what_ingest_embeds() -> None:
