@@ -156,7 +156,7 @@ class KeywordIndexes:
         path = index_path(store)
         with self._lock:
             index = self._open.get(path)
-            if index is None:
+            if index is None or (index.path is not None and not index.path.exists()):  # new, or its file deleted
                 index = self._open[path] = _open_index(path)
             return index
 

@@ -4,6 +4,7 @@ embedded and server mode, other processes, an update cut short; and it scores as
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import date
 from pathlib import Path
@@ -332,3 +333,16 @@ def test_sentence_scores_rank_a_chunk_by_its_best_sentence() -> None:
 def test_indexed_text_is_what_ingest_embeds() -> None:
     p = passage(1, "North Post", "2024-03-01T09:00:00+00:00", "Bridge closed.")
     assert indexed_text(p) == "T1\nNorth Post | 2024-03-01\nBridge closed."
+
+
+def test_a_store_deleted_and_made_again_gets_a_new_index(tmp_path: Path, cache_dir: Path) -> None:
+    settings = make_settings(tmp_path / "store", cache_dir)
+    Assistant(settings).ingest([write_article(tmp_path / "a.jsonl", "A zeppelin docked.")])
+    cache = KeywordIndexes()
+    assert found(cache.get(Assistant(settings).store()), "zeppelin") == ["Skyport mooring mast"]
+    shutil.rmtree(tmp_path / "store")
+    Assistant(settings).ingest([write_article(tmp_path / "b.jsonl", "A balloon rose.", title="Balloon")])
+    store = Assistant(settings).store()
+    view = cache.get(store)
+    assert (found(view, "balloon"), found(view, "zeppelin")) == (["Balloon"], [])
+    assert view.chunk_ids() == ids_in_store(store)
