@@ -135,6 +135,7 @@ class KeywordIndexes:
         self._open: dict[Path | str, KeywordIndex] = {}
         self._running: dict[Path | str, threading.Event] = {}
         self._update_locks: dict[Path | str, threading.Lock] = {}
+        self._file_ids: dict[Path, tuple[int, int] | None] = {}
 
     def get(self, store: Store) -> KeywordView:
         """A view of `store`'s index brought up to the store's generation, or, when that takes longer than
@@ -156,8 +157,9 @@ class KeywordIndexes:
         path = index_path(store)
         with self._lock:
             index = self._open.get(path)
-            if index is None or (index.path is not None and not index.path.exists()):  # new, or its file deleted
+            if index is None or _file_id(path) != self._file_ids.get(path):  # new, or its file deleted or replaced
                 index = self._open[path] = _open_index(path)
+                self._file_ids[path] = _file_id(path)
             return index
 
     def _key(self, index: KeywordIndex) -> Path | str:
@@ -188,6 +190,14 @@ class KeywordIndexes:
 
         threading.Thread(target=work, name="keyword-index-update", daemon=True).start()
         return done
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _open_index(path: Path) -> KeywordIndex:
