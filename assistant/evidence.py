@@ -76,11 +76,12 @@ def _names(sentence: str) -> set[str]:
 
 
 
-def _new_name(question: str, sentence: str) -> bool:
-    """Whether the sentence names someone the question does not: a run of capitalised words ("Captain Ilse
-    Marrow") none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked
-    about). A sentence's capitalised first word, months and weekdays do not count."""
+def _new_name_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    """Where the sentence names someone the question does not: runs of capitalised words ("Captain Ilse Marrow")
+    none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked about). A
+    sentence's capitalised first word, months and weekdays do not count."""
     asked = {w.removesuffix("'s") for w in content_words(question)}
+    out = []
     for m in NAME_RUN.finditer(sentence):
         words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
         words = [w for w in words if w not in CALENDAR_WORDS]
@@ -88,8 +89,13 @@ def _new_name(question: str, sentence: str) -> bool:
             words = words[1:]
         words = [w for w in words if w not in STOP_WORDS]
         if words and not any(w in asked for w in words):
-            return True
-    return False
+            out.append(m.span())
+    return out
+
+
+def _new_name(question: str, sentence: str) -> bool:
+    """Whether the sentence names someone the question does not (`_new_name_spans`)."""
+    return bool(_new_name_spans(question, sentence))
 
 
 _CAUSE = re.compile(
@@ -162,11 +168,74 @@ def quotability(sentence: str) -> float:
     return 1.0
 
 
-def answer_type_factor(question: str, sentence: str) -> float:
-    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason)."""
-    q = question.lower()
+# "Which judge ...", "In which country ...": the noun after "which" is what is asked for; a named one unless it is a
+# time ("Which year ...", handled as a when-question).
+_WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?which\s+(?P<noun>[\w'’-]+)", re.IGNORECASE)
+_TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
+_QUESTION_WORDS = frozenset("who whom whose which what when where why how".split())
+NEAR_ROLE = 3  # words between a name and a role word of the question for the name to hold that role
+NAME_ELSEWHERE = 0.9  # a new name that holds none of the question's roles ranks a little below one that does
+
+
+def asks_name(question: str) -> bool:
+    """Whether the question asks for someone or something named: "Who ...", "Whose ...", "Which judge ...", "In which
+    country ..." (not "Which year ...", nor a choice between names it gives: "Which ..., X or Y?")."""
+    q = question.lower().lstrip()
     if q.startswith(("who ", "whom ", "whose ")):
-        return 1.0 if _new_name(question, sentence) else 0.75
+        return True
+    m = _WHICH.match(q)
+    return m is not None and m.group("noun") not in _TIME_NOUNS and " or " not in q
+
+
+_SKIPPED = frozenset(_AUXILIARIES) | {"the", "a", "an"}
+
+
+def _role_words(question: str) -> set[str]:
+    """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
+    after the question word, past auxiliaries, articles and names ("Which judge is presiding over ..." gives
+    "judg", "presid"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer")."""
+    words = _WORD.findall(question)[1:]
+    if words and words[0].lower() == "which":
+        words = words[1:]
+    out: list[str] = []
+    for w in words:
+        low = w.lower().replace("’", "'")
+        if not out and (low in _SKIPPED or w[0].isupper() or low.endswith("'s")):
+            continue
+        if w[0].isupper() or low in STOP_WORDS:
+            break
+        out.append(stem(low))
+    return set(out)
+
+
+def _name_in_role(question: str, sentence: str) -> bool:
+    """Whether a name the question does not give stands within `NEAR_ROLE` content words of one of the question's
+    role words (`_role_words`), or carries one as its title: "referee Anthony Taylor", "Judge Amit Mehta", "founded
+    in 2019 by Alex Gunnarson", "José Antonio Ramos Calamonte, ASOS’s chief executive"."""
+    roles = _role_words(question)
+    if not roles:
+        return False
+    words = [
+        (m.start(), m.end(), stem(w))
+        for m in _WORD.finditer(sentence)
+        if (w := m.group().lower().replace("’", "'").removesuffix("'s")) not in STOP_WORDS
+    ]
+    for start, end in _new_name_spans(question, sentence):
+        inside = [k for k, (s, e, _) in enumerate(words) if start <= s and e <= end]
+        if inside and any(w in roles for _, _, w in words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]):
+            return True
+    return False
+
+
+def answer_type_factor(question: str, sentence: str) -> float:
+    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason).
+    A name-question (`asks_name`) wants a name the question does not give, best one standing in the role asked
+    about (`_name_in_role`)."""
+    q = question.lower()
+    if asks_name(question):
+        if not _new_name(question, sentence):
+            return 0.75
+        return 1.0 if _name_in_role(question, sentence) else NAME_ELSEWHERE
     if q.startswith("when ") or "what year" in q or "what date" in q:
         return 1.0 if _DATE.search(sentence) else 0.75
     if q.startswith(("how many", "how much")):
@@ -276,6 +345,6 @@ def lift_followers(
     reason = asks_reason_or_way(question)
     for i, j in _next_sentences(cands).items():
         here, there = answer_type_factor(question, cands[i].text), answer_type_factor(question, cands[j].text)
-        if (reason and announces_reason(cands[i].text)) or (here < 1.0 and there == 1.0):
+        if (reason and announces_reason(cands[i].text)) or (here < NAME_ELSEWHERE <= there):
             out[j] = max(out[j], leads[i])
     return out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.evidence import Candidate, candidates, quotability, standalone
+from assistant.evidence import Candidate, answer_type_factor, asks_name, candidates, quotability, standalone
 from ingest.sentences import split_sentences
 from newsdesk.text import without_markers
 from newsdesk.types import Answer, Passage
@@ -157,3 +157,24 @@ def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
     assert quotability("Who has won the most titles?") < statement
     assert quotability("Harbour barriers finished") < statement
     assert quotability("The hearing was adjourned.") == statement  # "The" is no pronoun
+
+
+def test_which_questions_ask_for_a_name_unless_they_ask_for_a_time_or_offer_a_choice() -> None:
+    assert asks_name("Which judge is presiding over US v. Google?")
+    assert asks_name("In which country was COP28 held?")
+    assert not asks_name("Which year did the WTA start?")
+    assert not asks_name("Which company grew faster, Apple or Google?")
+    question = "Which referee gave Chelsea the late penalty against City?"
+    naming = "But referee Anthony Taylor pointed to the spot."
+    not_naming = "The penalty came after the goal was disallowed for a foul."
+    assert answer_type_factor(question, naming) > answer_type_factor(question, not_naming)
+
+
+def test_a_name_in_the_role_asked_about_ranks_above_a_name_elsewhere() -> None:
+    question = "Who is the council leader in Harborview?"
+    in_role = "Council leader Imogen Farrow said the barriers would be finished before the autumn."
+    elsewhere = "The barriers were designed by engineers from Kestrel Hill over the summer."
+    assert answer_type_factor(question, in_role) > answer_type_factor(question, elsewhere)
+    question = "Who founded the e-commerce search startup Deft?"
+    assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson and Zach Hudson.") == 1.0
+    assert answer_type_factor(question, "Deft already faces challenges from Amazon and Google.") < 1.0
