@@ -11,8 +11,9 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
    `retrieval.min_relevance`.
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
-   shape, for a population, price, age, salary, height or net worth of a named subject, and no retrieved passage
-   naming the subject has a word that gives that attribute.
+   shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
+   Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
+   that gives that attribute.
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
 """
@@ -243,7 +244,10 @@ def _either(names: Sequence[str]) -> str:
 
 
 _MONEY = r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:bn|m|k)?\s?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
-_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|height|net worth|annual salary"
+_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary"
+# What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
+# Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
+_QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
 # Questions that ask for one attribute of a subject, and the words a passage gives that attribute in. A question
 # matches only in these plain shapes, so a long question that merely mentions prices or ages is never caught.
 _ATTRIBUTE_QUESTIONS = (
@@ -253,8 +257,12 @@ _ATTRIBUTE_QUESTIONS = (
         re.IGNORECASE,
     ),
     re.compile(
-        rf"^what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<subject>[^?]+?)['’]s?\s+(?:current\s+|annual\s+)?"
-        rf"(?P<attribute>{_ATTRIBUTE_TERMS})\s*\??$",
+        rf"^what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<subject>[^?]+?)['’]s?\s+"
+        rf"(?:(?:current|annual|yearly|weekly|monthly|base)\s+)?(?P<attribute>{_ATTRIBUTE_TERMS}){_QUALIFIER}\s*\??$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^(?:what|how much)\s+(?:did|does|do|will)\s+(?P<subject>[^?]+?)\s+(?P<attribute>earn){_QUALIFIER}\s*\??$",
         re.IGNORECASE,
     ),
     re.compile(r"^how (?P<attribute>old|tall|rich) (?:is|was|are|were) (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE),
@@ -264,7 +272,8 @@ _ATTRIBUTE_QUESTIONS = (
 )
 _ATTRIBUTE_NAMES = {
     "old": "age", "tall": "height", "rich": "net worth", "people": "population", "inhabitants": "population",
-    "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price",
+    "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price", "wage": "salary",
+    "wages": "salary", "earn": "salary",
 }
 _ATTRIBUTE_EVIDENCE = {
     "population": re.compile(
