@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordIndex
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -70,13 +70,8 @@ _PUBLISHER_ENDINGS = frozenset(
 _PUBLISHER_STARTS = frozenset("daily weekly morning evening sunday".split())
 # Capitalised words of a question that name no one: months and weekdays, titles and question words. A run of
 # capitalised words is split at them ("Lumen Robotics CEO" is "Lumen Robotics"; "President Joe Biden", "Joe Biden").
-NOT_NAMES = CALENDAR_WORDS | frozenset(
-    """ceo ceos cfo coo cto cio chair chairman chairwoman chairperson president vice minister ministers prime
-    secretary senator sen rep representative congressman congresswoman governor gov mayor dr mr mrs ms mx prof
-    professor sir dame lord lady king queen prince princess pope judge justice gen general chief executive officer
-    director founder co-founder cofounder head coach captain commissioner chancellor ambassador spokesperson
-    spokesman spokeswoman st
-    what which who whom whose when where why how whether is are was were do does did has have had can could would
+NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | frozenset(
+    """what which who whom whose when where why how whether is are was were do does did has have had can could would
     should will may might must i the a an and or but if in on at of for to by with from about according
     """.split()
 )

@@ -14,11 +14,11 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")  # a count or an amount; a year alone is neither
 _DATE = re.compile(
     r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?"
     r"|Nov(?:ember)?|Dec(?:ember)?|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|\d{4})\b"
@@ -76,20 +76,36 @@ def _names(sentence: str) -> set[str]:
 
 
 
+def _untitled(run: str) -> list[tuple[int, int]]:
+    """The parts of a run of capitalised words between its titles ("Judge", "Minister", "CEO"), as offsets."""
+    parts: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", run):
+        if m.group().lower().rstrip(".").replace("’", "'").removesuffix("'s") in TITLE_WORDS:
+            continue
+        if parts and not run[parts[-1][1] : m.start()].strip():
+            parts[-1] = (parts[-1][0], m.end())
+        else:
+            parts.append(m.span())
+    return parts
+
+
 def _new_name_spans(question: str, sentence: str) -> list[tuple[int, int]]:
-    """Where the sentence names someone the question does not: runs of capitalised words ("Captain Ilse Marrow")
+    """Where the sentence names someone the question does not: runs of capitalised words ("Captain Ilse Marrow"),
+    split at titles ("French Foreign Minister Jean-Yves Le Drian" gives "French Foreign" and "Jean-Yves Le Drian"),
     none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked about). A
     sentence's capitalised first word, months and weekdays do not count."""
     asked = {w.removesuffix("'s") for w in content_words(question)}
     out = []
-    for m in NAME_RUN.finditer(sentence):
-        words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
-        words = [w for w in words if w not in CALENDAR_WORDS]
-        if not sentence[: m.start()].strip():
-            words = words[1:]
-        words = [w for w in words if w not in STOP_WORDS]
-        if words and not any(w in asked for w in words):
-            out.append(m.span())
+    for run in NAME_RUN.finditer(sentence):
+        for first, last in _untitled(run.group()):
+            start, end = run.start() + first, run.start() + last
+            words = [w.lower().replace("’", "'").removesuffix("'s") for w in sentence[start:end].split()]
+            words = [w for w in words if w not in CALENDAR_WORDS]
+            if not sentence[:start].strip():
+                words = words[1:]
+            words = [w for w in words if w not in STOP_WORDS]
+            if words and not any(w in asked for w in words):
+                out.append((start, end))
     return out
 
 
@@ -174,7 +190,7 @@ _WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?whi
 _TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
 _QUESTION_WORDS = frozenset("who whom whose which what when where why how".split())
 NEAR_ROLE = 3  # words between a name and a role word of the question for the name to hold that role
-NAME_ELSEWHERE = 0.9  # a new name that holds none of the question's roles ranks a little below one that does
+NAME_ELSEWHERE = 0.8  # a new name that holds none of the question's roles ranks below one that does
 
 
 def asks_name(question: str) -> bool:
@@ -187,13 +203,14 @@ def asks_name(question: str) -> bool:
     return m is not None and m.group("noun") not in _TIME_NOUNS and " or " not in q
 
 
-_SKIPPED = frozenset(_AUXILIARIES) | {"the", "a", "an"}
+_SKIPPED = frozenset(_AUXILIARIES) | STOP_WORDS
 
 
 def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
-    after the question word, past auxiliaries, articles and names ("Which judge is presiding over ..." gives
-    "judg", "presid"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer")."""
+    after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
+    presiding over ..." gives "judg"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer";
+    "Who did he appoint as prime minister?" "appoint", "prim", "minister")."""
     words = _WORD.findall(question)[1:]
     if words and words[0].lower() == "which":
         words = words[1:]
@@ -202,6 +219,8 @@ def _role_words(question: str) -> set[str]:
         low = w.lower().replace("’", "'")
         if not out and (low in _SKIPPED or w[0].isupper() or low.endswith("'s")):
             continue
+        if low == "as":
+            continue  # "appoint as prime minister": the role follows
         if w[0].isupper() or low in STOP_WORDS:
             break
         out.append(stem(low))

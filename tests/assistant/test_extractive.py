@@ -83,7 +83,7 @@ def test_at_most_three_quotes_and_none_repeats_another(harbour: Assistant) -> No
 
 # ---- one [n] per article ------------------------------------------------------------------------------------
 def test_quotes_of_one_article_share_its_number(assistant: Assistant) -> None:
-    answer = assistant.ask("How many jihadists were neutralised in the Mali operation?")
+    answer = assistant.ask("What did the French forces confiscate in Mali?")
     assert len(answer.citations) >= 2 and {c.n for c in answer.citations} == {1}
     assert_one_number_per_article(answer)
 
@@ -178,3 +178,15 @@ def test_a_name_in_the_role_asked_about_ranks_above_a_name_elsewhere() -> None:
     question = "Who founded the e-commerce search startup Deft?"
     assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson and Zach Hudson.") == 1.0
     assert answer_type_factor(question, "Deft already faces challenges from Amazon and Google.") < 1.0
+
+
+def test_a_title_is_not_part_of_the_name_it_precedes() -> None:
+    question = "Which French minister opposed negotiating with the jihadist leaders?"
+    assert answer_type_factor(question, "French Foreign Minister Jean-Yves Le Drian had strongly opposed this.") == 1.0
+
+
+def test_a_year_alone_is_not_how_many_or_how_much() -> None:
+    question = "How much do the Ray-Ban Meta smart glasses cost?"
+    year = "The Google Glass Explorer Edition first introduced us to smart glasses in 2013."
+    price = "I was impressed by the $299 Ray-Ban Meta smart glasses."
+    assert answer_type_factor(question, price) > answer_type_factor(question, year)
