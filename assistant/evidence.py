@@ -189,6 +189,13 @@ def quotability(sentence: str) -> float:
 _WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?which\s+(?P<noun>[\w'’-]+)", re.IGNORECASE)
 _TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
 _QUESTION_WORDS = frozenset("who whom whose which what when where why how".split())
+# "What was the final score ...", "What annual growth rate ...", "What share of ...": a score or a percentage.
+_WHAT_MEASURE = re.compile(
+    r"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?P<measure>score|rate|percentage|share|proportion|number)\b"
+)
+_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+_PERCENT = re.compile(r"\d\s?(?:%|per ?cent\b)")
 NEAR_ROLE = 3  # words between a name and a role word of the question for the name to hold that role
 NAME_ELSEWHERE = 0.8  # a new name that holds none of the question's roles ranks below one that does
 
@@ -259,6 +266,9 @@ def answer_type_factor(question: str, sentence: str) -> float:
         return 1.0 if _DATE.search(sentence) else 0.75
     if q.startswith(("how many", "how much")):
         return 1.0 if _NUMBER.search(sentence) else 0.75
+    if (m := _WHAT_MEASURE.match(q)) is not None:
+        wanted = _SCORE if m.group("measure") == "score" else _PERCENT if m.group("measure") != "number" else _NUMBER
+        return 1.0 if wanted.search(sentence) else 0.75
     if asks_why(question):
         return 1.0 if _CAUSE.search(sentence) and not announces_reason(sentence) else 0.7
     return 1.0

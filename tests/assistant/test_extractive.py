@@ -190,3 +190,14 @@ def test_a_year_alone_is_not_how_many_or_how_much() -> None:
     year = "The Google Glass Explorer Edition first introduced us to smart glasses in 2013."
     price = "I was impressed by the $299 Ray-Ban Meta smart glasses."
     assert answer_type_factor(question, price) > answer_type_factor(question, year)
+
+
+def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
+    question = "What was the final score when the 49ers beat the Eagles in December?"
+    score = "The 49ers won 42-19 at Lincoln Financial Field."
+    scene = "The Eagles fell for the second time this season, routed by the 49ers at home."
+    assert answer_type_factor(question, score) > answer_type_factor(question, scene)
+    question = "What annual growth rate does IoT Analytics forecast for the digital twin market?"
+    rate = "The digital twin market is expanding, with a projected CAGR of 30% between 2023 and 2027."
+    other = "A new report from IoT Analytics highlights eight notable trends in digital twins."
+    assert answer_type_factor(question, rate) > answer_type_factor(question, other)
