@@ -210,7 +210,13 @@ def asks_name(question: str) -> bool:
     return m is not None and m.group("noun") not in _TIME_NOUNS and " or " not in q
 
 
-_SKIPPED = frozenset(_AUXILIARIES) | STOP_WORDS
+_SKIPPED = frozenset(_AUXILIARIES) | frozenset("the a an he she it they we you i his her its their".split())
+# Nouns that name no role ("Who is the individual ...") and words that attribute a claim to a source ("... reported
+# by TechCrunch", "... described by The Verge as ..."): neither says what the asked-for name does.
+_NO_ROLE = frozenset("individual person people someone one company firm organization organisation entity".split())
+_ATTRIBUTION = frozenset(
+    "reported report reports mentioned described according alleged accused cited portrayed noted stated".split()
+)
 
 
 def _role_words(question: str) -> set[str]:
@@ -226,9 +232,9 @@ def _role_words(question: str) -> set[str]:
         low = w.lower().replace("’", "'")
         if not out and (low in _SKIPPED or w[0].isupper() or low.endswith("'s")):
             continue
-        if low == "as":
-            continue  # "appoint as prime minister": the role follows
-        if w[0].isupper() or low in STOP_WORDS:
+        if low == "as" or low in _NO_ROLE:
+            continue  # "appoint as prime minister", "the individual facing ...": the role follows
+        if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
         out.append(stem(low))
     return set(out)
@@ -255,12 +261,15 @@ def _name_in_role(question: str, sentence: str) -> bool:
 
 def answer_type_factor(question: str, sentence: str) -> float:
     """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason).
-    A name-question (`asks_name`) wants a name the question does not give, best one standing in the role asked
-    about (`_name_in_role`)."""
+    A name-question (`asks_name`) wants a name the question does not give; when the question says which role it
+    asks about (`_role_words`), a name in that role (`_name_in_role`) scores 1.0, another new name
+    `NAME_ELSEWHERE`, and a sentence without one 0.75 of that."""
     q = question.lower()
     if asks_name(question):
+        if not _role_words(question):
+            return 1.0 if _new_name(question, sentence) else 0.75
         if not _new_name(question, sentence):
-            return 0.75
+            return 0.75 * NAME_ELSEWHERE
         return 1.0 if _name_in_role(question, sentence) else NAME_ELSEWHERE
     if q.startswith("when ") or "what year" in q or "what date" in q:
         return 1.0 if _DATE.search(sentence) else 0.75

@@ -201,3 +201,8 @@ def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
     rate = "The digital twin market is expanding, with a projected CAGR of 30% between 2023 and 2027."
     other = "A new report from IoT Analytics highlights eight notable trends in digital twins."
     assert answer_type_factor(question, rate) > answer_type_factor(question, other)
+
+
+def test_the_individual_and_who_reported_it_are_no_role() -> None:
+    question = "Who is the individual reported by TechCrunch to have offered $5 billion to a former President?"
+    assert answer_type_factor(question, "Sam Bankman-Fried, the founder of FTX, is on trial for fraud.") == 1.0
