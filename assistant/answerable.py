@@ -11,8 +11,9 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
    `retrieval.min_relevance`.
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
-   shape, for a population, price, age, salary, height or net worth of a named subject, and no retrieved passage
-   naming the subject has a word that gives that attribute.
+   shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
+   Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
+   that gives that attribute.
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
 """
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -69,13 +70,8 @@ _PUBLISHER_ENDINGS = frozenset(
 _PUBLISHER_STARTS = frozenset("daily weekly morning evening sunday".split())
 # Capitalised words of a question that name no one: months and weekdays, titles and question words. A run of
 # capitalised words is split at them ("Lumen Robotics CEO" is "Lumen Robotics"; "President Joe Biden", "Joe Biden").
-NOT_NAMES = CALENDAR_WORDS | frozenset(
-    """ceo ceos cfo coo cto cio chair chairman chairwoman chairperson president vice minister ministers prime
-    secretary senator sen rep representative congressman congresswoman governor gov mayor dr mr mrs ms mx prof
-    professor sir dame lord lady king queen prince princess pope judge justice gen general chief executive officer
-    director founder co-founder cofounder head coach captain commissioner chancellor ambassador spokesperson
-    spokesman spokeswoman st
-    what which who whom whose when where why how whether is are was were do does did has have had can could would
+NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | frozenset(
+    """what which who whom whose when where why how whether is are was were do does did has have had can could would
     should will may might must i the a an and or but if in on at of for to by with from about according
     """.split()
 )
@@ -243,7 +239,10 @@ def _either(names: Sequence[str]) -> str:
 
 
 _MONEY = r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:bn|m|k)?\s?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
-_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|height|net worth|annual salary"
+_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary"
+# What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
+# Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
+_QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
 # Questions that ask for one attribute of a subject, and the words a passage gives that attribute in. A question
 # matches only in these plain shapes, so a long question that merely mentions prices or ages is never caught.
 _ATTRIBUTE_QUESTIONS = (
@@ -253,8 +252,12 @@ _ATTRIBUTE_QUESTIONS = (
         re.IGNORECASE,
     ),
     re.compile(
-        rf"^what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<subject>[^?]+?)['’]s?\s+(?:current\s+|annual\s+)?"
-        rf"(?P<attribute>{_ATTRIBUTE_TERMS})\s*\??$",
+        rf"^what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?P<subject>[^?]+?)['’]s?\s+"
+        rf"(?:(?:current|annual|yearly|weekly|monthly|base)\s+)?(?P<attribute>{_ATTRIBUTE_TERMS}){_QUALIFIER}\s*\??$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^(?:what|how much)\s+(?:did|does|do|will)\s+(?P<subject>[^?]+?)\s+(?P<attribute>earn){_QUALIFIER}\s*\??$",
         re.IGNORECASE,
     ),
     re.compile(r"^how (?P<attribute>old|tall|rich) (?:is|was|are|were) (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE),
@@ -264,7 +267,8 @@ _ATTRIBUTE_QUESTIONS = (
 )
 _ATTRIBUTE_NAMES = {
     "old": "age", "tall": "height", "rich": "net worth", "people": "population", "inhabitants": "population",
-    "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price",
+    "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price", "wage": "salary",
+    "wages": "salary", "earn": "salary",
 }
 _ATTRIBUTE_EVIDENCE = {
     "population": re.compile(

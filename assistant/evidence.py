@@ -14,11 +14,11 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS
+from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")  # a count or an amount; a year alone is neither
 _DATE = re.compile(
     r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?"
     r"|Nov(?:ember)?|Dec(?:ember)?|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|\d{4})\b"
@@ -76,20 +76,42 @@ def _names(sentence: str) -> set[str]:
 
 
 
-def _new_name(question: str, sentence: str) -> bool:
-    """Whether the sentence names someone the question does not: a run of capitalised words ("Captain Ilse
-    Marrow") none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked
-    about). A sentence's capitalised first word, months and weekdays do not count."""
+def _untitled(run: str) -> list[tuple[int, int]]:
+    """The parts of a run of capitalised words between its titles ("Judge", "Minister", "CEO"), as offsets."""
+    parts: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", run):
+        if m.group().lower().rstrip(".").replace("’", "'").removesuffix("'s") in TITLE_WORDS:
+            continue
+        if parts and not run[parts[-1][1] : m.start()].strip():
+            parts[-1] = (parts[-1][0], m.end())
+        else:
+            parts.append(m.span())
+    return parts
+
+
+def _new_name_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    """Where the sentence names someone the question does not: runs of capitalised words ("Captain Ilse Marrow"),
+    split at titles ("French Foreign Minister Jean-Yves Le Drian" gives "French Foreign" and "Jean-Yves Le Drian"),
+    none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked about). A
+    sentence's capitalised first word, months and weekdays do not count."""
     asked = {w.removesuffix("'s") for w in content_words(question)}
-    for m in NAME_RUN.finditer(sentence):
-        words = [w.lower().replace("’", "'").removesuffix("'s") for w in m.group().split()]
-        words = [w for w in words if w not in CALENDAR_WORDS]
-        if not sentence[: m.start()].strip():
-            words = words[1:]
-        words = [w for w in words if w not in STOP_WORDS]
-        if words and not any(w in asked for w in words):
-            return True
-    return False
+    out = []
+    for run in NAME_RUN.finditer(sentence):
+        for first, last in _untitled(run.group()):
+            start, end = run.start() + first, run.start() + last
+            words = [w.lower().replace("’", "'").removesuffix("'s") for w in sentence[start:end].split()]
+            words = [w for w in words if w not in CALENDAR_WORDS]
+            if not sentence[:start].strip():
+                words = words[1:]
+            words = [w for w in words if w not in STOP_WORDS]
+            if words and not any(w in asked for w in words):
+                out.append((start, end))
+    return out
+
+
+def _new_name(question: str, sentence: str) -> bool:
+    """Whether the sentence names someone the question does not (`_new_name_spans`)."""
+    return bool(_new_name_spans(question, sentence))
 
 
 _CAUSE = re.compile(
@@ -162,15 +184,100 @@ def quotability(sentence: str) -> float:
     return 1.0
 
 
-def answer_type_factor(question: str, sentence: str) -> float:
-    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason)."""
-    q = question.lower()
+# "Which judge ...", "In which country ...": the noun after "which" is what is asked for; a named one unless it is a
+# time ("Which year ...", handled as a when-question).
+_WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?which\s+(?P<noun>[\w'’-]+)", re.IGNORECASE)
+_TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
+_QUESTION_WORDS = frozenset("who whom whose which what when where why how".split())
+# "What was the final score ...", "What annual growth rate ...", "What share of ...": a score or a percentage.
+_WHAT_MEASURE = re.compile(
+    r"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?P<measure>score|rate|percentage|share|proportion|number)\b"
+)
+_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+_PERCENT = re.compile(r"\d\s?(?:%|per ?cent\b)")
+NEAR_ROLE = 3  # words between a name and a role word of the question for the name to hold that role
+NAME_ELSEWHERE = 0.8  # a new name that holds none of the question's roles ranks below one that does
+
+
+def asks_name(question: str) -> bool:
+    """Whether the question asks for someone or something named: "Who ...", "Whose ...", "Which judge ...", "In which
+    country ..." (not "Which year ...", nor a choice between names it gives: "Which ..., X or Y?")."""
+    q = question.lower().lstrip()
     if q.startswith(("who ", "whom ", "whose ")):
-        return 1.0 if _new_name(question, sentence) else 0.75
+        return True
+    m = _WHICH.match(q)
+    return m is not None and m.group("noun") not in _TIME_NOUNS and " or " not in q
+
+
+_SKIPPED = frozenset(_AUXILIARIES) | frozenset("the a an he she it they we you i his her its their".split())
+# Nouns that name no role ("Who is the individual ...") and words that attribute a claim to a source ("... reported
+# by TechCrunch", "... described by The Verge as ..."): neither says what the asked-for name does.
+_NO_ROLE = frozenset("individual person people someone one company firm organization organisation entity".split())
+_ATTRIBUTION = frozenset(
+    "reported report reports mentioned described according alleged accused cited portrayed noted stated".split()
+)
+
+
+def _role_words(question: str) -> set[str]:
+    """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
+    after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
+    presiding over ..." gives "judg"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer";
+    "Who did he appoint as prime minister?" "appoint", "prim", "minister")."""
+    words = _WORD.findall(question)[1:]
+    if words and words[0].lower() == "which":
+        words = words[1:]
+    out: list[str] = []
+    for w in words:
+        low = w.lower().replace("’", "'")
+        if not out and (low in _SKIPPED or w[0].isupper() or low.endswith("'s")):
+            continue
+        if low == "as" or low in _NO_ROLE:
+            continue  # "appoint as prime minister", "the individual facing ...": the role follows
+        if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
+            break
+        out.append(stem(low))
+    return set(out)
+
+
+def _name_in_role(question: str, sentence: str) -> bool:
+    """Whether a name the question does not give stands within `NEAR_ROLE` content words of one of the question's
+    role words (`_role_words`), or carries one as its title: "referee Anthony Taylor", "Judge Amit Mehta", "founded
+    in 2019 by Alex Gunnarson", "José Antonio Ramos Calamonte, ASOS’s chief executive"."""
+    roles = _role_words(question)
+    if not roles:
+        return False
+    words = [
+        (m.start(), m.end(), stem(w))
+        for m in _WORD.finditer(sentence)
+        if (w := m.group().lower().replace("’", "'").removesuffix("'s")) not in STOP_WORDS
+    ]
+    for start, end in _new_name_spans(question, sentence):
+        inside = [k for k, (s, e, _) in enumerate(words) if start <= s and e <= end]
+        if inside and any(w in roles for _, _, w in words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]):
+            return True
+    return False
+
+
+def answer_type_factor(question: str, sentence: str) -> float:
+    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason).
+    A name-question (`asks_name`) wants a name the question does not give; when the question says which role it
+    asks about (`_role_words`), a name in that role (`_name_in_role`) scores 1.0, another new name
+    `NAME_ELSEWHERE`, and a sentence without one 0.75 of that."""
+    q = question.lower()
+    if asks_name(question):
+        if not _role_words(question):
+            return 1.0 if _new_name(question, sentence) else 0.75
+        if not _new_name(question, sentence):
+            return 0.75 * NAME_ELSEWHERE
+        return 1.0 if _name_in_role(question, sentence) else NAME_ELSEWHERE
     if q.startswith("when ") or "what year" in q or "what date" in q:
         return 1.0 if _DATE.search(sentence) else 0.75
     if q.startswith(("how many", "how much")):
         return 1.0 if _NUMBER.search(sentence) else 0.75
+    if (m := _WHAT_MEASURE.match(q)) is not None:
+        wanted = _SCORE if m.group("measure") == "score" else _PERCENT if m.group("measure") != "number" else _NUMBER
+        return 1.0 if wanted.search(sentence) else 0.75
     if asks_why(question):
         return 1.0 if _CAUSE.search(sentence) and not announces_reason(sentence) else 0.7
     return 1.0
@@ -276,6 +383,6 @@ def lift_followers(
     reason = asks_reason_or_way(question)
     for i, j in _next_sentences(cands).items():
         here, there = answer_type_factor(question, cands[i].text), answer_type_factor(question, cands[j].text)
-        if (reason and announces_reason(cands[i].text)) or (here < 1.0 and there == 1.0):
+        if (reason and announces_reason(cands[i].text)) or (here < NAME_ELSEWHERE <= there):
             out[j] = max(out[j], leads[i])
     return out

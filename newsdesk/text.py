@@ -16,6 +16,16 @@ WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".
 CALENDAR_WORDS = MONTHS | WEEKDAYS
 """Lower-cased month and weekday names (and month abbreviations): capitalised, yet never a name."""
 
+TITLE_WORDS = frozenset(
+    """ceo ceos cfo coo cto cio chair chairman chairwoman chairperson president vice minister ministers prime
+    secretary senator sen rep representative congressman congresswoman governor gov mayor dr mr mrs ms mx prof
+    professor sir dame lord lady king queen prince princess pope judge justice gen general chief executive officer
+    director founder co-founder cofounder head coach captain commissioner chancellor ambassador spokesperson
+    spokesman spokeswoman st""".split()
+)
+"""Lower-cased titles and roles written capitalised before or inside a name ("Judge Amit Mehta", "French Foreign
+Minister Jean-Yves Le Drian"), which are not the name."""
+
 NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|von|van)\s+)?[A-Z][\w'’.&-]*)*")
 """A run of capitalised words, the way names are written: "Ba N’Daou", "Bank of England", "Lumen Robotics CEO".
 Which of its words name someone is for the caller to judge (a sentence's first word, months, titles)."""

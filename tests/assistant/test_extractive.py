@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.evidence import Candidate, candidates, quotability, standalone
+from assistant.evidence import Candidate, answer_type_factor, asks_name, candidates, quotability, standalone
 from ingest.sentences import split_sentences
 from newsdesk.text import without_markers
 from newsdesk.types import Answer, Passage
@@ -83,7 +83,7 @@ def test_at_most_three_quotes_and_none_repeats_another(harbour: Assistant) -> No
 
 # ---- one [n] per article ------------------------------------------------------------------------------------
 def test_quotes_of_one_article_share_its_number(assistant: Assistant) -> None:
-    answer = assistant.ask("How many jihadists were neutralised in the Mali operation?")
+    answer = assistant.ask("What did the French forces confiscate in Mali?")
     assert len(answer.citations) >= 2 and {c.n for c in answer.citations} == {1}
     assert_one_number_per_article(answer)
 
@@ -157,3 +157,52 @@ def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
     assert quotability("Who has won the most titles?") < statement
     assert quotability("Harbour barriers finished") < statement
     assert quotability("The hearing was adjourned.") == statement  # "The" is no pronoun
+
+
+def test_which_questions_ask_for_a_name_unless_they_ask_for_a_time_or_offer_a_choice() -> None:
+    assert asks_name("Which judge is presiding over US v. Google?")
+    assert asks_name("In which country was COP28 held?")
+    assert not asks_name("Which year did the WTA start?")
+    assert not asks_name("Which company grew faster, Apple or Google?")
+    question = "Which referee gave Chelsea the late penalty against City?"
+    naming = "But referee Anthony Taylor pointed to the spot."
+    not_naming = "The penalty came after the goal was disallowed for a foul."
+    assert answer_type_factor(question, naming) > answer_type_factor(question, not_naming)
+
+
+def test_a_name_in_the_role_asked_about_ranks_above_a_name_elsewhere() -> None:
+    question = "Who is the council leader in Harborview?"
+    in_role = "Council leader Imogen Farrow said the barriers would be finished before the autumn."
+    elsewhere = "The barriers were designed by engineers from Kestrel Hill over the summer."
+    assert answer_type_factor(question, in_role) > answer_type_factor(question, elsewhere)
+    question = "Who founded the e-commerce search startup Deft?"
+    assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson and Zach Hudson.") == 1.0
+    assert answer_type_factor(question, "Deft already faces challenges from Amazon and Google.") < 1.0
+
+
+def test_a_title_is_not_part_of_the_name_it_precedes() -> None:
+    question = "Which French minister opposed negotiating with the jihadist leaders?"
+    assert answer_type_factor(question, "French Foreign Minister Jean-Yves Le Drian had strongly opposed this.") == 1.0
+
+
+def test_a_year_alone_is_not_how_many_or_how_much() -> None:
+    question = "How much do the Ray-Ban Meta smart glasses cost?"
+    year = "The Google Glass Explorer Edition first introduced us to smart glasses in 2013."
+    price = "I was impressed by the $299 Ray-Ban Meta smart glasses."
+    assert answer_type_factor(question, price) > answer_type_factor(question, year)
+
+
+def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
+    question = "What was the final score when the 49ers beat the Eagles in December?"
+    score = "The 49ers won 42-19 at Lincoln Financial Field."
+    scene = "The Eagles fell for the second time this season, routed by the 49ers at home."
+    assert answer_type_factor(question, score) > answer_type_factor(question, scene)
+    question = "What annual growth rate does IoT Analytics forecast for the digital twin market?"
+    rate = "The digital twin market is expanding, with a projected CAGR of 30% between 2023 and 2027."
+    other = "A new report from IoT Analytics highlights eight notable trends in digital twins."
+    assert answer_type_factor(question, rate) > answer_type_factor(question, other)
+
+
+def test_the_individual_and_who_reported_it_are_no_role() -> None:
+    question = "Who is the individual reported by TechCrunch to have offered $5 billion to a former President?"
+    assert answer_type_factor(question, "Sam Bankman-Fried, the founder of FTX, is on trial for fraud.") == 1.0
