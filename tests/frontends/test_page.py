@@ -60,7 +60,7 @@ def test_seed_question_streams_an_answer_whose_quotes_are_shown_by_article(web_s
     context = source.locator("blockquote").inner_text()
     assert BA_NDAOU_QUOTE in context and len(context) > len(BA_NDAOU_QUOTE)  # shown within its passage
     # An answer quoting one article twice: one [n], one title, both quotes under it.
-    several = ask_on_page(page, "How many jihadists were neutralised in the Mali operation?")
+    several = ask_on_page(page, "What did the French forces confiscate in Mali?")
     hrefs = {several.locator("a.cite").nth(i).get_attribute("href") for i in range(several.locator("a.cite").count())}
     assert len(hrefs) == 1 and several.locator("a.cite").count() >= 2
     article = page.locator("#turn-2 .source-article")
