@@ -48,15 +48,11 @@ def _snapshot(store: Path, cache_dir: Path, reader: KeywordIndexes | None = None
     return articles, set(ids), len(files)
 
 
-def _ingest_and_kill(corpus: Path, store: Path, kill_after: int) -> bool:
-    """Run an ingest that logs every commit; SIGKILL it after `kill_after` debug lines. True if it was killed."""
-    env = {**os.environ, "ASSISTANT_INGEST__BATCH_SIZE": "1"}
+def kill_after_commits(args: list[str], env: dict[str, str], kill_after: int) -> bool:
+    """Run `assistant -vv ARGS` (each commit logged); SIGKILL it after `kill_after` pipeline debug lines. True if it
+    was killed."""
     proc = subprocess.Popen(
-        [ASSISTANT, "-vv", "ingest", str(corpus), "--store", str(store), "-q"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env=env,
-        text=True,
+        [ASSISTANT, "-vv", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env={**os.environ, **env}, text=True
     )
     assert proc.stderr is not None
     seen = 0
@@ -68,6 +64,12 @@ def _ingest_and_kill(corpus: Path, store: Path, kill_after: int) -> bool:
                 break
     proc.wait(timeout=120)
     return proc.returncode == -signal.SIGKILL
+
+
+def _ingest_and_kill(corpus: Path, store: Path, kill_after: int) -> bool:
+    """Run an ingest that logs every commit; SIGKILL it after `kill_after` debug lines. True if it was killed."""
+    args = ["ingest", str(corpus), "--store", str(store), "-q"]
+    return kill_after_commits(args, {"ASSISTANT_INGEST__BATCH_SIZE": "1"}, kill_after)
 
 
 def test_kill_anywhere_then_rerun_equals_clean_run(tmp_path: Path, cache_dir: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import subprocess
 import threading
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from ingest.pipeline import IngestReport
 from ingest.store import Store, StoreError
 from ingest.watch import Batch, Watcher
 from tests.fixtures.core import make_settings
-from tests.ingest.test_crash import ASSISTANT, _snapshot, _write_corpus
+from tests.ingest.test_crash import _snapshot, _write_corpus, kill_after_commits
 
 
 def _story(topic: str, extra: str = "") -> str:
@@ -278,19 +276,8 @@ def test_only_folders_can_be_watched(drop: Path, assistant: Assistant) -> None:
 
 def _watch_and_kill(corpus: Path, store: Path, kill_after: int) -> bool:
     """Run `assistant ingest --watch` logging every commit; SIGKILL it after `kill_after` pipeline debug lines."""
-    env = {**os.environ, "ASSISTANT_INGEST__BATCH_SIZE": "1", "ASSISTANT_INGEST__WATCH_INTERVAL": "0.05"}
-    command = [ASSISTANT, "-vv", "ingest", "--watch", str(corpus), "--store", str(store)]
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
-    assert proc.stderr is not None
-    seen = 0
-    for line in proc.stderr:
-        if "DEBUG ingest.pipeline:" in line:
-            seen += 1
-            if seen >= kill_after:
-                proc.send_signal(signal.SIGKILL)
-                break
-    proc.wait(timeout=120)
-    return proc.returncode == -signal.SIGKILL
+    env = {"ASSISTANT_INGEST__BATCH_SIZE": "1", "ASSISTANT_INGEST__WATCH_INTERVAL": "0.05"}
+    return kill_after_commits(["ingest", "--watch", str(corpus), "--store", str(store)], env, kill_after)
 
 
 def test_a_watcher_killed_mid_batch_leaves_a_store_the_next_watcher_completes(tmp_path: Path, cache_dir: Path) -> None:
