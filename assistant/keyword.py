@@ -198,7 +198,7 @@ class KeywordIndex:
             version = int(self.meta("version") or 0)
             start = old.alive.size
             rows = conn.execute(
-                "SELECT doc, source, day, length, sentences, sentence_words, alive FROM docs WHERE doc >= ? "
+                "SELECT doc, source, day, alive, length, sentences, sentence_words FROM docs WHERE doc >= ? "
                 "ORDER BY doc",
                 (start,),
             ).fetchall()

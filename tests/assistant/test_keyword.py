@@ -330,6 +330,27 @@ def test_sentence_scores_rank_a_chunk_by_its_best_sentence() -> None:
     assert KeywordIndex.build([], "g0").view().sentence_scores("harbour") is None
 
 
+def test_scores_are_bm25_as_written_out_by_hand() -> None:
+    # Three one-sentence chunks; their indexed words (title, source, date, text; stop words out, stemmed) counted by
+    # hand, and BM25 (k1 1.5, b 0.75, Lucene idf) computed from those counts alone.
+    texts = ["Crane crane crane.", "Crane lifts boats.", "Tides turn slowly today."]
+    index = KeywordIndex.build([passage(n, "Post", "2024-03-01", t) for n, t in enumerate(texts)], "g1").view()
+    words = [[f"t{n}", "post", "2024", "03", "01", *index.index.words(t)] for n, t in enumerate(texts)]
+    assert [len(w) for w in words] == [8, 8, 9] and [len(w) - 5 for w in words] == [3, 3, 4]
+
+    def bm25(tf: int, length: int, average: float, n: int, df: int) -> float:
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        return float(idf * tf / (tf + 1.5 * (1 - 0.75 + 0.75 * length / average)))
+
+    chunk_level = index.scores("crane")
+    assert chunk_level is not None
+    assert chunk_level.tolist() == pytest.approx([bm25(3, 8, 25 / 3, 3, 2), bm25(1, 8, 25 / 3, 3, 2), 0.0], rel=1e-5)
+    # The sentence level: the text's sentences alone (one per chunk here: 3, 3 and 4 indexed words).
+    sentence_level = index.sentence_scores("crane")
+    assert sentence_level is not None
+    assert sentence_level.tolist() == pytest.approx([bm25(3, 3, 10 / 3, 3, 2), bm25(1, 3, 10 / 3, 3, 2), 0.0], rel=1e-5)
+
+
 def test_indexed_text_is_what_ingest_embeds() -> None:
     p = passage(1, "North Post", "2024-03-01T09:00:00+00:00", "Bridge closed.")
     assert indexed_text(p) == "T1\nNorth Post | 2024-03-01\nBridge closed."
