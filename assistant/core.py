@@ -132,7 +132,7 @@ class Assistant:
         """A retriever over the current store, with the reranker `rerank.url` configures (made once). A store
         without articles is a StoreError saying how to fill it."""
         store = self.store()
-        if store.count() == 0:
+        if not len(indexes.get(store)) and store.count() == 0:  # counting a big collection takes Chroma a while
             raise store.empty()
         with self._lock:
             if self._reranker is None and self.settings.rerank.url:

@@ -97,12 +97,14 @@ class _Arrays:
     sentence_words: np.ndarray
     source_names: dict[int, str]
     stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
+    sources: list[str]  # the publishers of the live chunks
+    date_span: tuple[date, date] | None  # the first and last publication day of the live chunks
 
 
 _EMPTY = _Arrays(
     version=-1, dead_seen=0, source_of=np.zeros(0, np.int32), day_of=np.zeros(0, np.int64), alive=np.zeros(0, bool),
     length=np.zeros(0, np.int32), sentences=np.zeros(0, np.int32), sentence_words=np.zeros(0, np.int64),
-    source_names={}, stats=(0, 1.0, 0, 1.0),
+    source_names={}, stats=(0, 1.0, 0, 1.0), sources=[], date_span=None,
 )  # fmt: skip
 
 
@@ -229,9 +231,14 @@ class KeywordIndex:
             said,
             float(sentence_words[alive].sum()) / said if said else 1.0,
         )
+        codes = np.unique(source_of[alive])
+        days = day_of[alive & (day_of > 0)]
+        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
         return _Arrays(
             version=version, dead_seen=dead_seen, source_of=source_of, day_of=day_of, alive=alive, length=length,
             sentences=sentences, sentence_words=sentence_words, source_names=names, stats=stats,
+            sources=sorted(n for n in (names.get(int(c), "") for c in codes) if n),
+            date_span=(to_date(days.min()), to_date(days.max())) if days.size else None,
         )  # fmt: skip
 
     # ---- what the file holds ---------------------------------------------------------------------------
@@ -323,18 +330,11 @@ class KeywordView:
 
     def sources(self) -> list[str]:
         """Every publisher name of the live chunks."""
-        a = self._arrays
-        codes = np.unique(a.source_of[a.alive])
-        return sorted(n for n in (a.source_names.get(int(c), "") for c in codes) if n)
+        return list(self._arrays.sources)
 
     def date_span(self) -> tuple[date, date] | None:
         """First and last publication day of the live chunks."""
-        a = self._arrays
-        days = a.day_of[a.alive & (a.day_of > 0)]
-        if not days.size:
-            return None
-        to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
-        return to_date(days.min()), to_date(days.max())
+        return self._arrays.date_span
 
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
@@ -345,8 +345,9 @@ class KeywordView:
         a = self._arrays
         allowed = a.alive.copy()
         if sources:
-            codes = [c for c, n in a.source_names.items() if n in set(sources)]
-            allowed &= np.isin(a.source_of, codes)
+            named = np.zeros(max(a.source_names, default=0) + 1, dtype=bool)
+            named[[c for c, n in a.source_names.items() if n in set(sources)]] = True
+            allowed &= named[a.source_of]
         if first_ts is not None:
             allowed &= a.day_of >= first_ts
         if last_ts is not None:
@@ -364,11 +365,16 @@ class KeywordView:
                 total[keys] += scores
         return total
 
-    def sentence_scores(self, query: str) -> np.ndarray | None:
+    def sentence_scores(self, query: str, among: np.ndarray | None = None) -> np.ndarray | None:
         """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
-        any sentence)."""
-        found = [self.index.scored(self._arrays, _SENTENCES, word) for word in self.index.words(query)]
-        found = [f for f in found if f[0].size]
+        any sentence); with `among` (chunk numbers in ascending order), only those chunks are scored."""
+        found = []
+        for word in self.index.words(query):
+            keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
+            if among is not None and keys.size:
+                keys, scores = _within(keys, scores, among)
+            if keys.size:
+                found.append((keys, scores))
         if not found:
             return None
         keys, inverse = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
@@ -587,6 +593,18 @@ def _unpack(level: int, rows: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[np.
     tfs = np.concatenate([np.frombuffer(r[1], dtype=np.uint16) for r in rows])
     lengths = np.concatenate([np.frombuffer(r[2], dtype=np.uint16) for r in rows])
     return keys, tfs, lengths
+
+
+def _within(keys: np.ndarray, scores: np.ndarray, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sentence postings (keys ascending) that belong to `chunks` (ascending): each chunk's sentences are
+    found by binary search, so a long posting costs as much as a short one."""
+    first = np.searchsorted(keys, chunks << _SENTENCE_BITS)
+    counts = np.searchsorted(keys, (chunks + 1) << _SENTENCE_BITS) - first
+    total = int(counts.sum())
+    if not total:
+        return keys[:0], scores[:0]
+    places = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
+    return keys[places], scores[places]
 
 
 def _acronym_set(title: str, text: str) -> set[str]:

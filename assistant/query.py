@@ -8,6 +8,7 @@ are recognised; a question that names none of them (and no date) gives an empty 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -299,6 +300,12 @@ def clauses(question: str, named: Sequence[Mention] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out)) if len(out) > 1 else ()
 
 
+@functools.lru_cache(maxsize=8)
+def _matcher(sources: tuple[str, ...]) -> SourceMatcher:
+    """One matcher per list of publishers (building one folds every name and compiles a pattern)."""
+    return SourceMatcher(sources)
+
+
 def plan_query(question: str, sources: Sequence[str], corpus_span: tuple[date, date] | None = None) -> QueryPlan:
     """Split `question` into parts by the publishers and dates it names.
 
@@ -306,7 +313,7 @@ def plan_query(question: str, sources: Sequence[str], corpus_span: tuple[date, d
     (else the next one after it), and a date with no publisher left is a part of its own. Repeated identical parts
     are kept once.
     """
-    named = SourceMatcher(sources).find(question)
+    named = _matcher(tuple(sources)).find(question)
     dated = find_dates(question, corpus_span)
     slots: list[list[Any]] = [[m, None] for m in named]
     loose: list[DateRange] = []

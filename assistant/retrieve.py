@@ -122,15 +122,21 @@ class Retriever:
 
     def _unit_scores(self, plan: QueryPlan, index: KeywordView, scope: np.ndarray | None) -> np.ndarray | None:
         """Per chunk, its keyword score: the best of its normalised BM25 scores for the whole question and each
-        clause, blended with the same over its best-matching sentence (weight `sentence_weight`)."""
+        clause, blended with the same over its best-matching sentence (weight `sentence_weight`). Sentences are
+        scored only in the `sentence_pool` chunks that score best so far."""
         queries = [(plan.question, self.settings.question_weight)]
         if self.settings.clauses:
             queries += [(c, 1.0) for c in plan.clauses]
-        share = self.settings.sentence_weight
-        chunk_level = _best_of(index.scores, queries, scope) if share < 1 else None
-        sentence_level = _best_of(index.sentence_scores, queries, scope) if share > 0 else None
-        if chunk_level is None or sentence_level is None:
-            return chunk_level if sentence_level is None else sentence_level
+        share, pool = self.settings.sentence_weight, self.settings.sentence_pool
+        if share >= 1:
+            return _best_of(index.sentence_scores, queries, scope)
+        chunk_level = _best_of(index.scores, queries, scope)
+        if chunk_level is None or share <= 0:
+            return chunk_level
+        among = _best_chunks(chunk_level, pool) if pool else None
+        sentence_level = _best_of(lambda text: index.sentence_scores(text, among), queries, scope)
+        if sentence_level is None:
+            return chunk_level
         return (1 - share) * chunk_level + share * sentence_level
 
     def _candidates(self, part: QueryPart, index: KeywordView, units: np.ndarray | None) -> list[tuple[int, float]]:
@@ -197,6 +203,14 @@ def _best_of(
         scaled = found * (weight / peak)
         best = scaled if best is None else np.maximum(best, scaled)
     return best
+
+
+def _best_chunks(scores: np.ndarray, n: int) -> np.ndarray:
+    """The numbers (ascending) of the `n` best-scoring chunks with a positive score."""
+    chosen = np.flatnonzero(scores > 0)
+    if chosen.size > n:
+        chosen = np.sort(np.argpartition(-scores, n - 1)[:n])
+    return chosen
 
 
 def _unit(vector: Sequence[float] | np.ndarray) -> np.ndarray:

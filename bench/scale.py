@@ -189,9 +189,10 @@ def serve_figures(store: Path, workdir: Path, questions: list[str]) -> dict[str,
             index = KeywordIndex(index_path(_open(store)))
             builds_before = int(index.meta("full_builds") or 0)
             marker = "quillwort"
+            run = workdir.name.rsplit("-", 1)[-1]  # a new article on every run, also into an --existing store
             article = workdir / "new-article.jsonl"
             article.write_text(json.dumps({
-                "title": "Harbour ferry named after a quillwort",
+                "title": f"Harbour ferry named after a quillwort ({run})",
                 "source": "Scale Test Courier",
                 "published_at": "2024-06-01",
                 "body": "The new harbour ferry was named Quillwort after the rare water plant on Tuesday.",
@@ -205,7 +206,7 @@ def serve_figures(store: Path, workdir: Path, questions: list[str]) -> dict[str,
             question = f"Which harbour ferry was named after the {marker} plant?"
             while True:
                 found = http.post("/api/retrieve", json={"question": question, "k": 10}).json()["passages"]
-                if any(marker in p["title"].lower() for p in found):
+                if any(run in p["title"] for p in found):
                     visible = time.perf_counter() - commit_time
                     break
                 if time.perf_counter() - commit_time > 600:
@@ -261,28 +262,36 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="Where to build the N× store (default: a temporary folder).")
     parser.add_argument("--source", type=Path, help="The benchmark corpus's store (default: the bench cache's).")
     parser.add_argument("--questions", type=int, default=200, help="Dev questions timed for retrieval.")
+    parser.add_argument(
+        "--existing", action="store_true",
+        help="Measure the store at --store as an earlier run left it (no copies written, no index built).",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.existing and not (args.store and args.store.is_dir()):
+        parser.error("--existing needs --store naming a store an earlier run wrote")
 
-    source = _open(source_store(args.source))
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     target_path = args.store or workdir / "store"
-    if target_path.exists():
-        shutil.rmtree(target_path)
+    figures: dict[str, Any] = {"factor": args.factor}
     try:
-        settings = load_settings()
-        settings.store.path = target_path
-        target = Store(settings.store, source.model_id, create=True)
-        chunks, seconds = write_copies(source, target, args.factor)
-        started = time.perf_counter()
-        indexes.update(target)
-        index_build = time.perf_counter() - started
+        if args.existing:
+            target = _open(target_path)
+            figures["chunks"] = target.count()
+        else:
+            source = _open(source_store(args.source))
+            if target_path.exists():
+                shutil.rmtree(target_path)
+            settings = load_settings()
+            settings.store.path = target_path
+            target = Store(settings.store, source.model_id, create=True)
+            chunks, seconds = write_copies(source, target, args.factor)
+            started = time.perf_counter()
+            indexes.update(target)
+            built = round(time.perf_counter() - started, 1)
+            figures.update(chunks=chunks, write_chunks_per_s=round(chunks / seconds), index_build_s=built)
         questions = [json.loads(line)["question"] for line in QA.open()][: args.questions]
         p50, p95 = retrieval_latency(target_path, questions)
-        figures: dict[str, Any] = {
-            "factor": args.factor,
-            "chunks": chunks,
-            "write_chunks_per_s": round(chunks / seconds),
-            "index_build_s": round(index_build, 1),
+        figures |= {
             "disk_mb": round(_disk_mb(target_path)),
             "retrieve_p50_ms": round(p50, 1),
             "retrieve_p95_ms": round(p95, 1),

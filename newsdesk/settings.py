@@ -149,6 +149,11 @@ class RetrievalSettings(BaseModel):
         0.4, ge=0.0, le=1.0,
         description="Share of a chunk's best-matching sentence (sentence-level BM25) in its keyword score.",
     )
+    sentence_pool: int = Field(
+        2000, ge=0, le=1_000_000,
+        description="Sentences are scored only in this many best chunks by chunk-level BM25 (per query); 0: in every "
+        "chunk.",
+    )
     dense_weight: float = Field(
         0.3, ge=0.0, le=1.0, description="Share of vector similarity when `hybrid` re-ranks the keyword candidates."
     )

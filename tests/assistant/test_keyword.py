@@ -367,3 +367,17 @@ def test_a_store_deleted_and_made_again_gets_a_new_index(tmp_path: Path, cache_d
     view = cache.get(store)
     assert (found(view, "balloon"), found(view, "zeppelin")) == (["Balloon"], [])
     assert view.chunk_ids() == ids_in_store(store)
+
+
+def test_sentence_scores_among_some_chunks_equal_those_chunks_scores() -> None:
+    texts = [SPREAD, FOCUSED, *FILLER] * 3
+    index = KeywordIndex.build([passage(n, "North Post", "2024-03-01", t) for n, t in enumerate(texts)], "g1").view()
+    everywhere = index.sentence_scores("harbour crane collapsed")
+    assert everywhere is not None
+    among = np.array([0, 1, 5, len(texts) - 1])
+    some = index.sentence_scores("harbour crane collapsed", among)
+    assert some is not None
+    expected = np.zeros_like(everywhere)
+    expected[among] = everywhere[among]
+    assert some.tolist() == expected.tolist() and some[[0, 1]].all()
+    assert index.sentence_scores("harbour", np.array([], dtype=np.int64)) is None
