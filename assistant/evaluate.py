@@ -232,6 +232,7 @@ def evaluate(
     answers: dict[str, list[dict[str, float]]] = defaultdict(list)
     null_refused: dict[str, list[dict[str, float]]] = defaultdict(list)
     seconds: list[float] = []
+    answer_seconds: list[float] = []
     questions = []
     for item in tqdm(items, desc="evaluating", unit="q", disable=not progress):
         row: dict[str, Any] = {"id": item.qid, "question_type": item.question_type}
@@ -243,7 +244,9 @@ def evaluate(
             per_type[item.question_type].append(scores)
             row.update(scores, retrieved=[p.chunk_id for p in passages])
         if ask is not None:
+            started = time.perf_counter()
             answer = ask(item.question)
+            answer_seconds.append(time.perf_counter() - started)
             row.update(answer=answer.answer, refused=answer.refused, refusal_reason=answer.refusal_reason)
             if item.is_null:
                 null_refused[item.question_type].append({"refused": float(answer.refused)})
@@ -273,9 +276,18 @@ def evaluate(
             "null_refusal_rate": _mean(nulls)["refused"] if nulls else None,
             "null_questions": len(nulls),
             "null_by_type": {t: _counted(r) for t, r in sorted(null_refused.items())},
+            "seconds_per_answer": _seconds(answer_seconds),
         }
     report["questions"] = questions
     return report
+
+
+def _seconds(values: list[float]) -> dict[str, float | None]:
+    """Mean and median of the time `ask` took per question (every question, refusals included), in seconds."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"mean": None, "p50": None}
+    return {"mean": round(sum(ordered) / len(ordered), 3), "p50": round(ordered[len(ordered) // 2], 3)}
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -326,4 +338,7 @@ def _answer_table(answers: dict[str, Any]) -> list[str]:
         for name, values in answers["null_by_type"].items():
             lines.append(name.ljust(20) + str(values["questions"]).rjust(10) + f"{values['refused']:.4f}".rjust(16))
         lines.append(f"null questions refused: {answers['null_refusal_rate']:.4f} of {answers['null_questions']}")
+    timing = answers.get("seconds_per_answer") or {}
+    if timing.get("mean") is not None:
+        lines.append(f"seconds per answer: mean {timing['mean']:.3f}, p50 {timing['p50']:.3f}")
     return lines

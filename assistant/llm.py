@@ -1,9 +1,10 @@
 """Which answerer writes the answer: `openai` (any OpenAI-compatible server), `local` (a GGUF model in a llama.cpp
-server child) or
-`extractive` (quotes, no model), chosen by `llm.mode`.
+server child) or `extractive` (quotes, no model), chosen by `llm.mode`.
 
-`auto` picks openai when an API key or base URL is configured, else local when llama-cpp-python and a model are
-installed (`make install-local`), else extractive. Backends are imported only when chosen.
+`auto` picks openai when an API key or base URL is configured, else extractive. `local` is never picked by `auto`:
+on the project's question sets the packaged Gemma 3 270M answers fewer questions right than the extractive answerer
+and takes far longer (docs/answering.md), so it runs only when named (`llm.mode = "local"`, `--llm local`, the
+page's Answerer menu). Backends are imported only when chosen.
 """
 
 from __future__ import annotations
@@ -32,18 +33,20 @@ class Answerer(Protocol):
 
 
 def choose_mode(settings: Settings) -> str:
-    """The answerer `llm.mode` names, with `auto` resolved."""
+    """The answerer `llm.mode` names, with `auto` resolved: openai when an API key or base URL is set, else
+    extractive (never local, whether or not it is installed)."""
     mode = settings.llm.mode
     if mode != "auto":
         return mode
     if settings.llm.api_key is not None or settings.llm.base_url:
         return "openai"
-    return "local" if local_available(settings) else "extractive"
+    return "extractive"
 
 
 def offered_modes(settings: Settings) -> list[str]:
-    """The answerers that can run with these settings, the default first: extractive always; openai when an API key
-    or base URL is set; local when llama-cpp-python and a model are installed."""
+    """The answerers that can run with these settings, the default (`choose_mode`) first: extractive always; openai
+    when an API key or base URL is set; local when llama-cpp-python and a model are installed (offered, but the
+    default only when `llm.mode = "local"`)."""
     modes = ["extractive"]
     if settings.llm.api_key or settings.llm.base_url:
         modes.append("openai")

@@ -7,7 +7,8 @@ QUESTIONS.jsonl defaults to bench/questions/multihop_natural.jsonl: questions wr
 but unanswerable (they name people, teams and outlets of the corpus and ask what no article states). The store must
 hold the corpus (`assistant ingest ../shared/eval/multihop-rag/corpus.jsonl --store /tmp/bench-store`). Every
 question goes through `Assistant.ask` and is scored as `assistant eval --answers` scores it: accuracy (a gold string
-in the answer), the gold string in the answer's first sentence, false refusals, and unanswerable questions refused.
+in the answer), the gold string in the answer's first sentence, false refusals, unanswerable questions refused, and
+the seconds each answer took (`Assistant.ask`, retrieval included).
 `--json` prints the whole report (per question included) instead of the table.
 """
 

@@ -186,7 +186,9 @@ class LLMSettings(BaseModel):
     """Which answerer writes the answer and how it reaches its model."""
 
     mode: Literal["auto", "openai", "local", "extractive"] = Field(
-        "auto", description="`auto`: openai if a key or base URL is set, else local if installed, else extractive."
+        "auto",
+        description="`auto`: openai if a key or base URL is set, else extractive; `local` runs only when named "
+        "(docs/answering.md compares the answerers).",
     )
     model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible server.")
     api_key: SecretStr | None = Field(None, description="API key (also read from OPENAI_API_KEY).")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant.llm import choose_mode, local_available, make_answerer
+from assistant import llm
+from assistant.llm import choose_mode, make_answerer, offered_modes
 from newsdesk.errors import AnswererError
 from tests.fixtures.core import make_settings
 
@@ -19,11 +20,25 @@ def test_auto_prefers_openai_when_a_key_or_url_is_set(tmp_path: Path, cache_dir:
     assert choose_mode(settings) == "openai"
 
 
-def test_auto_falls_back_to_local_then_extractive(tmp_path: Path, cache_dir: Path) -> None:
+@pytest.mark.parametrize("installed", [True, False])
+def test_auto_without_key_or_url_is_extractive_and_local_only_offered(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, installed: bool
+) -> None:
+    """`auto` never picks the local model, installed or not (docs/answering.md: it answers fewer questions right
+    than the extractive answerer); it is offered after the default, and is the default only when named."""
+    monkeypatch.setattr(llm, "local_available", lambda settings: installed)
     settings = make_settings(tmp_path, cache_dir, mode="auto")
-    assert choose_mode(settings) == ("local" if local_available(settings) else "extractive")
-    settings.llm.local_model = tmp_path / "missing.gguf"
-    assert not local_available(settings) and choose_mode(settings) == "extractive"
+    assert choose_mode(settings) == "extractive"
+    assert offered_modes(settings) == (["extractive", "local"] if installed else ["extractive"])
+    settings.llm.mode = "local"
+    assert choose_mode(settings) == "local"
+    assert offered_modes(settings) == (["local", "extractive"] if installed else ["extractive"])
+
+
+def test_auto_resolves_to_openai_with_a_key_or_url_else_extractive(tmp_path: Path, cache_dir: Path) -> None:
+    cases = [({}, "extractive"), ({"api_key": SecretStr("sk-x")}, "openai"), ({"base_url": "http://h:1/v1"}, "openai")]
+    for extra, expected in cases:
+        assert choose_mode(make_settings(tmp_path, cache_dir, mode="auto", **extra)) == expected, extra
 
 
 def test_explicit_mode_wins(tmp_path: Path, cache_dir: Path) -> None:
