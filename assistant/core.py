@@ -213,6 +213,19 @@ class Assistant:
             "published_to": dates[-1] if dates else None,
         }
 
+    def summary(self) -> dict[str, Any]:
+        """What the store holds, read from its keyword index (quick at any size; `stats` reads every article's
+        record): articles, chunks, sources (name: chunks, most first), first and last publication day."""
+        view = indexes.get(self.store())
+        span = view.date_span()
+        return {
+            "articles": view.article_count(),
+            "chunks": len(view),
+            "sources": view.source_chunks(),
+            "published_from": span[0].isoformat() if span else None,
+            "published_to": span[1].isoformat() if span else None,
+        }
+
     # ---- LangChain (assistant/lc.py, docs/langchain.md) ----------------------------------------------------------
     def as_retriever(self, k: int | None = None) -> NewsRetriever:
         """`retrieve` as a LangChain retriever: one Document per passage, the citation fields as its metadata; `k`

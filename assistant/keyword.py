@@ -98,13 +98,14 @@ class _Arrays:
     source_names: dict[int, str]
     stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
     sources: list[str]  # the publishers of the live chunks
+    source_chunks: dict[str, int]  # their live chunks, most first
     date_span: tuple[date, date] | None  # the first and last publication day of the live chunks
 
 
 _EMPTY = _Arrays(
     version=-1, dead_seen=0, source_of=np.zeros(0, np.int32), day_of=np.zeros(0, np.int64), alive=np.zeros(0, bool),
     length=np.zeros(0, np.int32), sentences=np.zeros(0, np.int32), sentence_words=np.zeros(0, np.int64),
-    source_names={}, stats=(0, 1.0, 0, 1.0), sources=[], date_span=None,
+    source_names={}, stats=(0, 1.0, 0, 1.0), sources=[], source_chunks={}, date_span=None,
 )  # fmt: skip
 
 
@@ -231,13 +232,15 @@ class KeywordIndex:
             said,
             float(sentence_words[alive].sum()) / said if said else 1.0,
         )
-        codes = np.unique(source_of[alive])
+        codes, counts = np.unique(source_of[alive], return_counts=True)
+        by_name = {names.get(int(c), ""): int(n) for c, n in zip(codes, counts)}
+        by_name.pop("", None)
         days = day_of[alive & (day_of > 0)]
         to_date = lambda ts: datetime.fromtimestamp(int(ts), tz=UTC).date()  # noqa: E731
         return _Arrays(
             version=version, dead_seen=dead_seen, source_of=source_of, day_of=day_of, alive=alive, length=length,
             sentences=sentences, sentence_words=sentence_words, source_names=names, stats=stats,
-            sources=sorted(n for n in (names.get(int(c), "") for c in codes) if n),
+            sources=sorted(by_name), source_chunks=dict(sorted(by_name.items(), key=lambda kv: (-kv[1], kv[0]))),
             date_span=(to_date(days.min()), to_date(days.max())) if days.size else None,
         )  # fmt: skip
 
@@ -332,9 +335,17 @@ class KeywordView:
         """Every publisher name of the live chunks."""
         return list(self._arrays.sources)
 
+    def source_chunks(self) -> dict[str, int]:
+        """Every publisher name of the live chunks with its number of live chunks, most first."""
+        return dict(self._arrays.source_chunks)
+
     def date_span(self) -> tuple[date, date] | None:
         """First and last publication day of the live chunks."""
         return self._arrays.date_span
+
+    def article_count(self) -> int:
+        """How many articles the index holds."""
+        return int(self.index._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None

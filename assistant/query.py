@@ -126,6 +126,8 @@ class QueryPlan:
 
 def fold(text: str) -> str:
     """Case- and diacritics-insensitive form of `text`, one character per character (offsets are preserved)."""
+    if text.isascii():
+        return text.lower()
     out = []
     for ch in text:
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))

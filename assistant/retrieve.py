@@ -24,8 +24,10 @@ every named publisher is seen.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -40,6 +42,7 @@ from newsdesk.settings import RetrievalSettings
 from newsdesk.types import Passage
 
 log = logging.getLogger(__name__)
+_BACKGROUND = ThreadPoolExecutor(max_workers=4, thread_name_prefix="question-vector")
 
 
 class Retriever:
@@ -57,6 +60,15 @@ class Retriever:
         """The query's embedding."""
         return self.embeddings.embed_query(query)
 
+    def _vector_later(self, query: str, vector: Sequence[float] | None) -> Callable[[], np.ndarray | None]:
+        """The question's unit vector when asked for (None in `keyword` mode): embedded in a background thread
+        meanwhile, so the keyword search does not wait for the embedder."""
+        if vector is not None or self.settings.mode == "keyword":
+            q = None if vector is None else _unit(vector)
+            return lambda: q
+        pending = _BACKGROUND.submit(self.query_vector, query)
+        return functools.cache(lambda: _unit(pending.result()))
+
     def plan(self, query: str, index: KeywordView) -> QueryPlan:
         """How `query` is searched: its parts (none when it names no known publisher or date) and clauses."""
         if not self.settings.news_filters:
@@ -66,18 +78,18 @@ class Retriever:
     def retrieve(self, query: str, k: int | None = None, vector: Sequence[float] | None = None) -> list[Passage]:
         """The top-k passages for `query`, best first."""
         k = k or self.settings.k
+        vector_of = self._vector_later(query, vector)
         index = indexes.get(self.store)
-        if self.settings.mode != "keyword" and vector is None:
-            vector = self.query_vector(query)
-        q = None if vector is None else _unit(vector)
         plan = self.plan(query, index)
         log.debug("parts: %s; clauses: %s", "; ".join(p.label() for p in plan.parts) or "-", plan.clauses)
         if self.settings.mode == "dense":
+            q = vector_of()
             assert q is not None
             rankings = [self._dense(part, q) for part in plan.parts or (QueryPart(query),)]
             rankings = [r for r in rankings if r] or [self._dense(QueryPart(query), q)]
             return interleave(rankings, k)
-        ranked, cosine, chunks = self._keyword_rankings(plan, index, q)
+        ranked, cosine, chunks = self._keyword_rankings(plan, index, vector_of)
+        q = vector_of()
         rankings = [[chunks[i].model_copy(update={"relevance": cosine.get(i)}) for i in r] for r in ranked]
         passages = interleave(rankings, k)
         if len(passages) < k and self.settings.mode == "hybrid" and q is not None:
@@ -90,7 +102,7 @@ class Retriever:
 
     # ---- keyword (+ dense re-rank) -----------------------------------------------------------------------
     def _keyword_rankings(
-        self, plan: QueryPlan, index: KeywordView, q: np.ndarray | None
+        self, plan: QueryPlan, index: KeywordView, vector_of: Callable[[], np.ndarray | None]
     ) -> tuple[list[list[int]], dict[int, float], dict[int, Passage]]:
         """Each part's ranking (chunk numbers in the index), the candidates' cosines (hybrid mode), and the
         candidates."""
@@ -105,7 +117,7 @@ class Retriever:
         docs = sorted({i for c in candidates for i, _ in c})
         chunks = dict(zip(docs, index.passages(docs)))
         hybrid = self.settings.mode == "hybrid"
-        cosine = self._cosines(chunks, q) if hybrid else {}
+        cosine = self._cosines(chunks, vector_of()) if hybrid else {}
         kept = [(part, self._fuse_dense(found, cosine)) for part, found in zip(parts, candidates) if found]
         ranked = [r for _, r in kept]
         if self.reranker is not None and ranked:
@@ -133,11 +145,16 @@ class Retriever:
         chunk_level = _best_of(index.scores, queries, scope)
         if chunk_level is None or share <= 0:
             return chunk_level
-        among = _best_chunks(chunk_level, pool) if pool else None
-        sentence_level = _best_of(lambda text: index.sentence_scores(text, among), queries, scope)
-        if sentence_level is None:
-            return chunk_level
-        return (1 - share) * chunk_level + share * sentence_level
+        if not pool:
+            sentence_level = _best_of(index.sentence_scores, queries, scope)
+            return chunk_level if sentence_level is None else (1 - share) * chunk_level + share * sentence_level
+        among = _best_chunks(chunk_level, pool)  # the sentence level is worked out over these chunks alone
+        in_scope = None if scope is None else scope[among]
+        pooled = _best_of(lambda text: _take(index.sentence_scores(text, among), among), queries, in_scope)
+        blended = (1 - share) * chunk_level
+        if pooled is not None:
+            blended[among] += share * pooled
+        return blended
 
     def _candidates(self, part: QueryPart, index: KeywordView, units: np.ndarray | None) -> list[tuple[int, float]]:
         if units is None:
@@ -200,9 +217,13 @@ def _best_of(
         peak = float(found.max())
         if peak <= 0:
             continue
-        scaled = found * (weight / peak)
-        best = scaled if best is None else np.maximum(best, scaled)
+        found *= weight / peak  # each score array is made for this call: scaled in place
+        best = found if best is None else np.maximum(best, found, out=best)
     return best
+
+
+def _take(scores: np.ndarray | None, chunks: np.ndarray) -> np.ndarray | None:
+    return None if scores is None else scores[chunks]
 
 
 def _best_chunks(scores: np.ndarray, n: int) -> np.ndarray:

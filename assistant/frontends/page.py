@@ -123,7 +123,7 @@ class ChatPage:
     def corpus_summary(self) -> str:
         """What the corpus holds, in one line: articles, sources and the date range."""
         try:
-            stats = self.assistant.stats()
+            stats = self.assistant.summary()
         except Exception as exc:  # noqa: BLE001 - the page still loads; the question box reports the problem too
             return f"The corpus cannot be read: {failure_message(exc)}"
         return corpus_line(stats)

@@ -88,6 +88,11 @@ def test_stats_counts_sources_most_first_then_by_name(store_copy: Path, cache_di
         ("The Harborview Ledger (fictional example)", 1),
     ]
     assert type(stats["sources"]) is dict and stats["articles"] == 7
+    # The page's summary, read from the keyword index, agrees (sources counted in chunks, unnamed ones left out).
+    summary = assistant.summary()
+    assert (summary["articles"], summary["published_from"]) == (7, stats["published_from"])
+    assert summary["published_to"] == stats["published_to"] and summary["chunks"] == stats["chunks"]
+    assert list(summary["sources"])[0] == "Reuters" and set(summary["sources"]) == set(stats["sources"]) - {"(unknown)"}
 
 
 def test_the_vector_cache_bound_comes_from_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
