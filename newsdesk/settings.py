@@ -151,8 +151,8 @@ class RetrievalSettings(BaseModel):
     )
     sentence_pool: int = Field(
         2000, ge=0, le=1_000_000,
-        description="Sentences are scored only in this many best chunks by chunk-level BM25 (per query); 0: in every "
-        "chunk.",
+        description="Sentences are scored only in this many chunks, those the chunk-level keyword score ranks best; "
+        "0: in every chunk.",
     )
     dense_weight: float = Field(
         0.3, ge=0.0, le=1.0, description="Share of vector similarity when `hybrid` re-ranks the keyword candidates."
