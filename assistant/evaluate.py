@@ -261,10 +261,8 @@ def evaluate(
         "setup": {**setup.__dict__, "questions": len(items), "scored_for_retrieval": len(everything)},
         "retrieval": {"overall": _mean(everything), "by_type": {t: _mean(r) for t, r in sorted(per_type.items())}},
         "latency_ms": {
-            "p50": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
-            "p95": (
-                round(1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1) if latencies else None
-            ),
+            "p50": round(1000 * _at(latencies, 0.5), 1) if latencies else None,
+            "p95": round(1000 * _at(latencies, 0.95), 1) if latencies else None,
         },
     }
     if ask is not None:
@@ -287,7 +285,12 @@ def _seconds(values: list[float]) -> dict[str, float | None]:
     ordered = sorted(values)
     if not ordered:
         return {"mean": None, "p50": None}
-    return {"mean": round(sum(ordered) / len(ordered), 3), "p50": round(ordered[len(ordered) // 2], 3)}
+    return {"mean": round(sum(ordered) / len(ordered), 3), "p50": round(_at(ordered, 0.5), 3)}
+
+
+def _at(ordered: list[float], share: float) -> float:
+    """The value `share` of the way up a sorted, non-empty list (0.5: the median as the report takes it)."""
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def format_report(report: dict[str, Any]) -> str:

@@ -97,15 +97,14 @@ class _Arrays:
     sentence_words: np.ndarray
     source_names: dict[int, str]
     stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
-    sources: list[str]  # the publishers of the live chunks
-    source_chunks: dict[str, int]  # their live chunks, most first
+    source_chunks: dict[str, int]  # the publishers of the live chunks: their live chunks, most first
     date_span: tuple[date, date] | None  # the first and last publication day of the live chunks
 
 
 _EMPTY = _Arrays(
     version=-1, dead_seen=0, source_of=np.zeros(0, np.int32), day_of=np.zeros(0, np.int64), alive=np.zeros(0, bool),
     length=np.zeros(0, np.int32), sentences=np.zeros(0, np.int32), sentence_words=np.zeros(0, np.int64),
-    source_names={}, stats=(0, 1.0, 0, 1.0), sources=[], source_chunks={}, date_span=None,
+    source_names={}, stats=(0, 1.0, 0, 1.0), source_chunks={}, date_span=None,
 )  # fmt: skip
 
 
@@ -240,7 +239,7 @@ class KeywordIndex:
         return _Arrays(
             version=version, dead_seen=dead_seen, source_of=source_of, day_of=day_of, alive=alive, length=length,
             sentences=sentences, sentence_words=sentence_words, source_names=names, stats=stats,
-            sources=sorted(by_name), source_chunks=dict(sorted(by_name.items(), key=lambda kv: (-kv[1], kv[0]))),
+            source_chunks=dict(sorted(by_name.items(), key=lambda kv: (-kv[1], kv[0]))),
             date_span=(to_date(days.min()), to_date(days.max())) if days.size else None,
         )  # fmt: skip
 
@@ -250,6 +249,10 @@ class KeywordIndex:
         for "Federal Trade Commission"), or of three or more of its words in a row."""
         row = self._conn.execute("SELECT chunks FROM acronyms WHERE letters = ?", (letters,)).fetchone()
         return bool(row and row[0] > 0)
+
+    def article_count(self) -> int:
+        """How many articles the index holds."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def chunk_ids(self) -> set[str]:
         """The chunk ids of every live chunk."""
@@ -327,13 +330,14 @@ class KeywordView:
         self.passages = index.passages
         self.has_acronym = index.has_acronym
         self.chunk_ids = index.chunk_ids
+        self.article_count = index.article_count
 
     def __len__(self) -> int:
         return self._arrays.stats[0]
 
     def sources(self) -> list[str]:
         """Every publisher name of the live chunks."""
-        return list(self._arrays.sources)
+        return sorted(self._arrays.source_chunks)
 
     def source_chunks(self) -> dict[str, int]:
         """Every publisher name of the live chunks with its number of live chunks, most first."""
@@ -342,10 +346,6 @@ class KeywordView:
     def date_span(self) -> tuple[date, date] | None:
         """First and last publication day of the live chunks."""
         return self._arrays.date_span
-
-    def article_count(self) -> int:
-        """How many articles the index holds."""
-        return int(self.index._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
@@ -356,8 +356,9 @@ class KeywordView:
         a = self._arrays
         allowed = a.alive.copy()
         if sources:
+            wanted = set(sources)
             named = np.zeros(max(a.source_names, default=0) + 1, dtype=bool)
-            named[[c for c, n in a.source_names.items() if n in set(sources)]] = True
+            named[[c for c, n in a.source_names.items() if n in wanted]] = True
             allowed &= named[a.source_of]
         if first_ts is not None:
             allowed &= a.day_of >= first_ts
