@@ -11,6 +11,7 @@ from typing import Any
 
 from langchain_core.tools import StructuredTool
 
+from assistant import entities
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
 from assistant.keyword_sync import indexes
@@ -118,8 +119,10 @@ class Assistant:
         return list(self._modes)
 
     def start_model(self) -> None:
-        """Start the answerer's model now if it runs one (the local model's server), so the first question does not
-        wait for it; a failure is logged and left for the first question to report."""
+        """Start the answerer's model if it runs one (the local model's server), and load the entity recogniser in
+        the background, so the first question does not wait for them; a failure is logged and left for the first
+        question to report."""
+        threading.Thread(target=entities.load, name="entities", daemon=True).start()
         try:
             answerer = self.answerer()
             start = getattr(answerer, "start", None)

@@ -57,6 +57,12 @@ _memo: dict[str, tuple[Entity, ...]] = {}
 _MEMO_MAX = 65536
 
 
+def load() -> None:
+    """Load the entity recogniser now (a server calls this at start, so the first question does not wait)."""
+    with _lock:
+        _nlp()
+
+
 def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
     """The entities of each text, in order; texts seen before come from a per-process cache."""
     with _lock:
