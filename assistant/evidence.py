@@ -130,10 +130,15 @@ def pronoun_led(sentence: str) -> bool:
     return bool(_PRONOUN_LEAD.match(sentence))
 
 
+ASKING = 0.6  # a sentence that asks a question ranks below one that states
+
+
 def quotability(sentence: str) -> float:
     """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
     fragment without an end mark (a headline, a caption)."""
-    if pronoun_led(sentence) or sentence.rstrip().endswith("?"):
+    if sentence.rstrip().endswith("?"):
+        return ASKING
+    if pronoun_led(sentence):
         return 0.8
     if not _SENTENCE_END.search(sentence.rstrip()):
         return 0.85
@@ -207,13 +212,14 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType(NAMED, _named(q[m.start("noun") :]), roles)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
         unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else ""
-        return AnswerType(WHEN, WHEN, unit=unit)
+        return AnswerType(WHEN, WHEN, _acts(question), unit=unit)
     if (m := _HOW_MUCH.match(q)) is not None:
         kind = m.group("kind")
         counted = _counted(m.group("rest")) if kind in ("many", "much") else frozenset()
         if kind == "much" and not counted:
-            return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}))
-        return AnswerType(AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT, AMOUNT | WHEN, counted)
+            return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}), _acts(question))
+        labels = AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT
+        return AnswerType(labels, labels, counted or _acts(question))
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
         measure = m.group("measure")
         if measure in _MONEY_MEASURES:
@@ -233,6 +239,13 @@ def _named(rest: str) -> frozenset[str]:
         if w in TITLE_WORDS or (len(w) > 4 and w.endswith(_PEOPLE)):
             return PERSON
     return NAMED
+
+
+def _acts(question: str) -> frozenset[str]:
+    """Stems of the question's lower-case content words but the time asked for ("When did the coup take place?"
+    gives "coup", "tak", "plac"): what happened at the date asked for."""
+    words = [w for w in _WORD.findall(question) if not w[0].isupper()]
+    return frozenset(stem(w) for w in content_words(" ".join(words)) if w not in _TIME_NOUNS)
 
 
 def _counted(rest: str) -> frozenset[str]:
@@ -296,7 +309,7 @@ def _answers(question: str, kind: AnswerType, text: str, ents: Sequence[Entity])
             start = e.start + e.text.index(part, pos) if part else e.start
             pos = start - e.start + len(part)
             words = [_key(w) for w in _WORD.findall(part)]
-            words = [w for w in words if w not in STOP_WORDS]
+            words = [w for w in words if w not in STOP_WORDS or w in CALENDAR_WORDS]  # "May" is a stop word too
             if words and not all(w in asked for w in words):
                 out.append((e, start, start + len(part)))
     return out
@@ -326,7 +339,22 @@ def _specific(e: Entity) -> bool:
     if e.label not in WHEN | AMOUNT:
         return True
     words = {_key(w) for w in _WORD.findall(e.text)}
-    return any(ch.isdigit() for ch in e.text) or bool(words & (CALENDAR_WORDS if e.label in WHEN else _NUMBER_WORDS))
+    return any(ch.isdigit() for ch in e.text) or bool(words & (CALENDAR_WORDS | _NUMBER_WORDS))
+
+
+# A month or weekday name the model does not read as a date ("to begin in May"): a date all the same.
+_CALENDAR_NAME = re.compile(
+    r"\b(?:" + "|".join(sorted(w.title() for w in CALENDAR_WORDS if len(w) > 3 or w == "may")) + r")\b"
+)
+
+
+def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
+    """`ents` and a DATE for each month or weekday name outside them."""
+    out = list(ents)
+    for m in _CALENDAR_NAME.finditer(text):
+        if not any(e.start <= m.start() < e.end for e in ents):
+            out.append(Entity(m.group(), "DATE", m.start(), m.end()))
+    return out
 
 
 def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
@@ -360,7 +388,10 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
     one batch), in the role the question asks about; a why-question wants a cause; a score question a score."""
     kind = answer_type(question)
     if kind is not None:
-        return [_fit(question, kind, t, ents) for t, ents in zip(texts, entities_of(texts))]
+        found: Sequence[Sequence[Entity]] = entities_of(texts)
+        if kind.labels & WHEN:
+            found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
+        return [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
     q = question.lower()
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score":
         return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
