@@ -63,7 +63,7 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 _CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
+    r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
     r"in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
     re.IGNORECASE,
 )
