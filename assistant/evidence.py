@@ -63,8 +63,8 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 _CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
-    r"in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
+    r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|"
+    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
     re.IGNORECASE,
 )
 # A sentence that says a reason or a way follows: "... has revealed why ...", "Here's how", "the reason for".
@@ -360,7 +360,11 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
 def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
     """Whether a role stem stands within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
     matches one it begins ("found" matches "founder")."""
-    words = [(m.start(), m.end(), stem(w)) for m in _WORD.finditer(text) if (w := _key(m.group())) not in STOP_WORDS]
+    words = [
+        (m.start(), m.end(), stem(w))
+        for m in _WORD.finditer(text)
+        if (w := _key(m.group())) not in STOP_WORDS or start <= m.start() < end
+    ]
     inside = [k for k, (s, e, _) in enumerate(words) if s < end and start < e]
     if not inside:
         return False
