@@ -438,6 +438,7 @@ def score_sentences(
     return [r * f for r, f in zip(close, answer_type_factors(question, [c.text for c in cands]))]
 
 
+OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
 JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
 
 
@@ -468,9 +469,16 @@ def quotes(
     leads = [r * quotability(u.text) for r, u in zip(close, units)]
     for k in joined:
         leads[k] *= JOINED
-    factors = answer_type_factors(question, firsts)
+    # Only quotes that could come first (or follow one that could) are read for entities: any quote scores at least
+    # NO_ANSWER of its lead, so one whose lead is below OUT_OF_REACH of the best lead cannot rank near the top.
+    after = _next_sentences(units)
+    reach = {k for k, lead in enumerate(leads) if lead >= max(leads) * OUT_OF_REACH}
+    read = sorted(reach | {after[k] for k in reach if k in after})
+    factors = [NO_ANSWER] * len(units)
+    for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
+        factors[k] = f
     scores = [lead * f for lead, f in zip(leads, factors)]
-    return units, lift_followers(question, units, scores, leads, factors), vectors
+    return units, lift_followers(question, units, scores, leads, factors, after), vectors
 
 
 _GAP = 3  # characters of spacing between two sentences that follow one another
@@ -515,9 +523,10 @@ def lift_followers(
     scores: Sequence[float],
     leads: Sequence[float],
     factors: Sequence[float],
+    after: dict[int, int],
 ) -> list[float]:
     """`scores` where a quote that leads up to the answer passes its relevance (`leads`, before the answer-type
-    factor: `factors`) to the quote after it.
+    factor: `factors`) to the quote after it (`after`: `_next_sentences`).
 
     News prose often sets the scene in one sentence and names the person, date or number in the next, or announces
     a reason ("... has revealed why ...") and gives it in the next. Such a next sentence scores at least what the
@@ -525,7 +534,7 @@ def lift_followers(
     """
     out = list(scores)
     reason = asks_reason_or_way(question)
-    for i, j in _next_sentences(cands).items():
+    for i, j in after.items():
         if (reason and announces_reason(cands[i].text)) or factors[i] <= NO_ANSWER < OFF_ROLE <= factors[j]:
             out[j] = max(out[j], leads[i])
     return out
