@@ -166,8 +166,8 @@ _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day)\b")
-# "How many passing yards ...", "How much money ...": the words after "many" / "much" name the counted thing.
 _CALLED = re.compile(r"^what\s+(?:is|was|are|were)\b.*\b(?:called|named)\W*$")  # "What is the therapy called?"
+# "How many passing yards ...", "How much money ...": the words after "many" / "much" name the counted thing.
 _HOW_MUCH = re.compile(r"^how\s+(?P<kind>many|much|old|long|far|big|tall|often|large|high)\b(?P<rest>.*)")
 _APPOSITION = re.compile(r",\s*|\s+and\s+")
 NEAR_ROLE = 4  # content words between an answer and a role word of the question for the answer to hold that role
