@@ -151,6 +151,7 @@ _WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?whi
 _TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
 _PLACE_NOUNS = frozenset("country countries city cities state states nation nations town region capital".split())
 _PLACES = frozenset({"GPE", "LOC", "FAC"})
+PERCENT = frozenset({"PERCENT"})
 _PEOPLE = ("er", "or", "ist", "ian", "ee")  # endings of nouns for people: driver, ambassador, referee
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
@@ -222,9 +223,8 @@ def answer_type(question: str) -> AnswerType | None:
         return AnswerType(labels, labels, counted or _acts(question))
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
         measure = m.group("measure")
-        if measure in _MONEY_MEASURES:
-            return AnswerType(AMOUNT, frozenset({"MONEY"}))
-        return AnswerType(AMOUNT, AMOUNT if measure == "number" else frozenset({"PERCENT"}))
+        wanted = frozenset({"MONEY"}) if measure in _MONEY_MEASURES else AMOUNT if measure == "number" else PERCENT
+        return AnswerType(wanted, wanted)
     return None
 
 
