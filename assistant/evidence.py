@@ -207,10 +207,10 @@ def answer_type(question: str) -> AnswerType | None:
     q = question.lower().strip()
     if asks_name(question):
         roles = frozenset(_role_words(question))
-        m = _WHICH.match(q)
+        m = _WHICH.match(question.strip())
         if m is None:
             return AnswerType(NAMED, PERSON, roles)
-        return AnswerType(NAMED, _named(q[m.start("noun") :]), roles)
+        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
         unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else ""
         return AnswerType(WHEN, WHEN, _acts(question), unit=unit)
@@ -229,9 +229,11 @@ def answer_type(question: str) -> AnswerType | None:
 
 
 def _named(rest: str) -> frozenset[str]:
-    """The labels of the likeliest answer to "which <rest>": a person for a role ("which judge", "which Apple
-    executive", "which NASCAR driver"), a place for "which country", else any name."""
-    for w in _WORD.findall(rest):
+    """The labels of the likeliest answer to "which <rest>", from its first two lower-case words (past names): a
+    person for a role ("which judge", "which Apple executive", "which former Israeli ambassador"), a place for "which
+    country", else any name ("which team knocked ...")."""
+    words = [w for w in _WORD.findall(rest) if not w[0].isupper()][:2]
+    for w in words:
         if w in STOP_WORDS or w in _AUXILIARIES:
             break
         if w in _PLACE_NOUNS:

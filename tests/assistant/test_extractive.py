@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.entities import NAMED, PERSON
 from assistant.evidence import (
     NO_ANSWER,
     OFF_ROLE,
     OTHER_LABEL,
     Candidate,
+    answer_type,
     answer_type_factor,
     asks_name,
     candidates,
@@ -232,6 +234,19 @@ def test_which_role_wants_a_person_in_that_role() -> None:
     assert answer_type_factor(question, "Judge Amit Mehta is presiding over the antitrust case.") == 1.0
     assert answer_type_factor(question, "Amit Mehta, a lawyer, filed the antitrust case.") == OFF_ROLE
     assert answer_type_factor(question, "The antitrust case is being heard in Washington.") == OTHER_LABEL * OFF_ROLE
+
+
+@pytest.mark.parametrize(
+    ("question", "preferred"),
+    [
+        ("Which former Israeli ambassador did Eylon Levy watch as a kid?", PERSON),
+        ("Which team knocked Inter Miami out of the playoff race?", NAMED),  # "Inter" is a name, not a role
+        ("In which country was COP28 held?", frozenset({"GPE", "LOC", "FAC"})),
+    ],
+)
+def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: frozenset[str]) -> None:
+    kind = answer_type(question)
+    assert kind is not None and kind.preferred == preferred
 
 
 def test_when_wants_the_date_unit_asked_for() -> None:
