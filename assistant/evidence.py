@@ -202,8 +202,8 @@ def asks_name(question: str) -> bool:
 
 def answer_type(question: str) -> AnswerType | None:
     """The named-entity type of the answer a question asks for: a person (or another name) for "who" and "which
-    judge", a place for "which country", a date for "when" and "what year", an amount for "how many", "how much",
-    "how old" and "what is the revenue ..."; None for other questions (why, what, yes/no, scores)."""
+    judge", a place for "where" and "which country", a date for "when" and "what year", an amount for "how many",
+    "how much", "how old" and "what is the revenue ..."; None for other questions (why, what, yes/no, scores)."""
     q = question.lower().strip()
     if asks_name(question):
         roles = frozenset(_role_words(question))
@@ -211,6 +211,8 @@ def answer_type(question: str) -> AnswerType | None:
         if m is None:
             return AnswerType(NAMED, PERSON, roles)
         return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles)
+    if q.startswith("where "):
+        return AnswerType(NAMED, _PLACES)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
         unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else ""
         return AnswerType(WHEN, WHEN, _acts(question), unit=unit)

@@ -249,6 +249,13 @@ def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: fro
     assert kind is not None and kind.preferred == preferred
 
 
+def test_where_wants_a_place() -> None:
+    question = "Where was the gaming convention held this year?"
+    assert answer_type_factor(question, "The gaming convention was held in Las Vegas this year.") == 1.0
+    assert answer_type_factor(question, "The gaming convention was held by Twitch this year.") == OTHER_LABEL
+    assert answer_type_factor(question, "The gaming convention was held this year.") == NO_ANSWER
+
+
 def test_when_wants_the_date_unit_asked_for() -> None:
     question = "In what year did Keep Labs launch?"
     assert answer_type_factor(question, "Keep Labs launched its first product in 2019.") == 1.0
