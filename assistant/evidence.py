@@ -13,16 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
+from newsdesk.text import CALENDAR_WORDS, MONTHS, STOP_WORDS, TITLE_WORDS, WEEKDAYS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
-_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")  # a count or an amount; a year alone is neither
-_DATE = re.compile(
-    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?"
-    r"|Nov(?:ember)?|Dec(?:ember)?|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|\d{4})\b"
-)
 
 
 def content_words(text: str) -> list[str]:
@@ -66,57 +62,9 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     return out
 
 
-
-
-def _names(sentence: str) -> set[str]:
-    """Capitalised words that are not the sentence's first word, a month or a weekday."""
-    words = _WORD.findall(sentence)
-    return {w.lower() for w in words[1:] if w[0].isupper() and w.lower() not in CALENDAR_WORDS}
-
-
-
-
-def _untitled(run: str) -> list[tuple[int, int]]:
-    """The parts of a run of capitalised words between its titles ("Judge", "Minister", "CEO"), as offsets."""
-    parts: list[tuple[int, int]] = []
-    for m in re.finditer(r"\S+", run):
-        if m.group().lower().rstrip(".").replace("’", "'").removesuffix("'s") in TITLE_WORDS:
-            continue
-        if parts and not run[parts[-1][1] : m.start()].strip():
-            parts[-1] = (parts[-1][0], m.end())
-        else:
-            parts.append(m.span())
-    return parts
-
-
-def _new_name_spans(question: str, sentence: str) -> list[tuple[int, int]]:
-    """Where the sentence names someone the question does not: runs of capitalised words ("Captain Ilse Marrow"),
-    split at titles ("French Foreign Minister Jean-Yves Le Drian" gives "French Foreign" and "Jean-Yves Le Drian"),
-    none of whose words is in the question ("The Port of Vellmore" is not new when Vellmore is asked about). A
-    sentence's capitalised first word, months and weekdays do not count."""
-    asked = {w.removesuffix("'s") for w in content_words(question)}
-    out = []
-    for run in NAME_RUN.finditer(sentence):
-        for first, last in _untitled(run.group()):
-            start, end = run.start() + first, run.start() + last
-            words = [w.lower().replace("’", "'").removesuffix("'s") for w in sentence[start:end].split()]
-            words = [w for w in words if w not in CALENDAR_WORDS]
-            if not sentence[:start].strip():
-                words = words[1:]
-            words = [w for w in words if w not in STOP_WORDS]
-            if words and not any(w in asked for w in words):
-                out.append((start, end))
-    return out
-
-
-def _new_name(question: str, sentence: str) -> bool:
-    """Whether the sentence names someone the question does not (`_new_name_spans`)."""
-    return bool(_new_name_spans(question, sentence))
-
-
 _CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|blamed|"
-    r"in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
+    r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|citing|cited|"
+    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
     re.IGNORECASE,
 )
 # A sentence that says a reason or a way follows: "... has revealed why ...", "Here's how", "the reason for".
@@ -126,7 +74,20 @@ _ANNOUNCES = re.compile(
     r"|\bthe reasons?\s+(?:for|behind|why)\b",
     re.IGNORECASE,
 )
-_WHY = ("why ", "what caused ", "what led ", "for what reason", "what was the reason", "what is the reason")
+_WHY = (
+    "why ",
+    "what caused ",
+    "what led ",
+    "what made ",
+    "what gave ",
+    "what prompted ",
+    "what inspired ",
+    "what drove ",
+    "what motivated ",
+    "for what reason",
+    "what was the reason",
+    "what is the reason",
+)
 _NOT_MANNER = ("how many", "how much", "how old", "how long", "how far", "how big", "how tall", "how often")
 _AUXILIARIES = (
     "is are was were do does did has have had can could will would should shall may might must isn't aren't wasn't "
@@ -169,15 +130,15 @@ def pronoun_led(sentence: str) -> bool:
     return bool(_PRONOUN_LEAD.match(sentence))
 
 
-def names_someone(sentence: str) -> bool:
-    """Whether the sentence names a person, company or place (a capitalised word after its first word)."""
-    return bool(_names(sentence))
+ASKING = 0.6  # a sentence that asks a question ranks below one that states
 
 
 def quotability(sentence: str) -> float:
     """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
     fragment without an end mark (a headline, a caption)."""
-    if pronoun_led(sentence) or sentence.rstrip().endswith("?"):
+    if sentence.rstrip().endswith("?"):
+        return ASKING
+    if pronoun_led(sentence):
         return 0.8
     if not _SENTENCE_END.search(sentence.rstrip()):
         return 0.85
@@ -188,16 +149,43 @@ def quotability(sentence: str) -> float:
 # time ("Which year ...", handled as a when-question).
 _WHICH = re.compile(r"^(?:(?:in|at|for|from|to|by|with|against|on|since)\s+)?which\s+(?P<noun>[\w'’-]+)", re.IGNORECASE)
 _TIME_NOUNS = frozenset("year years date day days month months season week decade century time".split())
-_QUESTION_WORDS = frozenset("who whom whose which what when where why how".split())
-# "What was the final score ...", "What annual growth rate ...", "What share of ...": a score or a percentage.
+_PLACE_NOUNS = frozenset("country countries city cities state states nation nations town region capital".split())
+_PLACES = frozenset({"GPE", "LOC", "FAC"})
+PERCENT = frozenset({"PERCENT"})
+_PEOPLE = ("er", "or", "ist", "ian", "ee")  # endings of nouns for people: driver, ambassador, referee
+# "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
+# percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
-    r"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?P<measure>score|rate|percentage|share|proportion|number)\b"
+    r"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
+    r"(?P<measure>score|rate|percentage|share|proportion|number|revenue|price|cost|value|valuation|salary|budget|"
+    r"fine|fee|worth|funding|profit|loss|sales)\b"
+)
+_MONEY_MEASURES = frozenset(
+    "revenue price cost value valuation salary budget fine fee worth funding profit loss sales".split()
 )
 _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
-_PERCENT = re.compile(r"\d\s?(?:%|per ?cent\b)")
-NEAR_ROLE = 3  # words between a name and a role word of the question for the name to hold that role
-NAME_ELSEWHERE = 0.8  # a new name that holds none of the question's roles ranks below one that does
+_WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day)\b")
+_CALLED = re.compile(r"^what\s+(?:is|was|are|were)\b.*\b(?:called|named)\W*$")  # "What is the therapy called?"
+# "How many passing yards ...", "How much money ...": the words after "many" / "much" name the counted thing.
+_HOW_MUCH = re.compile(r"^how\s+(?P<kind>many|much|old|long|far|big|tall|often|large|high)\b(?P<rest>.*)")
+_APPOSITION = re.compile(r",\s*|\s+and\s+")
+NEAR_ROLE = 4  # content words between an answer and a role word of the question for the answer to hold that role
+OFF_ROLE = 0.8  # an answer of the asked type that holds none of the question's roles ranks below one that does
+OTHER_LABEL = 0.85  # an answer of a related type (an organisation for "who", a vague date for "when") ranks lower
+NO_ANSWER = 0.55  # a sentence without an answer of the asked type: kept, but below any sentence with one
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """What a question asks for, as named entities: the labels an answer can have, the labels of the likeliest one,
+    and the stems of the words the answer stands near in a sentence that gives it (its role, or the counted thing)."""
+
+    labels: frozenset[str]
+    preferred: frozenset[str]
+    roles: frozenset[str] = frozenset()
+    unit: str = ""  # "year", "month" or "day" when a when-question asks for one: the date must name it
 
 
 def asks_name(question: str) -> bool:
@@ -206,8 +194,74 @@ def asks_name(question: str) -> bool:
     q = question.lower().lstrip()
     if q.startswith(("who ", "whom ", "whose ")):
         return True
+    if _CALLED.match(q):
+        return True
     m = _WHICH.match(q)
     return m is not None and m.group("noun") not in _TIME_NOUNS and " or " not in q
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The named-entity type of the answer a question asks for: a person (or another name) for "who" and "which
+    judge", a place for "where" and "which country", a date for "when" and "what year", an amount for "how many",
+    "how much", "how old" and "what is the revenue ..."; None for other questions (why, what, yes/no, scores)."""
+    q = question.lower().strip()
+    if asks_name(question):
+        roles = frozenset(_role_words(question))
+        m = _WHICH.match(question.strip())
+        if m is None:
+            return AnswerType(NAMED, PERSON, roles)
+        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles)
+    if q.startswith("where "):
+        return AnswerType(NAMED, _PLACES)
+    if _WHEN.match(q) or _ASKS_UNIT.search(q):
+        unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else ""
+        return AnswerType(WHEN, WHEN, _acts(question), unit=unit)
+    if (m := _HOW_MUCH.match(q)) is not None:
+        kind = m.group("kind")
+        counted = _counted(m.group("rest")) if kind in ("many", "much") else frozenset()
+        if kind == "much" and not counted:
+            return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}), _acts(question))
+        labels = AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT
+        return AnswerType(labels, labels, counted or _acts(question))
+    if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
+        measure = m.group("measure")
+        wanted = frozenset({"MONEY"}) if measure in _MONEY_MEASURES else AMOUNT if measure == "number" else PERCENT
+        return AnswerType(wanted, wanted)
+    return None
+
+
+def _named(rest: str) -> frozenset[str]:
+    """The labels of the likeliest answer to "which <rest>", from its first two lower-case words (past names): a
+    person for a role ("which judge", "which Apple executive", "which former Israeli ambassador"), a place for "which
+    country", else any name ("which team knocked ...")."""
+    words = [w for w in _WORD.findall(rest) if not w[0].isupper()][:2]
+    for w in words:
+        if w in STOP_WORDS or w in _AUXILIARIES:
+            break
+        if w in _PLACE_NOUNS:
+            return _PLACES
+        if w in TITLE_WORDS or (len(w) > 4 and w.endswith(_PEOPLE)):
+            return PERSON
+    return NAMED
+
+
+def _acts(question: str) -> frozenset[str]:
+    """Stems of the question's lower-case content words but the time asked for ("When did the coup take place?"
+    gives "coup", "tak", "plac"): what happened at the date asked for."""
+    words = [w for w in _WORD.findall(question) if not w[0].isupper()]
+    return frozenset(stem(w) for w in content_words(" ".join(words)) if w not in _TIME_NOUNS)
+
+
+def _counted(rest: str) -> frozenset[str]:
+    """Stems of the counted thing at the start of what follows "how many" / "how much" ("passing yards did ..."
+    gives "pass", "yard"), up to the first auxiliary, stop word or name."""
+    out = []
+    for w in _WORD.findall(rest):
+        low = w.lower()
+        if low in STOP_WORDS or low in _AUXILIARIES or w[0].isupper():
+            break
+        out.append(stem(low))
+    return frozenset(out)
 
 
 _SKIPPED = frozenset(_AUXILIARIES) | frozenset("the a an he she it they we you i his her its their".split())
@@ -240,47 +294,123 @@ def _role_words(question: str) -> set[str]:
     return set(out)
 
 
-def _name_in_role(question: str, sentence: str) -> bool:
-    """Whether a name the question does not give stands within `NEAR_ROLE` content words of one of the question's
-    role words (`_role_words`), or carries one as its title: "referee Anthony Taylor", "Judge Amit Mehta", "founded
-    in 2019 by Alex Gunnarson", "José Antonio Ramos Calamonte, ASOS’s chief executive"."""
-    roles = _role_words(question)
-    if not roles:
-        return False
+def _key(word: str) -> str:
+    """A word as it is compared with the question's: lower case, straight apostrophe, no possessive "'s"."""
+    return word.lower().replace("’", "'").removesuffix("'s")
+
+
+def _answers(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> list[tuple[Entity, int, int]]:
+    """The entities of `text` that can answer: of the asked labels, not given by the question (a list the model
+    reads as one name, "Meltwater, Jørn Lyseggen", counts part by part), a date with a year when a year is asked,
+    each with the offsets of the part that answers."""
+    asked = {_key(w) for w in _WORD.findall(question)}
+    out = []
+    for e in ents:
+        if e.label not in kind.labels or not _names_unit(e.text, kind.unit):
+            continue
+        pos = 0
+        for part in _APPOSITION.split(e.text):
+            start = e.start + e.text.index(part, pos) if part else e.start
+            pos = start - e.start + len(part)
+            words = [_key(w) for w in _WORD.findall(part)]
+            words = [w for w in words if w not in STOP_WORDS or w in CALENDAR_WORDS]  # "May" is a stop word too
+            if words and not all(w in asked for w in words):
+                out.append((e, start, start + len(part)))
+    return out
+
+
+def _names_unit(text: str, unit: str) -> bool:
+    """Whether a date names the unit asked for: a year ("1973"), a month ("May") or a day ("Monday", "14")."""
+    if unit == "year":
+        return bool(_YEAR.search(text))
+    words = {_key(w) for w in _WORD.findall(text)}
+    if unit == "month":
+        return bool(words & MONTHS)
+    if unit == "day":
+        return bool(words & WEEKDAYS) or any(w.isdigit() and len(w) <= 2 for w in words)
+    return True
+
+
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty seventy
+    eighty ninety hundred thousand million billion trillion dozen""".split()
+)
+
+
+def _specific(e: Entity) -> bool:
+    """Whether a date or an amount says which one ("14 August", "Monday", "1973", "$5 billion", "eleven minutes"),
+    not "annual", "the year" or "hundreds"; a name always does."""
+    if e.label not in WHEN | AMOUNT:
+        return True
+    words = {_key(w) for w in _WORD.findall(e.text)}
+    return any(ch.isdigit() for ch in e.text) or bool(words & (CALENDAR_WORDS | _NUMBER_WORDS))
+
+
+# A month or weekday name the model does not read as a date ("to begin in May"): a date all the same.
+_CALENDAR_NAME = re.compile(
+    r"\b(?:" + "|".join(sorted(w.title() for w in CALENDAR_WORDS if len(w) > 3 or w == "may")) + r")\b"
+)
+
+
+def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
+    """`ents` and a DATE for each month or weekday name outside them."""
+    out = list(ents)
+    for m in _CALENDAR_NAME.finditer(text):
+        if not any(e.start <= m.start() < e.end for e in ents):
+            out.append(Entity(m.group(), "DATE", m.start(), m.end()))
+    return out
+
+
+def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
+    """Whether a role stem stands within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
+    matches one it begins ("found" matches "founder")."""
     words = [
         (m.start(), m.end(), stem(w))
-        for m in _WORD.finditer(sentence)
-        if (w := m.group().lower().replace("’", "'").removesuffix("'s")) not in STOP_WORDS
+        for m in _WORD.finditer(text)
+        if (w := _key(m.group())) not in STOP_WORDS or start <= m.start() < end
     ]
-    for start, end in _new_name_spans(question, sentence):
-        inside = [k for k, (s, e, _) in enumerate(words) if start <= s and e <= end]
-        if inside and any(w in roles for _, _, w in words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]):
-            return True
-    return False
+    inside = [k for k, (s, e, _) in enumerate(words) if s < end and start < e]
+    if not inside:
+        return False
+    near = words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]
+    return any(
+        w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w))) for _, _, w in near for r in roles
+    )
+
+
+def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
+    """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
+    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role, `NO_ANSWER` without one."""
+    best = NO_ANSWER
+    for e, start, end in _answers(question, kind, text, ents):
+        fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
+        if kind.roles and not _near(text, start, end, kind.roles):
+            fit *= OFF_ROLE
+        best = max(best, fit)
+    return best
+
+
+def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
+    """Down-weight sentences that cannot hold the kind of answer asked for. Who, when and how-many questions want a
+    named entity of their type the question does not give (`answer_type`; the entities of all `texts` are found in
+    one batch), in the role the question asks about; a why-question wants a cause; a score question a score."""
+    kind = answer_type(question)
+    if kind is not None:
+        found: Sequence[Sequence[Entity]] = entities_of(texts)
+        if kind.labels & WHEN:
+            found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
+        return [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+    q = question.lower()
+    if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score":
+        return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
+    if asks_why(question):
+        return [1.0 if _CAUSE.search(t) and not announces_reason(t) else NO_ANSWER for t in texts]
+    return [1.0] * len(texts)
 
 
 def answer_type_factor(question: str, sentence: str) -> float:
-    """Down-weight sentences that cannot hold the kind of answer asked for (a person, a date, a number, a reason).
-    A name-question (`asks_name`) wants a name the question does not give; when the question says which role it
-    asks about (`_role_words`), a name in that role (`_name_in_role`) scores 1.0, another new name
-    `NAME_ELSEWHERE`, and a sentence without one 0.75 of that."""
-    q = question.lower()
-    if asks_name(question):
-        if not _role_words(question):
-            return 1.0 if _new_name(question, sentence) else 0.75
-        if not _new_name(question, sentence):
-            return 0.75 * NAME_ELSEWHERE
-        return 1.0 if _name_in_role(question, sentence) else NAME_ELSEWHERE
-    if q.startswith("when ") or "what year" in q or "what date" in q:
-        return 1.0 if _DATE.search(sentence) else 0.75
-    if q.startswith(("how many", "how much")):
-        return 1.0 if _NUMBER.search(sentence) else 0.75
-    if (m := _WHAT_MEASURE.match(q)) is not None:
-        wanted = _SCORE if m.group("measure") == "score" else _PERCENT if m.group("measure") != "number" else _NUMBER
-        return 1.0 if wanted.search(sentence) else 0.75
-    if asks_why(question):
-        return 1.0 if _CAUSE.search(sentence) and not announces_reason(sentence) else 0.7
-    return 1.0
+    """`answer_type_factors` of one sentence."""
+    return answer_type_factors(question, [sentence])[0]
 
 
 def sentence_vectors(cands: Sequence[Candidate], embeddings: Embeddings) -> np.ndarray:
@@ -309,9 +439,10 @@ def score_sentences(
     if not cands:
         return []
     close = relevance(question, question_vector, cands, sentence_vectors(cands, embeddings))
-    return [r * answer_type_factor(question, c.text) for r, c in zip(close, cands)]
+    return [r * f for r, f in zip(close, answer_type_factors(question, [c.text for c in cands]))]
 
 
+OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
 JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
 
 
@@ -321,20 +452,37 @@ def quotes(
     """The passages' quotes that stand alone (`standalone`), how well each answers the question, and their vectors.
 
     A quote scores its relevance times its quotability (times `JOINED` for a two-sentence quote, so a sentence
-    that answers alone is preferred to itself plus the next) and the answer-type factor; then `lift_followers`.
+    that answers alone is preferred to itself plus the next) and the answer-type factor of its first sentence (the
+    answer comes first); then `lift_followers`. A bare-pronoun sentence joined to the one before it is a quote of its
+    own too, so when it holds the answer and the one before does not, it can be quoted first.
     """
     sentences = candidates(passages)
     if not sentences:
         return [], [], np.zeros((0, 0), dtype=np.float32)
     units = standalone(sentences)
+    joined = [k for k, (u, c) in enumerate(zip(units, sentences)) if u.start != c.start]
+    firsts = [u.text for u in units]
+    for k in joined:
+        firsts[k] = units[k].text[: sentences[k].start - units[k].start].rstrip()
+    units += [sentences[k] for k in joined]
+    firsts += [sentences[k].text for k in joined]
     vectors = sentence_vectors(units, embeddings)
     close = relevance(question, question_vector, units, vectors)
-    leads = [
-        r * quotability(u.text) * (JOINED if u.start != c.start else 1.0)
-        for r, u, c in zip(close, units, sentences)
-    ]
-    scores = [lead * answer_type_factor(question, u.text) for lead, u in zip(leads, units)]
-    return units, lift_followers(question, units, scores, leads), vectors
+    for n, k in enumerate(joined):
+        close[len(sentences) + n] = close[k]  # alone, a bare-pronoun sentence is still read with its referent
+    leads = [r * quotability(u.text) for r, u in zip(close, units)]
+    for k in joined:
+        leads[k] *= JOINED
+    # Only quotes that could come first (or follow one that could) are read for entities: any quote scores at least
+    # NO_ANSWER of its lead, so one whose lead is below OUT_OF_REACH of the best lead cannot rank near the top.
+    after = _next_sentences(units)
+    reach = {k for k, lead in enumerate(leads) if lead >= max(leads) * OUT_OF_REACH}
+    read = sorted(reach | {after[k] for k in reach if k in after})
+    factors = [NO_ANSWER] * len(units)
+    for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
+        factors[k] = f
+    scores = [lead * f for lead, f in zip(leads, factors)]
+    return units, lift_followers(question, units, scores, leads, factors, after), vectors
 
 
 _GAP = 3  # characters of spacing between two sentences that follow one another
@@ -355,13 +503,17 @@ def _next_sentences(cands: Sequence[Candidate]) -> dict[int, int]:
 
 def standalone(cands: Sequence[Candidate]) -> list[Candidate]:
     """The candidates as quotes that stand alone: a sentence whose subject is a bare pronoun ("He said ...") is
-    joined to the sentence before it when that one names someone, so the quote carries its referent. Other
-    sentences are kept as they are (a bare-pronoun one ranks lower: `quotability`)."""
-    before = {j: i for i, j in _next_sentences(cands).items()}
+    joined to the sentence before it when that one names someone or something (a named entity), so the quote
+    carries its referent. Other sentences are kept as they are (a bare-pronoun one ranks lower: `quotability`)."""
+    before = {j: i for i, j in _next_sentences(cands).items() if pronoun_led(cands[j].text)}
+    leads = sorted({i for i in before.values() if quotability(cands[i].text) == 1})
+    naming = {
+        i for i, ents in zip(leads, entities_of([cands[i].text for i in leads])) if any(e.label in NAMED for e in ents)
+    }
     out = []
     for j, c in enumerate(cands):
         i = before.get(j)
-        if i is not None and pronoun_led(c.text) and names_someone(cands[i].text) and quotability(cands[i].text) == 1:
+        if i in naming:
             prev, p = cands[i], c.passage
             if prev.passage.chunk_id == p.chunk_id:
                 c = Candidate(p, prev.start, c.end, p.text[prev.start - p.start : c.end - p.start])
@@ -370,10 +522,15 @@ def standalone(cands: Sequence[Candidate]) -> list[Candidate]:
 
 
 def lift_followers(
-    question: str, cands: Sequence[Candidate], scores: Sequence[float], leads: Sequence[float]
+    question: str,
+    cands: Sequence[Candidate],
+    scores: Sequence[float],
+    leads: Sequence[float],
+    factors: Sequence[float],
+    after: dict[int, int],
 ) -> list[float]:
     """`scores` where a quote that leads up to the answer passes its relevance (`leads`, before the answer-type
-    factor) to the quote after it.
+    factor: `factors`) to the quote after it (`after`: `_next_sentences`).
 
     News prose often sets the scene in one sentence and names the person, date or number in the next, or announces
     a reason ("... has revealed why ...") and gives it in the next. Such a next sentence scores at least what the
@@ -381,8 +538,7 @@ def lift_followers(
     """
     out = list(scores)
     reason = asks_reason_or_way(question)
-    for i, j in _next_sentences(cands).items():
-        here, there = answer_type_factor(question, cands[i].text), answer_type_factor(question, cands[j].text)
-        if (reason and announces_reason(cands[i].text)) or (here < NAME_ELSEWHERE <= there):
+    for i, j in after.items():
+        if (reason and announces_reason(cands[i].text)) or factors[i] <= NO_ANSWER < OFF_ROLE <= factors[j]:
             out[j] = max(out[j], leads[i])
     return out

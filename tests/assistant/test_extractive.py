@@ -10,7 +10,20 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.evidence import Candidate, answer_type_factor, asks_name, candidates, quotability, standalone
+from assistant.entities import NAMED, PERSON
+from assistant.evidence import (
+    NO_ANSWER,
+    OFF_ROLE,
+    OTHER_LABEL,
+    Candidate,
+    answer_type,
+    answer_type_factor,
+    asks_name,
+    candidates,
+    quotability,
+    standalone,
+)
+from assistant.extractive import ExtractiveAnswerer
 from ingest.sentences import split_sentences
 from newsdesk.text import without_markers
 from newsdesk.types import Answer, Passage
@@ -206,3 +219,70 @@ def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
 def test_the_individual_and_who_reported_it_are_no_role() -> None:
     question = "Who is the individual reported by TechCrunch to have offered $5 billion to a former President?"
     assert answer_type_factor(question, "Sam Bankman-Fried, the founder of FTX, is on trial for fraud.") == 1.0
+
+
+# ---- the answer type, from named entities ----------------------------------------------------------------------
+def test_who_wants_a_person_the_question_does_not_name() -> None:
+    question = "Who founded the search startup Deft?"
+    assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson.") == 1.0
+    assert answer_type_factor(question, "Deft was founded in 2019 with money from Google.") == OTHER_LABEL
+    assert answer_type_factor(question, "Deft was founded in 2019.") == NO_ANSWER
+
+
+def test_which_role_wants_a_person_in_that_role() -> None:
+    question = "Which judge is presiding over the antitrust case?"
+    assert answer_type_factor(question, "Judge Amit Mehta is presiding over the antitrust case.") == 1.0
+    assert answer_type_factor(question, "Amit Mehta, a lawyer, filed the antitrust case.") == OFF_ROLE
+    assert answer_type_factor(question, "The antitrust case is being heard in Washington.") == OTHER_LABEL * OFF_ROLE
+
+
+@pytest.mark.parametrize(
+    ("question", "preferred"),
+    [
+        ("Which former Israeli ambassador did Eylon Levy watch as a kid?", PERSON),
+        ("Which team knocked Inter Miami out of the playoff race?", NAMED),  # "Inter" is a name, not a role
+        ("In which country was COP28 held?", frozenset({"GPE", "LOC", "FAC"})),
+    ],
+)
+def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: frozenset[str]) -> None:
+    kind = answer_type(question)
+    assert kind is not None and kind.preferred == preferred
+
+
+def test_where_wants_a_place() -> None:
+    question = "Where was the gaming convention held this year?"
+    assert answer_type_factor(question, "The gaming convention was held in Las Vegas this year.") == 1.0
+    assert answer_type_factor(question, "The gaming convention was held by Twitch this year.") == OTHER_LABEL
+    assert answer_type_factor(question, "The gaming convention was held this year.") == NO_ANSWER
+
+
+def test_when_wants_the_date_unit_asked_for() -> None:
+    question = "In what year did Keep Labs launch?"
+    assert answer_type_factor(question, "Keep Labs launched its first product in 2019.") == 1.0
+    assert answer_type_factor(question, "Keep Labs launched its first product in November.") == NO_ANSWER
+    question = "In which month does work on the barriers begin?"
+    assert answer_type_factor(question, "Work on the barriers is expected to begin in May.") == 1.0
+    assert answer_type_factor(question, "Work on the barriers is expected to begin in 2025.") == NO_ANSWER
+
+
+def test_how_many_wants_a_number_of_the_counted_thing() -> None:
+    question = "How many ships did the port handle last year?"
+    assert answer_type_factor(question, "The port handled 1,240 ships last year.") == 1.0
+    assert answer_type_factor(question, "The port employs 300 people.") == OFF_ROLE
+    assert answer_type_factor(question, "The port handled more ships than ever.") == NO_ANSWER
+
+
+def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
+    assert quotability("Who will run the harbour?") < quotability("She will run the harbour.")
+
+
+def test_a_pronoun_sentence_that_holds_the_answer_is_quoted_first_alone(assistant: Assistant) -> None:
+    text = (
+        "Tessaly Marine, the shipyard at Port Venn, has won an order for a third electric ferry. "
+        "Its managing director, Rufus Adeyemi, said the yard would hire forty welders."
+    )
+    question = "Who is the managing director of Tessaly Marine?"
+    answerer = ExtractiveAnswerer(assistant.embeddings)
+    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
+    assert answer.citations[0].quote == "Its managing director, Rufus Adeyemi, said the yard would hire forty welders."
+    assert first_sentence(answer) == answer.citations[0].quote
