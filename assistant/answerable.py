@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
+from assistant.entities import AMOUNT, WHEN, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
@@ -331,6 +333,7 @@ _HOW_MANY = (
     re.compile(r"^how many\s+(?P<thing>[\w'’.-]+)", re.IGNORECASE),
 )
 _COUNT = (
+    r"(?!(?:1[89]|20)\d\d\b)"  # a year ("2023 season tickets") counts nothing
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty"
     r"|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?)(?:\s+(?:million|billion|thousand|m|bn|k))?"
 )
@@ -346,6 +349,24 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
+def _short_forms(name: str) -> list[str]:
+    """The ways an article names `name` after its first mention: a person by the surname ("Purdy" for "Brock
+    Purdy"), anything else by its first word ("AI21" for "AI21 Labs"; "Labs" would name any lab)."""
+    words = name.split()
+    if len(words) < 2:
+        return []
+    person = any(e.label == "PERSON" and name in e.text for e in entities(name))
+    return [words[-1] if person else words[0]]
+
+
+def _names_it(text: str, name: str) -> bool:
+    """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
+    name is (capitalised as in the question)."""
+    if any(_mentions(text, v) for v in variants(name)):
+        return True
+    return any(re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w-])", text) for w in _short_forms(name) if len(w) > 1)
+
+
 def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot say how many ("no passage gives a number of paying subscribers"): the question
     counts something, and no retrieved passage writes a number within a few words before one of its words
@@ -357,14 +378,30 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
     nouns = [w for w in thing.split() if w.islower() and w not in STOP_WORDS] or [thing.split()[-1].lower()]
     stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
                      for w in nouns)
-    counted = re.compile(rf"\b{_COUNT}(?:\s+[\w'’-]+){{0,5}}?\s+(?:{stems})\w*", re.IGNORECASE)
-    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n not in thing]
-    words = {w for n in subject for v in variants(n) for w in v.split() if len(w) > 2 or w.isupper()}  # "Purdy", "UK"
+    # Between the number and the thing, lower-case words only ("40 solar-powered kiosks"): "7 Verge Score Ray-Ban
+    # Meta smart glasses" counts no glasses.
+    counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?\s+(?i:{stems})\w*")
+    own = [w for w in thing.split() if w.islower()]
+    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if own or n not in thing]
     for p in passages:
-        about = not words or any(_mentions(p.title + ". " + p.text, w) for w in words)
+        about = not subject or any(_names_it(p.title + ". " + p.text, n) for n in subject)
         if about and counted.search(p.text):
             return None
     return f"no passage gives a number of {thing}"
+
+
+_YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
+
+
+def missing_year(question: str, passages: Sequence[Passage]) -> str | None:
+    """Why the passages cannot answer for the year a question names ("no passage mentions 2002" for "Who topped the
+    list in 2002?"): no retrieved passage writes that year in its title or text, nor was published in it. None
+    when the question names no year or a passage does."""
+    for year in dict.fromkeys(_YEAR_ASKED.findall(question)):
+        within = re.compile(rf"(?<!\d){year}(?!\d)")
+        if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in passages):
+            return f"no passage mentions {year}"
+    return None
 
 
 def unanswerable_reason(
@@ -382,4 +419,105 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    return missing_attribute(question, passages, index.sources()) or missing_count(question, passages, index.sources())
+    sources = index.sources()
+    return (
+        missing_attribute(question, passages, sources)
+        or missing_count(question, passages, sources)
+        or missing_kind(question, passages, sources)
+        or missing_year(question, passages)
+    )
+
+
+# ---- rule 6: the kind of answer a question asks for ---------------------------------------------------------
+# "When ..." asks for a date, "How much did it cost" for money, "Who ..." for a person (or a body), "Where ..." for a
+# place. Entity labels (assistant.entities) say which sentence holds one; `_YEAR` and `_MONEY` back them up.
+_KIND_QUESTIONS = (
+    ("date", re.compile(r"^(?:since\s+)?(?:when\b|(?:in|on|by)?\s*what\s+(?:year|date|day|month)\b)", re.I)),
+    ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
+                                r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
+    ("amount", re.compile(r"^how\s+much\b", re.I)),
+)
+_KIND_LABELS = {
+    "date": WHEN,
+    "sum of money": frozenset({"MONEY", "CARDINAL"}),  # "cost forty crowns": "forty" is a CARDINAL
+    "amount": AMOUNT,
+}
+_KIND_PATTERNS = {
+    "date": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
+    "sum of money": re.compile(_MONEY, re.I),
+    "amount": re.compile(r"\d"),
+}
+# Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
+_LIGHT_WORDS = STOP_WORDS | frozenset(
+    """do does did doing done get gets got make makes made take takes took come comes came go goes went going become
+    becomes became happen happened first last next ever still just now exactly much many long year years date day
+    month time""".split()
+)
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])|\n+")
+_stemmer: Any = None
+
+
+def _stems(words: Sequence[str]) -> list[str]:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return list(_stemmer.stemWords([w.lower() for w in words]))
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of answer a question asks for: "date" ("When did ..."), "sum of money" ("How much did it cost"),
+    "amount", "person" ("Who ..."), "place" ("Where ..."); None for other questions."""
+    q = " ".join(question.split())
+    return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
+
+
+def key_words(question: str, subject: Sequence[str]) -> list[str]:
+    """The question's own words, stemmed, that a sentence giving its answer is expected to share: not its names
+    (`subject`), titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
+    named = {w.lower() for n in subject for w in _WORDS.findall(n)}
+    words = [w for w in _WORDS.findall(question) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
+    keep = [w for w in words if (lw := w.lower()) not in _LIGHT_WORDS and lw not in TITLE_WORDS and lw not in named]
+    return list(dict.fromkeys(_stems(keep)))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
+    gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
+    one of the question's key words together with a thing of that kind (a date, a sum of money, a person, a place).
+    None when the question asks for no such kind, names no one, or a sentence may give the answer."""
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    if not subject:
+        return None
+    keys = key_words(question, subject)
+    labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
+    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    if not about:
+        return None  # named differently (an acronym, a short form): not this rule's to judge
+    candidates = []
+    for p in about:
+        for sentence in [p.title, *_sentences(p.text)]:
+            stems = set(_stems(_WORDS.findall(sentence)))
+            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
+                if pattern is not None and pattern.search(sentence):
+                    return None
+                candidates.append(sentence)
+    for sentence, found in zip(candidates, entities_of(candidates)):
+        if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
+            return None
+    words = ", ".join(f"“{k}”" for k in keys[:3])
+    return f"no passage about {_either(subject)} gives a {kind}" + (f" for {words}" if words else "")
+
+
+def _within_subject(text: str, subject: Sequence[str]) -> bool:
+    """Whether an entity is (part of) the question's own subject: "Satoshi Tajiri" is no answer to "Who hired
+    Satoshi Tajiri?"."""
+    return any(_mentions(n, text) for n in subject)
