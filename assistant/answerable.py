@@ -240,7 +240,14 @@ def _either(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-_MONEY = r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:bn|m|k)?\s?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
+_CURRENCY = (
+    r"(?:(?:million|billion|thousand|bn|m|k)\s?)?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
+)
+_NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|hundred)"
+)
+_MONEY = rf"[$€£¥]\s?\d|\d[\d,.]*\s?{_CURRENCY}"
 _ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
 # Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
@@ -383,20 +390,161 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
     counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?\s+(?i:{stems})\w*")
     own = [w for w in thing.split() if w.islower()]
     subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if own or n not in thing]
+    # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
+    keys = set(key_words(question, subject)) - set(_stems(_WORDS.findall(thing)))
     for p in passages:
-        about = not subject or any(_names_it(p.title + ". " + p.text, n) for n in subject)
-        if about and counted.search(p.text):
-            return None
+        if subject and not any(_names_it(p.title + ". " + p.text, n) for n in subject):
+            continue
+        for sentence in _sentences(p.text):
+            if not counted.search(sentence):
+                continue
+            if not keys or keys & set(_stems(_WORDS.findall(sentence))) or any(_names_it(sentence, n) for n in subject):
+                return None
     return f"no passage gives a number of {thing}"
+
+
+# What a question asks for: "When ..." a date, "How much did it cost" a sum of money, "Which company ..." an
+# organisation. Entity labels (assistant.entities) say which sentence holds one; a written year or sum backs them up.
+_KIND_QUESTIONS = (
+    ("date", re.compile(r"^(?:since\s+)?(?:when\b|(?:in|on|by)?\s*what\s+(?:year|date|day|month)\b)", re.I)),
+    ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
+                                r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
+    ("sum of money", re.compile(r"^what\s+(?:did|does|do|will|would)\s+.+?\s+(?:pay|spend|charge)\s+for\b", re.I)),
+    ("amount", re.compile(r"^how\s+much\b", re.I)),
+    ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
+                           r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club)\b", re.I)),
+)
+_KIND_LABELS = {
+    "date": WHEN,
+    "sum of money": frozenset({"MONEY"}),
+    "amount": AMOUNT,
+    "organisation": frozenset({"ORG", "NORP", "PERSON"}),  # the small model often reads a firm's name as a person's
+}
+_KIND_PATTERNS = {
+    "date": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
+    "sum of money": re.compile(rf"{_MONEY}|\b{_NUMBER_WORDS}\s+{_CURRENCY}", re.I),  # "forty crowns"
+    "amount": re.compile(r"\d"),
+}
+# Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
+_LIGHT_WORDS = STOP_WORDS | frozenset(
+    """do does did doing done get gets got make makes made take takes took come comes came go goes went going become
+    becomes became happen happened first last next ever still just now exactly much many long year years date day
+    month time""".split()
+)
+_MAX_KIND_WORDS = 16  # a longer question asks several things at once
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])|\n+")
+_stemmer: Any = None
+
+
+def _stems(words: Sequence[str]) -> list[str]:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return list(_stemmer.stemWords([w.lower() for w in words]))
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of answer a question asks for: "date" ("When did ...", "In what year ..."), "sum of money" ("How
+    much did it cost", "What did X pay for ..."), "amount" (another "How much"), "organisation" ("Which company /
+    party / team ..."); None for other questions ("Who ...", "Why ...")."""
+    q = " ".join(question.split())
+    return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
+
+
+def key_words(question: str, subject: Sequence[str]) -> list[str]:
+    """The question's own words, stemmed, that a sentence giving its answer is expected to share: not its names
+    (`subject`), titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
+    named = {w.lower() for n in subject for w in _WORDS.findall(n)}
+    words = [w for w in _WORDS.findall(question) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
+    keep = [w for w in words if (lw := w.lower()) not in _LIGHT_WORDS and lw not in TITLE_WORDS and lw not in named]
+    return list(dict.fromkeys(_stems(keep)))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
+    gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
+    one of the question's key words (or the subject's name) together with a thing of that kind (a date, a sum of
+    money, an organisation). None when the question asks for no such kind, is long (several questions in one), names
+    no one, no passage names the subject as the question does, or a sentence may give the answer."""
+    kind = asked_kind(question)
+    if kind is None or len(question.split()) > _MAX_KIND_WORDS:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    if not subject:
+        return None
+    keys = key_words(question, subject)
+    labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
+    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    if not about:
+        return None  # named differently (an acronym, a short form): not this rule's to judge
+    candidates = []
+    for p in about:
+        for sentence in [p.title, *_sentences(p.text)]:
+            stems = set(_stems(_WORDS.findall(sentence)))
+            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
+                if pattern is not None and pattern.search(sentence):
+                    return None
+                candidates.append(sentence)
+    for sentence, found in zip(candidates, entities_of(candidates)):
+        if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
+            return None
+    words = ", ".join(f"“{k}”" for k in keys[:3])
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"no passage about {_either(subject)} gives {article} {kind}" + (f" for {words}" if words else "")
+
+
+def _within_subject(text: str, subject: Sequence[str]) -> bool:
+    """Whether an entity is (part of) the question's own subject: "Satoshi Tajiri" is no answer to "Who hired
+    Satoshi Tajiri?"."""
+    return any(_mentions(n, text) for n in subject)
+
+
+# "What did Reuters report about Moctar Ouane's education?", "What did Peter Morgan say about the final season?"
+_REPORT_QUESTION = re.compile(
+    r"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+(?:report|say|write|reveal|tell\s+\w+|claim|note|"
+    r"reported|said|written|revealed|told\s+\w+|claimed|noted)\s+(?:about|on|regarding|of)\s+(?P<topic>[^?]+?)\s*\??$",
+    re.IGNORECASE,
+)
+
+
+def missing_report(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot say what someone reported or said about a topic ("no article from Reuters covers
+    Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about Y?", and no
+    retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y and holds a
+    key word of it. None for other questions, or when such a passage exists."""
+    m = _REPORT_QUESTION.match(" ".join(question.split()))
+    if m is None:
+        return None
+    who, topic = re.sub(r"^the\s+", "", m.group("who"), flags=re.IGNORECASE), m.group("topic")
+    published = [s for mention in SourceMatcher(sources).find(who) for s in mention.sources]
+    if not published and names(f"by {who}", sources) != [who]:  # "by": its first word is no sentence's first
+        return None  # neither a publisher of the store nor a name ("a Bloomberg article", "officials")
+    topic_names = [re.sub(r"['’]s$", "", n) for n in names(topic, sources)]
+    keys = key_words(topic, topic_names)
+    for p in passages:
+        by = p.source in published if published else _names_it(p.title + ". " + p.text, who)
+        if not by or not all(_names_it(p.title + ". " + p.text, n) for n in topic_names):
+            continue
+        if not keys or any(k in set(_stems(_WORDS.findall(p.title + " " + p.text))) for k in keys):
+            return None
+    return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
 
 
 _YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
 
 
-def missing_year(question: str, passages: Sequence[Passage]) -> str | None:
+def missing_year(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot answer for the year a question names ("no passage mentions 2002" for "Who topped the
     list in 2002?"): no retrieved passage writes that year in its title or text, nor was published in it. None
-    when the question names no year or a passage does."""
+    when the question names no year (a publisher's name in `sources` is no year) or a passage does."""
+    for mention in reversed(SourceMatcher(sources).find(question)):
+        question = question[: mention.start] + " " + question[mention.end :]
     for year in dict.fromkeys(_YEAR_ASKED.findall(question)):
         within = re.compile(rf"(?<!\d){year}(?!\d)")
         if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in passages):
@@ -424,100 +572,7 @@ def unanswerable_reason(
         missing_attribute(question, passages, sources)
         or missing_count(question, passages, sources)
         or missing_kind(question, passages, sources)
-        or missing_year(question, passages)
+        or missing_year(question, passages, sources)
+        or missing_report(question, passages, sources)
     )
 
-
-# ---- rule 6: the kind of answer a question asks for ---------------------------------------------------------
-# "When ..." asks for a date, "How much did it cost" for money, "Who ..." for a person (or a body), "Where ..." for a
-# place. Entity labels (assistant.entities) say which sentence holds one; `_YEAR` and `_MONEY` back them up.
-_KIND_QUESTIONS = (
-    ("date", re.compile(r"^(?:since\s+)?(?:when\b|(?:in|on|by)?\s*what\s+(?:year|date|day|month)\b)", re.I)),
-    ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
-                                r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
-    ("amount", re.compile(r"^how\s+much\b", re.I)),
-)
-_KIND_LABELS = {
-    "date": WHEN,
-    "sum of money": frozenset({"MONEY", "CARDINAL"}),  # "cost forty crowns": "forty" is a CARDINAL
-    "amount": AMOUNT,
-}
-_KIND_PATTERNS = {
-    "date": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
-    "sum of money": re.compile(_MONEY, re.I),
-    "amount": re.compile(r"\d"),
-}
-# Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
-_LIGHT_WORDS = STOP_WORDS | frozenset(
-    """do does did doing done get gets got make makes made take takes took come comes came go goes went going become
-    becomes became happen happened first last next ever still just now exactly much many long year years date day
-    month time""".split()
-)
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])|\n+")
-_stemmer: Any = None
-
-
-def _stems(words: Sequence[str]) -> list[str]:
-    global _stemmer
-    if _stemmer is None:
-        import Stemmer
-
-        _stemmer = Stemmer.Stemmer("english")
-    return list(_stemmer.stemWords([w.lower() for w in words]))
-
-
-def asked_kind(question: str) -> str | None:
-    """The kind of answer a question asks for: "date" ("When did ..."), "sum of money" ("How much did it cost"),
-    "amount", "person" ("Who ..."), "place" ("Where ..."); None for other questions."""
-    q = " ".join(question.split())
-    return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
-
-
-def key_words(question: str, subject: Sequence[str]) -> list[str]:
-    """The question's own words, stemmed, that a sentence giving its answer is expected to share: not its names
-    (`subject`), titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
-    named = {w.lower() for n in subject for w in _WORDS.findall(n)}
-    words = [w for w in _WORDS.findall(question) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
-    keep = [w for w in words if (lw := w.lower()) not in _LIGHT_WORDS and lw not in TITLE_WORDS and lw not in named]
-    return list(dict.fromkeys(_stems(keep)))
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text) if s.strip()]
-
-
-def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
-    """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
-    gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
-    one of the question's key words together with a thing of that kind (a date, a sum of money, a person, a place).
-    None when the question asks for no such kind, names no one, or a sentence may give the answer."""
-    kind = asked_kind(question)
-    if kind is None:
-        return None
-    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
-    if not subject:
-        return None
-    keys = key_words(question, subject)
-    labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
-    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
-    if not about:
-        return None  # named differently (an acronym, a short form): not this rule's to judge
-    candidates = []
-    for p in about:
-        for sentence in [p.title, *_sentences(p.text)]:
-            stems = set(_stems(_WORDS.findall(sentence)))
-            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
-                if pattern is not None and pattern.search(sentence):
-                    return None
-                candidates.append(sentence)
-    for sentence, found in zip(candidates, entities_of(candidates)):
-        if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
-            return None
-    words = ", ".join(f"“{k}”" for k in keys[:3])
-    return f"no passage about {_either(subject)} gives a {kind}" + (f" for {words}" if words else "")
-
-
-def _within_subject(text: str, subject: Sequence[str]) -> bool:
-    """Whether an entity is (part of) the question's own subject: "Satoshi Tajiri" is no answer to "Who hired
-    Satoshi Tajiri?"."""
-    return any(_mentions(n, text) for n in subject)
