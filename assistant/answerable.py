@@ -14,8 +14,17 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
    that gives that attribute.
+5. **A count no passage gives** ("How many paying subscribers does Deft have?"): no sentence of a passage naming the
+   subject writes a number just before the counted thing along with a word of the question or the subject's name.
+6. **A kind of answer no passage gives** ("How much did EBT-101 cost to develop?"): the question asks for a date, a
+   sum of money, an amount or an organisation, and no sentence of a passage naming the subject holds one (a spaCy
+   entity of assistant.entities, or a written year or sum) beside a key word of the question or the subject's name.
+7. **A year no passage has** ("Who topped the list in 2002?").
+8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
+   publisher (or naming that person) names the topic's names with a word of it.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 8 read the
+retrieved passages, and all but rule 7 fire only on plain question shapes.
 """
 
 from __future__ import annotations

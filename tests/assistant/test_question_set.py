@@ -21,10 +21,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONS = DATA / "questions" / "corpus_questions.jsonl"
 TEST_ARTICLES = [DATA / "answerable" / "articles.jsonl", DATA / "multisource.jsonl", DATA / "hostile"]
 
-# Measured (extractive answerer): accuracy 0.88, first sentence 0.79, false refusals 0.00, unanswerable refused 0.37.
+# Measured (extractive answerer): accuracy 0.88, first sentence 0.79, false refusals 0.00, unanswerable refused 0.63.
 FLOORS = {"accuracy": 0.84, "first_sentence": 0.74}
 MAX_FALSE_REFUSALS = 0.04
-MIN_REFUSED = 0.33
+MIN_REFUSED = 0.59
 
 
 @pytest.fixture(scope="module")
