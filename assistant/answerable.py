@@ -13,7 +13,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
    shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
-   that gives that attribute.
+   that gives that attribute; or for a measure (attendance, revenue, a rate, prize money, ...; `_MEASURES`), and no
+   such passage writes a word of it and a number.
 5. **A count no passage gives** ("How many paying subscribers does Deft have?"): no sentence of a passage naming the
    subject writes a number just before the counted thing along with a word of the question or the subject's name.
 6. **A kind of answer no passage gives** ("How much did EBT-101 cost to develop?"): the question asks for a date, a
@@ -257,7 +258,12 @@ _NUMBER_WORDS = (
     r"|seventy|eighty|ninety|hundred)"
 )
 _MONEY = rf"[$€£¥]\s?\d|\d[\d,.]*\s?{_CURRENCY}"
-_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary"
+_MEASURES = (
+    "attendance|revenue|revenues|profit|profits|turnover|sales|valuation|market value|market cap|budget|capacity|"
+    "debt|fine|fee|transfer fee|prize money|death toll|turnout|market share|weight|speed|temperature|"
+    "unemployment rate|inflation rate|interest rate|occupancy rate|growth rate|rate|score"
+)
+_ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary|{_MEASURES}"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
 # Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
 _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
@@ -266,7 +272,7 @@ _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[
 _ATTRIBUTE_QUESTIONS = (
     re.compile(
         rf"^(?:what|how big|how large)(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:current\s+|total\s+"
-        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+of\s+(?P<subject>[^?]+?)\s*\??$",
+        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+(?:of|at|in)\s+(?P<subject>[^?]+?)\s*\??$",
         re.IGNORECASE,
     ),
     re.compile(
@@ -321,6 +327,13 @@ def _mentions(text: str, name: str) -> bool:
     return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", fold(text)) is not None
 
 
+def _measure_evidence(attribute: str) -> re.Pattern[str]:
+    """A measure outside `_ATTRIBUTE_EVIDENCE` ("attendance", "occupancy rate") is given where a passage writes a
+    word of it (any ending: "attended", "97% occupancy") and a number."""
+    stem = "(?:" + "|".join(re.escape(w) for w in _stems(attribute.split())) + ")"
+    return re.compile(rf"\b{stem}\w*\b(?=.*\d)|\d.*\b{stem}\w*", re.IGNORECASE | re.DOTALL)
+
+
 def missing_attribute(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot give the attribute the question asks for ("no passage gives the population of
     Harborview"): no retrieved passage that names the subject has a word that gives it (a population, a price,
@@ -333,7 +346,7 @@ def missing_attribute(question: str, passages: Sequence[Passage], sources: Seque
     subject_names = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n in subject]
     if not subject_names:
         return None
-    evidence = _ATTRIBUTE_EVIDENCE[attribute]
+    evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
     for p in passages:
         about = any(_mentions(p.text, v) for n in subject_names for v in variants(n))
         if about and evidence.search(p.text):

@@ -17,6 +17,7 @@ from assistant.answerable import (
     counted_thing,
     initials,
     looks_like_publisher,
+    missing_attribute,
     missing_count,
     missing_kind,
     missing_report,
@@ -305,6 +306,17 @@ def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) ->
 def _news(text: str, title: str = "News", source: str = "", published_at: str = "") -> Passage:
     return Passage(chunk_id="c", article_id="a", title=title, source=source, published_at=published_at, text=text,
                    start=0, end=len(text), relevance=0.5)
+
+
+def test_a_measure_outside_the_list_needs_its_word_and_a_number() -> None:
+    question = "What was the attendance at Lakeside Stadium's opening match?"
+    assert asked_attribute(question) == ("attendance", "Lakeside Stadium's opening match")
+    match = _news("Lakeside Stadium's opening match ended 2-1 after a late goal.")
+    assert missing_attribute(question, [match]) == "no passage gives the attendance of Lakeside Stadium's opening match"
+    crowd = _news("The match at Lakeside Stadium was attended by 12,400 fans.")
+    assert missing_attribute(question, [match, crowd]) is None
+    rate = _news("Tessaly Marine's yards run at 97% occupancy.")
+    assert missing_attribute("What is the occupancy rate of Tessaly Marine's yards?", [rate]) is None
 
 
 def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
