@@ -23,9 +23,11 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 7. **A year no passage has** ("Who topped the list in 2002?").
 8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
    publisher (or naming that person) names the topic's names with a word of it.
+9. **A cited publisher silent on the subject** ("Which company did The Verge say bought Taylor Swift's masters?"): a
+   short question names one publisher of the store, and no passage from it names the question's other names.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 8 read the
-retrieved passages, and all but rule 7 fire only on plain question shapes.
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 9 read the
+retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
 """
 
 from __future__ import annotations
@@ -558,6 +560,25 @@ def missing_report(question: str, passages: Sequence[Passage], sources: Sequence
     return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
 
 
+def missing_from_source(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the one publisher a short question cites cannot answer it ("no article from The Verge mentions Taylor
+    Swift" for "Which company did The Verge say bought Taylor Swift's masters?"): the question names exactly one
+    publisher of the store, and no retrieved passage from it names any of the question's other names. None for
+    longer questions, questions citing no or several publishers, or naming nothing else."""
+    if len(question.split()) > _MAX_KIND_WORDS:
+        return None
+    cited = SourceMatcher(sources).find(question)
+    if len({m.sources for m in cited}) != 1:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    own = [p for p in passages if p.source in cited[0].sources]
+    if not subject or any(_names_it(p.title + ". " + p.text, n) for p in own for n in subject):
+        return None
+    publisher = question[cited[0].start : cited[0].end].strip()
+    publisher = re.sub(r"^the\s+", "", publisher, flags=re.IGNORECASE) if publisher[:1].islower() else publisher
+    return f"no article from {publisher} mentions {_either(subject)}"
+
+
 _YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
 
 
@@ -596,5 +617,6 @@ def unanswerable_reason(
         or missing_kind(question, passages, sources)
         or missing_year(question, passages, sources)
         or missing_report(question, passages, sources)
+        or missing_from_source(question, passages, sources)
     )
 

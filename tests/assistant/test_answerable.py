@@ -19,6 +19,7 @@ from assistant.answerable import (
     looks_like_publisher,
     missing_attribute,
     missing_count,
+    missing_from_source,
     missing_kind,
     missing_report,
     missing_year,
@@ -377,6 +378,20 @@ def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_word
     )
     built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
     assert missing_kind(question, [plain, built]) is None
+
+
+def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
+    sources = ["Harbor Gazette", "Metro Wire"]
+    question = "Which shipyard did the Harbor Gazette say hired Odile Marchetti?"
+    fares = _news("Fares will not rise, Odile Marchetti told the harbour board.", source="Metro Wire")
+    boats = _news("The Quarry Bay ferry line will run two electric boats.", source="Harbor Gazette")
+    assert missing_from_source(question, [fares, boats], sources) == (
+        "no article from Harbor Gazette mentions Odile Marchetti"
+    )
+    hired = _news("Tessaly Marine hired Odile Marchetti in May.", source="Harbor Gazette")
+    assert missing_from_source(question, [fares, boats, hired], sources) is None
+    both = "Did the Harbor Gazette and Metro Wire both quote Odile Marchetti?"  # two publishers: not this rule's
+    assert missing_from_source(both, [fares], sources) is None
 
 
 def test_a_year_the_question_names_must_be_in_a_passage() -> None:
