@@ -477,13 +477,18 @@ def asked_kind(question: str) -> str | None:
     return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
 
 
-def key_words(question: str, subject: Sequence[str]) -> list[str]:
-    """The question's own words, stemmed, that a sentence giving its answer is expected to share: not its names
-    (`subject`), titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
+def content_words(question: str, subject: Sequence[str]) -> list[str]:
+    """The question's own words that a sentence giving its answer is expected to share: not its names (`subject`),
+    titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
     named = {w.lower() for n in subject for w in _WORDS.findall(n)}
     words = [w for w in _WORDS.findall(question) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
     keep = [w for w in words if (lw := w.lower()) not in _LIGHT_WORDS and lw not in TITLE_WORDS and lw not in named]
-    return list(dict.fromkeys(_stems(keep)))
+    return list(dict.fromkeys(keep))
+
+
+def key_words(question: str, subject: Sequence[str]) -> list[str]:
+    """`content_words`, stemmed as the keyword index stems ("retir")."""
+    return list(dict.fromkeys(_stems(content_words(question, subject))))
 
 
 def _sentences(text: str) -> list[str]:
@@ -518,7 +523,7 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
     for sentence, found in zip(candidates, entities_of(candidates)):
         if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
             return None
-    words = ", ".join(f"“{k}”" for k in keys[:3])
+    words = ", ".join(f"“{w}”" for w in content_words(question, subject)[:3])
     article = "an" if kind[0] in "aeiou" else "a"
     return f"no passage about {_either(subject)} gives {article} {kind}" + (f" for {words}" if words else "")
 

@@ -352,7 +352,7 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None)
 def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subject() -> None:
     question = "When did Harborview approve the flood budget?"
     undated = _news("Harborview's council approved the flood budget. It was debated on Tuesday in committee.")
-    assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approv”, “flood”, “budget”"
+    assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
     assert missing_kind(question, [undated, dated]) is None
     named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
@@ -364,7 +364,7 @@ def test_a_sum_of_money_must_be_written_as_one() -> None:
     question = "How much did the repairs to the Saltmarsh railway cost?"
     weeks = _news("The Saltmarsh railway reopened after six weeks of repairs costing far more than planned.")
     assert missing_kind(question, [weeks]) == (
-        "no passage about Saltmarsh gives a sum of money for “repair”, “railway”, “cost”"
+        "no passage about Saltmarsh gives a sum of money for “repairs”, “railway”, “cost”"
     )
     assert missing_kind(question, [_news("The Saltmarsh repairs cost forty crowns a metre.")]) is None
     assert missing_kind(question, [_news("Repairs to the Saltmarsh line cost €2.1 million.")]) is None
@@ -374,7 +374,7 @@ def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_word
     question = "Which company builds the Quarry Bay electric ferries?"
     plain = _news("The Quarry Bay ferry line will run two electric boats from September.")
     assert missing_kind(question, [plain]) == (
-        "no passage about Quarry Bay gives an organisation for “compani”, “build”, “electr”"
+        "no passage about Quarry Bay gives an organisation for “company”, “builds”, “electric”"
     )
     built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
     assert missing_kind(question, [plain, built]) is None
