@@ -260,11 +260,15 @@ _NUMBER_WORDS = (
     r"|seventy|eighty|ninety|hundred)"
 )
 _MONEY = rf"[$€£¥]\s?\d|\d[\d,.]*\s?{_CURRENCY}"
+# Measures a passage gives in their own words ("revenue of $2 billion", "97% occupancy"). Left out: measures often
+# given without their word ("will hold 12 billion litres" is a capacity; "a 4-1 win" a score; weights, speeds).
 _MEASURES = (
-    "attendance|revenue|revenues|profit|profits|turnover|sales|valuation|market value|market cap|budget|capacity|"
-    "debt|fine|fee|transfer fee|prize money|death toll|turnout|market share|weight|speed|temperature|"
-    "unemployment rate|inflation rate|interest rate|occupancy rate|growth rate|rate|score"
+    "attendance|revenue|revenues|profit|profits|turnover|sales|valuation|market value|market cap|budget|debt|fine|"
+    "fee|transfer fee|prize money|death toll|turnout|market share|unemployment rate|inflation rate|interest rate|"
+    "occupancy rate|growth rate"
 )
+# The words besides its own that give a measure.
+_MEASURE_WORDS = {"attendance": "crowd|spectators", "death toll": "killed|dead|died|deaths", "valuation": "valued"}
 _ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary|{_MEASURES}"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
 # Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
@@ -331,8 +335,10 @@ def _mentions(text: str, name: str) -> bool:
 
 def _measure_evidence(attribute: str) -> re.Pattern[str]:
     """A measure outside `_ATTRIBUTE_EVIDENCE` ("attendance", "occupancy rate") is given where a passage writes a
-    word of it (any ending: "attended", "97% occupancy") and a number."""
-    stem = "(?:" + "|".join(re.escape(w) for w in _stems(attribute.split())) + ")"
+    word of it (any ending: "attended", "97% occupancy") or of `_MEASURE_WORDS` ("crowd"), and a number."""
+    words = [re.escape(w) for w in _stems(attribute.split())]
+    words += [w for w in _MEASURE_WORDS.get(attribute, "").split("|") if w]
+    stem = "(?:" + "|".join(words) + ")"
     return re.compile(rf"\b{stem}\w*\b(?=.*\d)|\d.*\b{stem}\w*", re.IGNORECASE | re.DOTALL)
 
 

@@ -316,6 +316,11 @@ def test_a_measure_outside_the_list_needs_its_word_and_a_number() -> None:
     assert missing_attribute(question, [match]) == "no passage gives the attendance of Lakeside Stadium's opening match"
     crowd = _news("The match at Lakeside Stadium was attended by 12,400 fans.")
     assert missing_attribute(question, [match, crowd]) is None
+    crowd = _news("Lakeside Stadium's opening match drew a crowd of 9,000.")
+    assert missing_attribute(question, [crowd]) is None
+    reservoir = _news("The Kestrel Hill reservoir will hold 12 billion litres.")  # a capacity, in other words
+    assert asked_attribute("What is the capacity of the Kestrel Hill reservoir?") is None
+    assert missing_attribute("What is the capacity of the Kestrel Hill reservoir?", [reservoir]) is None
     rate = _news("Tessaly Marine's yards run at 97% occupancy.")
     assert missing_attribute("What is the occupancy rate of Tessaly Marine's yards?", [rate]) is None
 
