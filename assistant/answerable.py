@@ -13,16 +13,30 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
    shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
-   that gives that attribute.
+   that gives that attribute; or for a measure (attendance, revenue, a rate, prize money, ...; `_MEASURES`), and no
+   such passage writes a word of it and a number.
+5. **A count no passage gives** ("How many paying subscribers does Deft have?"): no sentence of a passage naming the
+   subject writes a number just before the counted thing along with a word of the question or the subject's name.
+6. **A kind of answer no passage gives** ("How much did EBT-101 cost to develop?"): the question asks for a date, a
+   sum of money, an amount or an organisation, and no sentence of a passage naming the subject holds one (a spaCy
+   entity of assistant.entities, or a written year or sum) beside a key word of the question or the subject's name.
+7. **A year no passage has** ("Who topped the list in 2002?").
+8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
+   publisher (or naming that person) names the topic's names with a word of it.
+9. **A cited publisher silent on the subject** ("Which company did The Verge say bought Taylor Swift's masters?"): a
+   short question names one publisher of the store, and no passage from it names the question's other names.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer.
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 9 read the
+retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
+from assistant.entities import AMOUNT, WHEN, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
@@ -238,8 +252,24 @@ def _either(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-_MONEY = r"[$€£¥]\s?\d|\d[\d,.]*\s?(?:bn|m|k)?\s?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
-_ATTRIBUTE_TERMS = r"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary"
+_CURRENCY = (
+    r"(?:(?:million|billion|thousand|bn|m|k)\s?)?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
+)
+_NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|hundred)"
+)
+_MONEY = rf"[$€£¥]\s?\d|\d[\d,.]*\s?{_CURRENCY}"
+# Measures a passage gives in their own words ("revenue of $2 billion", "97% occupancy"). Left out: measures often
+# given without their word ("will hold 12 billion litres" is a capacity; "a 4-1 win" a score; weights, speeds).
+_MEASURES = (
+    "attendance|revenue|revenues|profit|profits|turnover|sales|valuation|market value|market cap|budget|debt|fine|"
+    "fee|transfer fee|prize money|death toll|turnout|market share|unemployment rate|inflation rate|interest rate|"
+    "occupancy rate|growth rate"
+)
+# The words besides its own that give a measure.
+_MEASURE_WORDS = {"attendance": "crowd|spectators", "death toll": "killed|dead|died|deaths", "valuation": "valued"}
+_ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary|{_MEASURES}"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
 # Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
 _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
@@ -248,7 +278,7 @@ _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[
 _ATTRIBUTE_QUESTIONS = (
     re.compile(
         rf"^(?:what|how big|how large)(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:current\s+|total\s+"
-        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+of\s+(?P<subject>[^?]+?)\s*\??$",
+        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+(?:of|at|in)\s+(?P<subject>[^?]+?)\s*\??$",
         re.IGNORECASE,
     ),
     re.compile(
@@ -303,6 +333,15 @@ def _mentions(text: str, name: str) -> bool:
     return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", fold(text)) is not None
 
 
+def _measure_evidence(attribute: str) -> re.Pattern[str]:
+    """A measure outside `_ATTRIBUTE_EVIDENCE` ("attendance", "occupancy rate") is given where a passage writes a
+    word of it (any ending: "attended", "97% occupancy") or of `_MEASURE_WORDS` ("crowd"), and a number."""
+    words = [re.escape(w) for w in _stems(attribute.split())]
+    words += [w for w in _MEASURE_WORDS.get(attribute, "").split("|") if w]
+    stem = "(?:" + "|".join(words) + ")"
+    return re.compile(rf"\b{stem}\w*\b(?=.*\d)|\d.*\b{stem}\w*", re.IGNORECASE | re.DOTALL)
+
+
 def missing_attribute(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot give the attribute the question asks for ("no passage gives the population of
     Harborview"): no retrieved passage that names the subject has a word that gives it (a population, a price,
@@ -315,7 +354,7 @@ def missing_attribute(question: str, passages: Sequence[Passage], sources: Seque
     subject_names = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n in subject]
     if not subject_names:
         return None
-    evidence = _ATTRIBUTE_EVIDENCE[attribute]
+    evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
     for p in passages:
         about = any(_mentions(p.text, v) for n in subject_names for v in variants(n))
         if about and evidence.search(p.text):
@@ -331,6 +370,7 @@ _HOW_MANY = (
     re.compile(r"^how many\s+(?P<thing>[\w'’.-]+)", re.IGNORECASE),
 )
 _COUNT = (
+    r"(?!(?:1[89]|20)\d\d\b)"  # a year ("2023 season tickets") counts nothing
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty"
     r"|seventy|eighty|ninety|dozens?|hundreds?|thousands?|millions?)(?:\s+(?:million|billion|thousand|m|bn|k))?"
 )
@@ -346,6 +386,24 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
+def _short_forms(name: str) -> list[str]:
+    """The ways an article names `name` after its first mention: a person by the surname ("Purdy" for "Brock
+    Purdy"), anything else by its first word ("AI21" for "AI21 Labs"; "Labs" would name any lab)."""
+    words = name.split()
+    if len(words) < 2:
+        return []
+    person = any(e.label == "PERSON" and name in e.text for e in entities(name))
+    return [words[-1] if person else words[0]]
+
+
+def _names_it(text: str, name: str) -> bool:
+    """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
+    name is (capitalised as in the question)."""
+    if any(_mentions(text, v) for v in variants(name)):
+        return True
+    return any(re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w-])", text) for w in _short_forms(name) if len(w) > 1)
+
+
 def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot say how many ("no passage gives a number of paying subscribers"): the question
     counts something, and no retrieved passage writes a number within a few words before one of its words
@@ -357,14 +415,195 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
     nouns = [w for w in thing.split() if w.islower() and w not in STOP_WORDS] or [thing.split()[-1].lower()]
     stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
                      for w in nouns)
-    counted = re.compile(rf"\b{_COUNT}(?:\s+[\w'’-]+){{0,5}}?\s+(?:{stems})\w*", re.IGNORECASE)
-    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n not in thing]
-    words = {w for n in subject for v in variants(n) for w in v.split() if len(w) > 2 or w.isupper()}  # "Purdy", "UK"
+    # Between the number and the thing, lower-case words only ("40 solar-powered kiosks"): "7 Verge Score Ray-Ban
+    # Meta smart glasses" counts no glasses.
+    counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?\s+(?i:{stems})\w*")
+    own = [w for w in thing.split() if w.islower()]
+    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if own or n not in thing]
+    # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
+    keys = set(key_words(question, subject)) - set(_stems(_WORDS.findall(thing)))
     for p in passages:
-        about = not words or any(_mentions(p.title + ". " + p.text, w) for w in words)
-        if about and counted.search(p.text):
-            return None
+        if subject and not any(_names_it(p.title + ". " + p.text, n) for n in subject):
+            continue
+        for sentence in _sentences(p.text):
+            if not counted.search(sentence):
+                continue
+            if not keys or keys & set(_stems(_WORDS.findall(sentence))) or any(_names_it(sentence, n) for n in subject):
+                return None
     return f"no passage gives a number of {thing}"
+
+
+# What a question asks for: "When ..." a date, "How much did it cost" a sum of money, "Which company ..." an
+# organisation. Entity labels (assistant.entities) say which sentence holds one; a written year or sum backs them up.
+_KIND_QUESTIONS = (
+    ("date", re.compile(r"^(?:since\s+)?(?:when\b|(?:in|on|by)?\s*what\s+(?:year|date|day|month)\b)", re.I)),
+    ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
+                                r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
+    ("sum of money", re.compile(r"^what\s+(?:did|does|do|will|would)\s+.+?\s+(?:pay|spend|charge)\s+for\b", re.I)),
+    ("amount", re.compile(r"^how\s+much\b", re.I)),
+    ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
+                           r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club)\b", re.I)),
+)
+_KIND_LABELS = {
+    "date": WHEN,
+    "sum of money": frozenset({"MONEY"}),
+    "amount": AMOUNT,
+    "organisation": frozenset({"ORG", "NORP", "PERSON"}),  # the small model often reads a firm's name as a person's
+}
+_KIND_PATTERNS = {
+    "date": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
+    "sum of money": re.compile(rf"{_MONEY}|\b{_NUMBER_WORDS}\s+{_CURRENCY}", re.I),  # "forty crowns"
+    "amount": re.compile(r"\d"),
+}
+# Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
+_LIGHT_WORDS = STOP_WORDS | frozenset(
+    """do does did doing done get gets got make makes made take takes took come comes came go goes went going become
+    becomes became happen happened first last next ever still just now exactly much many long year years date day
+    month time""".split()
+)
+_MAX_KIND_WORDS = 16  # a longer question asks several things at once
+_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])|\n+")
+_stemmer: Any = None
+
+
+def _stems(words: Sequence[str]) -> list[str]:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer
+
+        _stemmer = Stemmer.Stemmer("english")
+    return list(_stemmer.stemWords([w.lower() for w in words]))
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of answer a question asks for: "date" ("When did ...", "In what year ..."), "sum of money" ("How
+    much did it cost", "What did X pay for ..."), "amount" (another "How much"), "organisation" ("Which company /
+    party / team ..."); None for other questions ("Who ...", "Why ...")."""
+    q = " ".join(question.split())
+    return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
+
+
+def content_words(question: str, subject: Sequence[str]) -> list[str]:
+    """The question's own words that a sentence giving its answer is expected to share: not its names (`subject`),
+    titles, stop words, question words or light verbs ("retire" in "When did Satoshi Tajiri retire?")."""
+    named = {w.lower() for n in subject for w in _WORDS.findall(n)}
+    words = [w for w in _WORDS.findall(question) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
+    keep = [w for w in words if (lw := w.lower()) not in _LIGHT_WORDS and lw not in TITLE_WORDS and lw not in named]
+    return list(dict.fromkeys(keep))
+
+
+def key_words(question: str, subject: Sequence[str]) -> list[str]:
+    """`content_words`, stemmed as the keyword index stems ("retir")."""
+    return list(dict.fromkeys(_stems(content_words(question, subject))))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
+    gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
+    one of the question's key words (or the subject's name) together with a thing of that kind (a date, a sum of
+    money, an organisation). None when the question asks for no such kind, is long (several questions in one), names
+    no one, no passage names the subject as the question does, or a sentence may give the answer."""
+    kind = asked_kind(question)
+    if kind is None or len(question.split()) > _MAX_KIND_WORDS:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    if not subject:
+        return None
+    keys = key_words(question, subject)
+    labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
+    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    if not about:
+        return None  # named differently (an acronym, a short form): not this rule's to judge
+    candidates = []
+    for p in about:
+        for sentence in [p.title, *_sentences(p.text)]:
+            stems = set(_stems(_WORDS.findall(sentence)))
+            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
+                if pattern is not None and pattern.search(sentence):
+                    return None
+                candidates.append(sentence)
+    for sentence, found in zip(candidates, entities_of(candidates)):
+        if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
+            return None
+    words = ", ".join(f"“{w}”" for w in content_words(question, subject)[:3])
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"no passage about {_either(subject)} gives {article} {kind}" + (f" for {words}" if words else "")
+
+
+def _within_subject(text: str, subject: Sequence[str]) -> bool:
+    """Whether an entity is (part of) the question's own subject: "Satoshi Tajiri" is no answer to "Who hired
+    Satoshi Tajiri?"."""
+    return any(_mentions(n, text) for n in subject)
+
+
+# "What did Reuters report about Moctar Ouane's education?", "What did Peter Morgan say about the final season?"
+_REPORT_QUESTION = re.compile(
+    r"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+(?:report|say|write|reveal|tell\s+\w+|claim|note|"
+    r"reported|said|written|revealed|told\s+\w+|claimed|noted)\s+(?:about|on|regarding|of)\s+(?P<topic>[^?]+?)\s*\??$",
+    re.IGNORECASE,
+)
+
+
+def missing_report(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot say what someone reported or said about a topic ("no article from Reuters covers
+    Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about Y?", and no
+    retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y and holds a
+    key word of it. None for other questions, or when such a passage exists."""
+    m = _REPORT_QUESTION.match(" ".join(question.split()))
+    if m is None:
+        return None
+    who, topic = re.sub(r"^the\s+", "", m.group("who"), flags=re.IGNORECASE), m.group("topic")
+    published = [s for mention in SourceMatcher(sources).find(who) for s in mention.sources]
+    if not published and names(f"by {who}", sources) != [who]:  # "by": its first word is no sentence's first
+        return None  # neither a publisher of the store nor a name ("a Bloomberg article", "officials")
+    topic_names = [re.sub(r"['’]s$", "", n) for n in names(topic, sources)]
+    keys = key_words(topic, topic_names)
+    for p in passages:
+        by = p.source in published if published else _names_it(p.title + ". " + p.text, who)
+        if not by or not all(_names_it(p.title + ". " + p.text, n) for n in topic_names):
+            continue
+        if not keys or any(k in set(_stems(_WORDS.findall(p.title + " " + p.text))) for k in keys):
+            return None
+    return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
+
+
+def missing_from_source(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the one publisher a short question cites cannot answer it ("no article from The Verge mentions Taylor
+    Swift" for "Which company did The Verge say bought Taylor Swift's masters?"): the question names exactly one
+    publisher of the store, and no retrieved passage from it names any of the question's other names. None for
+    longer questions, questions citing no or several publishers, or naming nothing else."""
+    if len(question.split()) > _MAX_KIND_WORDS:
+        return None
+    cited = SourceMatcher(sources).find(question)
+    if len({m.sources for m in cited}) != 1:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    own = [p for p in passages if p.source in cited[0].sources]
+    if not subject or any(_names_it(p.title + ". " + p.text, n) for p in own for n in subject):
+        return None
+    publisher = question[cited[0].start : cited[0].end].strip()
+    publisher = re.sub(r"^the\s+", "", publisher, flags=re.IGNORECASE) if publisher[:1].islower() else publisher
+    return f"no article from {publisher} mentions {_either(subject)}"
+
+
+_YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
+
+
+def missing_year(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot answer for the year a question names ("no passage mentions 2002" for "Who topped the
+    list in 2002?"): no retrieved passage writes that year in its title or text, nor was published in it. None
+    when the question names no year (a publisher's name in `sources` is no year) or a passage does."""
+    for mention in reversed(SourceMatcher(sources).find(question)):
+        question = question[: mention.start] + " " + question[mention.end :]
+    for year in dict.fromkeys(_YEAR_ASKED.findall(question)):
+        within = re.compile(rf"(?<!\d){year}(?!\d)")
+        if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in passages):
+            return f"no passage mentions {year}"
+    return None
 
 
 def unanswerable_reason(
@@ -382,4 +621,13 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    return missing_attribute(question, passages, index.sources()) or missing_count(question, passages, index.sources())
+    sources = index.sources()
+    return (
+        missing_attribute(question, passages, sources)
+        or missing_count(question, passages, sources)
+        or missing_kind(question, passages, sources)
+        or missing_year(question, passages, sources)
+        or missing_report(question, passages, sources)
+        or missing_from_source(question, passages, sources)
+    )
+

@@ -13,10 +13,16 @@ from assistant.answerable import (
     ALIASES,
     absent_names,
     asked_attribute,
+    asked_kind,
     counted_thing,
     initials,
     looks_like_publisher,
+    missing_attribute,
     missing_count,
+    missing_from_source,
+    missing_kind,
+    missing_report,
+    missing_year,
     names,
     unanswerable_reason,
     unknown_publishers,
@@ -296,6 +302,128 @@ def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) ->
     assert answer.refusal_reason == "no passage gives the population of Harborview"
     spend = assistant.ask("How much will Harborview spend on flood barriers?")
     assert not spend.refused and "4.2 million crowns" in spend.citations[0].quote
+
+
+def _news(text: str, title: str = "News", source: str = "", published_at: str = "") -> Passage:
+    return Passage(chunk_id="c", article_id="a", title=title, source=source, published_at=published_at, text=text,
+                   start=0, end=len(text), relevance=0.5)
+
+
+def test_a_measure_outside_the_list_needs_its_word_and_a_number() -> None:
+    question = "What was the attendance at Lakeside Stadium's opening match?"
+    assert asked_attribute(question) == ("attendance", "Lakeside Stadium's opening match")
+    match = _news("Lakeside Stadium's opening match ended 2-1 after a late goal.")
+    assert missing_attribute(question, [match]) == "no passage gives the attendance of Lakeside Stadium's opening match"
+    crowd = _news("The match at Lakeside Stadium was attended by 12,400 fans.")
+    assert missing_attribute(question, [match, crowd]) is None
+    crowd = _news("Lakeside Stadium's opening match drew a crowd of 9,000.")
+    assert missing_attribute(question, [crowd]) is None
+    reservoir = _news("The Kestrel Hill reservoir will hold 12 billion litres.")  # a capacity, in other words
+    assert asked_attribute("What is the capacity of the Kestrel Hill reservoir?") is None
+    assert missing_attribute("What is the capacity of the Kestrel Hill reservoir?", [reservoir]) is None
+    rate = _news("Tessaly Marine's yards run at 97% occupancy.")
+    assert missing_attribute("What is the occupancy rate of Tessaly Marine's yards?", [rate]) is None
+
+
+def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
+    question = "How many ferries has Tessaly Marine sold?"
+    built = _news("Tessaly Marine is a shipyard. Its yard at Port Venn built 12 ferries in its first decade.")
+    assert missing_count(question, [built]) == "no passage gives a number of ferries"
+    assert missing_count(question, [built, _news("Tessaly Marine has sold 3 ferries to Quarry Bay.")]) is None
+    assert missing_count(question, [_news("Tessaly Marine launched 3 ferries this spring.")]) is None  # named
+    years = _news("Tessaly Marine ran 2023 ferries trials.")  # a year counts nothing
+    assert missing_count("How many ferries did Tessaly Marine run?", [years]) == "no passage gives a number of ferries"
+
+
+# ---- rule 6: the kind of answer asked for ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did Mirela Osei step down?", "date"),
+        ("In what year was Tessaly Marine founded?", "date"),
+        ("How much did the Saltmarsh repairs cost?", "sum of money"),
+        ("What did Tessaly Marine pay for the Port Venn yard?", "sum of money"),
+        ("How much rain fell on Harborview?", "amount"),
+        ("Which bakery chain sponsors Lakeside Stadium?", "organisation"),
+        ("Which party does Ana Petrov represent?", "organisation"),
+        ("Who is acting chief executive of the VHA?", None),
+        ("Why did Mirela Osei step down?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subject() -> None:
+    question = "When did Harborview approve the flood budget?"
+    undated = _news("Harborview's council approved the flood budget. It was debated on Tuesday in committee.")
+    assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
+    dated = _news("Harborview's council approved the flood budget on Tuesday.")
+    assert missing_kind(question, [undated, dated]) is None
+    named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
+    assert missing_kind(question, [named]) is None
+    assert missing_kind("When did the VHA approve the budget?", [undated]) is None  # the subject is named otherwise
+
+
+def test_a_sum_of_money_must_be_written_as_one() -> None:
+    question = "How much did the repairs to the Saltmarsh railway cost?"
+    weeks = _news("The Saltmarsh railway reopened after six weeks of repairs costing far more than planned.")
+    assert missing_kind(question, [weeks]) == (
+        "no passage about Saltmarsh gives a sum of money for “repairs”, “railway”, “cost”"
+    )
+    assert missing_kind(question, [_news("The Saltmarsh repairs cost forty crowns a metre.")]) is None
+    assert missing_kind(question, [_news("Repairs to the Saltmarsh line cost €2.1 million.")]) is None
+
+
+def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_words() -> None:
+    question = "Which company builds the Quarry Bay electric ferries?"
+    plain = _news("The Quarry Bay ferry line will run two electric boats from September.")
+    assert missing_kind(question, [plain]) == (
+        "no passage about Quarry Bay gives an organisation for “company”, “builds”, “electric”"
+    )
+    built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
+    assert missing_kind(question, [plain, built]) is None
+
+
+def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
+    sources = ["Harbor Gazette", "Metro Wire"]
+    question = "Which shipyard did the Harbor Gazette say hired Odile Marchetti?"
+    fares = _news("Fares will not rise, Odile Marchetti told the harbour board.", source="Metro Wire")
+    boats = _news("The Quarry Bay ferry line will run two electric boats.", source="Harbor Gazette")
+    assert missing_from_source(question, [fares, boats], sources) == (
+        "no article from Harbor Gazette mentions Odile Marchetti"
+    )
+    hired = _news("Tessaly Marine hired Odile Marchetti in May.", source="Harbor Gazette")
+    assert missing_from_source(question, [fares, boats, hired], sources) is None
+    both = "Did the Harbor Gazette and Metro Wire both quote Odile Marchetti?"  # two publishers: not this rule's
+    assert missing_from_source(both, [fares], sources) is None
+
+
+def test_a_year_the_question_names_must_be_in_a_passage() -> None:
+    question = "Who won the Harborview regatta in 2002?"
+    later = _news("Harborview's regatta was won by the Port Venn crew in 2023.", published_at="2023-06-01")
+    assert missing_year(question, [later]) == "no passage mentions 2002"
+    assert missing_year(question, [later, _news("The 2002 regatta went to Quarry Bay.")]) is None
+    assert missing_year(question, [_news("The regatta.", published_at="2002-07-01")]) is None
+    assert missing_year("What did Tech News 2017 say?", [later], ["Tech News 2017"]) is None  # a publisher's name
+
+
+def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None:
+    sources = ["Harbor Gazette", "Metro Wire"]
+    order = _news("Tessaly Marine won an order for a third ferry.", source="Harbor Gazette")
+    question = "What did the Harbor Gazette report about Tessaly Marine's profits?"
+    assert missing_report(question, [order], sources) == "no article from Harbor Gazette covers Tessaly Marine's profits"
+    profit = _news("Tessaly Marine's profit rose.", source="Metro Wire")
+    assert missing_report(question, [order, profit], sources) == (
+        "no article from Harbor Gazette covers Tessaly Marine's profits"  # another publisher's passage
+    )
+    assert missing_report(question, [_news("Tessaly Marine profits doubled.", source="Harbor Gazette")], sources) is None
+    said = _news("Fares will not rise, Odile Marchetti told the harbour board.")
+    assert missing_report("What did Odile Marchetti say about the fares?", [said], sources) is None
+    assert missing_report("What did Odile Marchetti say about the welders?", [said], sources) == (
+        "no passage has Odile Marchetti on the welders"
+    )
+    assert missing_report("Why did Odile Marchetti speak?", [said], sources) is None
 
 
 # ---- through Assistant: every answerer is guarded ------------------------------------------------------------
