@@ -425,10 +425,10 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
     for p in passages:
         if subject and not any(_names_it(p.title + ". " + p.text, n) for n in subject):
             continue
-        for sentence in _sentences(p.text):
+        for sentence, context in _in_context(p.text):
             if not counted.search(sentence):
                 continue
-            if not keys or keys & set(_stems(_WORDS.findall(sentence))) or any(_names_it(sentence, n) for n in subject):
+            if not keys or keys & set(_stems(_WORDS.findall(context))) or any(_names_it(sentence, n) for n in subject):
                 return None
     return f"no passage gives a number of {thing}"
 
@@ -497,8 +497,12 @@ def key_words(question: str, subject: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(_stems(content_words(question, subject))))
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text) if s.strip()]
+def _in_context(text: str) -> list[tuple[str, str]]:
+    """Each sentence of `text` with its context: itself and the sentence before it, which often says what it is
+    about ("Traffic through the harbour grew again. The port counted 1,240 ships."). A sentence answers a rule
+    when its context holds the question's key words or the sentence itself names the subject."""
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    return [(s, f"{sentences[i - 1]} {s}" if i else s) for i, s in enumerate(sentences)]
 
 
 def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
@@ -520,8 +524,8 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
         return None  # named differently (an acronym, a short form): not this rule's to judge
     candidates = []
     for p in about:
-        for sentence in [p.title, *_sentences(p.text)]:
-            stems = set(_stems(_WORDS.findall(sentence)))
+        for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
+            stems = set(_stems(_WORDS.findall(context)))
             if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
                 if pattern is not None and pattern.search(sentence):
                     return None

@@ -331,6 +331,8 @@ def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
     assert missing_count(question, [built]) == "no passage gives a number of ferries"
     assert missing_count(question, [built, _news("Tessaly Marine has sold 3 ferries to Quarry Bay.")]) is None
     assert missing_count(question, [_news("Tessaly Marine launched 3 ferries this spring.")]) is None  # named
+    after = _news("Tessaly Marine sold more ferries than ever last year. The yard delivered 14 ferries to four ports.")
+    assert missing_count(question, [after]) is None  # the count in the sentence after the question's words
     years = _news("Tessaly Marine ran 2023 ferries trials.")  # a year counts nothing
     assert missing_count("How many ferries did Tessaly Marine run?", [years]) == "no passage gives a number of ferries"
 
@@ -356,12 +358,16 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None)
 
 def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subject() -> None:
     question = "When did Harborview approve the flood budget?"
-    undated = _news("Harborview's council approved the flood budget. It was debated on Tuesday in committee.")
+    undated = _news(
+        "Harborview's council approved the flood budget. The mayor thanked the engineers. A parade was held on Tuesday."
+    )
     assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
     assert missing_kind(question, [undated, dated]) is None
     named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
     assert missing_kind(question, [named]) is None
+    after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
+    assert missing_kind(question, [after]) is None  # the date in the sentence after the question's words
     assert missing_kind("When did the VHA approve the budget?", [undated]) is None  # the subject is named otherwise
 
 
