@@ -497,6 +497,12 @@ def key_words(question: str, subject: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(_stems(content_words(question, subject))))
 
 
+def _holds(text: str, keys: Sequence[str]) -> bool:
+    """Whether `text` has a word of one of `keys` (stems), endings aside: "founder" holds "found", "leader" "lead"."""
+    stems = set(_stems(_WORDS.findall(text)))
+    return any(s.startswith(k) or (len(s) >= 4 and k.startswith(s)) for s in stems for k in keys)
+
+
 def _in_context(text: str) -> list[tuple[str, str]]:
     """Each sentence of `text` with its context: itself and the sentence before it, which often says what it is
     about ("Traffic through the harbour grew again. The port counted 1,240 ships."). A sentence answers a rule
@@ -522,11 +528,15 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
     about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
     if not about:
         return None  # named differently (an acronym, a short form): not this rule's to judge
+    # A sentence naming the subject may give the answer in words of its own ("stepped down on Wednesday" for
+    # "resign"), but only in a passage that holds one of the question's words: when none does, the passages speak of
+    # the subject and not of what is asked ("When did Satoshi Tajiri retire?" over passages where he never retires).
+    said = not keys or any(_holds(p.title + " " + p.text, keys) for p in about)
     candidates = []
     for p in about:
         for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
             stems = set(_stems(_WORDS.findall(context)))
-            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
+            if not keys or any(k in stems for k in keys) or (said and any(_mentions(sentence, n) for n in subject)):
                 if pattern is not None and pattern.search(sentence):
                     return None
                 candidates.append(sentence)
@@ -536,6 +546,45 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
     words = ", ".join(f"“{w}”" for w in content_words(question, subject)[:3])
     article = "an" if kind[0] in "aeiou" else "a"
     return f"no passage about {_either(subject)} gives {article} {kind}" + (f" for {words}" if words else "")
+
+
+# "Who will be Everton's next chairman?", "Who is expected to replace ...?": a person still to come. A passage says who
+# when a sentence with the question's words names someone along with a word of what is to come ("will", "named",
+# "successor", "interim", ...).
+_WHO_TO_COME = re.compile(r"^who\s+(?:will|would|could|might|is\s+(?:going|expected|set|likely)\s+to)\s+", re.I)
+_TO_COME = re.compile(
+    r"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|named|appointed|chosen|elected|"
+    r"successor|succeed\w*|replac\w*|takes?\s+over|incoming|designate|next|new|interim|acting)\b",
+    re.I,
+)
+
+
+def missing_successor(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages cannot say who is still to come ("no passage says who will be Everton's next chairman after
+    Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, and no
+    sentence of a passage naming the subject holds a word of the question (a role such as "chairman" counts),
+    a word of what is to come ("will", "named", "successor", "interim") and a person other than the subject. None
+    for other questions, or when such a sentence exists."""
+    q = " ".join(question.split())
+    if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(q, sources)]
+    named = {w.lower() for n in subject for w in _WORDS.findall(n)}
+    words = [w for w in _WORDS.findall(q) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
+    keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))
+    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    if not subject or not keys or not about:
+        return None
+    candidates = [
+        sentence
+        for p in about
+        for sentence in [p.title, *(s for s in _SENTENCE.split(p.text) if s.strip())]
+        if _TO_COME.search(sentence) and keys & set(_stems(_WORDS.findall(sentence)))
+    ]
+    for found in entities_of(candidates):
+        if any(e.label == "PERSON" and not _within_subject(e.text, subject) for e in found):
+            return None
+    return f"no passage says who {q[m.start(0) + 4 :].rstrip(' ?')}"
 
 
 def _within_subject(text: str, subject: Sequence[str]) -> bool:
@@ -570,7 +619,7 @@ def missing_report(question: str, passages: Sequence[Passage], sources: Sequence
         by = p.source in published if published else _names_it(p.title + ". " + p.text, who)
         if not by or not all(_names_it(p.title + ". " + p.text, n) for n in topic_names):
             continue
-        if not keys or any(k in set(_stems(_WORDS.findall(p.title + " " + p.text))) for k in keys):
+        if 2 * sum(_holds(p.title + " " + p.text, [k]) for k in keys) >= len(keys):  # at least half of them
             return None
     return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
 
@@ -630,6 +679,7 @@ def unanswerable_reason(
         missing_attribute(question, passages, sources)
         or missing_count(question, passages, sources)
         or missing_kind(question, passages, sources)
+        or missing_successor(question, passages, sources)
         or missing_year(question, passages, sources)
         or missing_report(question, passages, sources)
         or missing_from_source(question, passages, sources)

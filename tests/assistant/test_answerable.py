@@ -22,6 +22,7 @@ from assistant.answerable import (
     missing_from_source,
     missing_kind,
     missing_report,
+    missing_successor,
     missing_year,
     names,
     unanswerable_reason,
@@ -364,11 +365,27 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
     assert missing_kind(question, [undated, dated]) is None
-    named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
+    named = _news(  # the subject and a date in one sentence, in a passage that speaks of the budget
+        "The flood budget is the council's largest. The mayor thanked the engineers. Tuesday brought a vote to Harborview."
+    )
     assert missing_kind(question, [named]) is None
+    elsewhere = _news("Tuesday brought a long debate to Harborview.")  # nothing of approving a flood budget
+    assert missing_kind(question, [elsewhere]) == (
+        "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
+    )
     after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
     assert missing_kind(question, [after]) is None  # the date in the sentence after the question's words
     assert missing_kind("When did the VHA approve the budget?", [undated]) is None  # the subject is named otherwise
+
+
+def test_a_date_about_the_subject_needs_a_passage_that_speaks_of_what_is_asked() -> None:
+    question = "When did Odile Marchetti retire?"
+    joined = _news("Odile Marchetti joined the harbour board on 3 May. She chairs its fares panel.")
+    assert missing_kind(question, [joined]) == "no passage about Odile Marchetti gives a date for “retire”"
+    retired = _news("Her retirement was long planned. Odile Marchetti left the harbour board on 3 May.")
+    assert missing_kind(question, [joined, retired]) is None  # "retirement" speaks of it; the date names her
+    founder = _news("Tessaly Marine's founder, Odile Marchetti, opened the yard in 1998.")
+    assert missing_kind("When was Tessaly Marine founded?", [founder]) is None  # "founder" holds "found"
 
 
 def test_a_sum_of_money_must_be_written_as_one() -> None:
@@ -389,6 +406,19 @@ def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_word
     )
     built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
     assert missing_kind(question, [plain, built]) is None
+
+
+def test_a_person_still_to_come_must_be_named_as_such() -> None:
+    question = "Who will be Tessaly Marine's next chairman?"
+    past = _news(
+        "Tessaly Marine chairman Arjun Mehta died on Monday. Mehta led Tessaly Marine for twenty years, and the yard's "
+        "founder Odile Marchetti called him a friend."
+    )
+    assert missing_successor(question, [past]) == "no passage says who will be Tessaly Marine's next chairman"
+    named = _news("Tessaly Marine said Dana Whitlock will take over as chairman in June.")
+    assert missing_successor(question, [past, named]) is None
+    assert missing_successor("Who was Tessaly Marine's chairman?", [past]) is None  # not a person still to come
+    assert missing_successor("Who will be the next chairman?", [past]) is None  # no subject named
 
 
 def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
@@ -430,6 +460,13 @@ def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None
         "no passage has Odile Marchetti on the welders"
     )
     assert missing_report("Why did Odile Marchetti speak?", [said], sources) is None
+    question = "What did Metro Wire report about how Tessaly Marine will spend its welding grant?"
+    grant = _news("Tessaly Marine won a welding contract.", source="Metro Wire")  # one word of three
+    assert missing_report(question, [grant], sources) == (
+        "no article from Metro Wire covers how Tessaly Marine will spend its welding grant"
+    )
+    spend = _news("Tessaly Marine will spend the grant on welding bays.", source="Metro Wire")
+    assert missing_report(question, [grant, spend], sources) is None
 
 
 # ---- through Assistant: every answerer is guarded ------------------------------------------------------------
