@@ -36,7 +36,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.entities import AMOUNT, WHEN, entities, entities_of
+from assistant.entities import AMOUNT, WHEN, Entity, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from newsdesk.settings import RetrievalSettings
@@ -541,7 +541,11 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
                     return None
                 candidates.append(sentence)
     for sentence, found in zip(candidates, entities_of(candidates)):
-        if any(e.label in labels and not _within_subject(e.text, subject) for e in found):
+        if any(
+            e.label in labels and not _within_subject(e.text, subject) and not (kind == "organisation" and
+                                                                               _titled_person(sentence, e))
+            for e in found
+        ):
             return None
     words = ", ".join(f"“{w}”" for w in content_words(question, subject)[:3])
     article = "an" if kind[0] in "aeiou" else "a"
@@ -585,6 +589,52 @@ def missing_successor(question: str, passages: Sequence[Passage], sources: Seque
         if any(e.label == "PERSON" and not _within_subject(e.text, subject) for e in found):
             return None
     return f"no passage says who {q[m.start(0) + 4 :].rstrip(' ?')}"
+
+
+def _abbreviates(text: str, question: str) -> bool:
+    """Whether `text` writes an acronym of two to five consecutive words of `question` ("ARR" for "annual recurring
+    revenue", "CFO" for "chief financial officer")."""
+    words = _WORDS.findall(question)
+    for i in range(len(words)):
+        for j in range(i + 2, min(len(words), i + 5) + 1):
+            letters = initials(" ".join(words[i:j]))
+            if len(letters) >= 2 and re.search(rf"\b{letters}s?\b", text):
+                return True
+    return False
+
+
+def missing_words(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+    """Why the passages speak of the question's subject but not of what it asks ("no passage about Caroline Ellison
+    has “prison”, “sentence” or “receive”"): a short question with at least two words of its own (`key_words`) none
+    of which, endings aside, is in a retrieved passage naming its subject, nor written there as an acronym ("ARR").
+    None for longer questions, questions with fewer words of their own or naming no one, or when no passage names
+    the subject as the question does."""
+    if len(question.split()) > _MAX_KIND_WORDS:
+        return None
+    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
+    keys = key_words(question, subject)
+    if not subject or len(keys) < 2:
+        return None
+    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
+        return None
+    words = [f"“{w}”" for w in content_words(question, subject)]
+    return f"no passage about {_either(subject)} has {_either(words)}"
+
+
+_ROLE_BEFORE = re.compile(r"(?<![\w'’-])([a-z][a-z-]+)\s+$")
+
+
+def _titled_person(sentence: str, entity: Entity) -> bool:
+    """Whether a PERSON entity is given a person's role just before it ("Port director Helga Marsh", "union leader
+    Tomas Brell"), so it is a person and not a firm the small model misread as one."""
+    m = _ROLE_BEFORE.search(sentence[: entity.start])
+    if entity.label != "PERSON" or m is None:
+        return False
+    word = m.group(1)
+    return word in TITLE_WORDS or (
+        len(word) > 4 and word not in STOP_WORDS and word.endswith(("er", "or", "ist", "ian", "man", "woman"))
+    )
 
 
 def _within_subject(text: str, subject: Sequence[str]) -> bool:
@@ -683,5 +733,6 @@ def unanswerable_reason(
         or missing_year(question, passages, sources)
         or missing_report(question, passages, sources)
         or missing_from_source(question, passages, sources)
+        or missing_words(question, passages, sources)
     )
 

@@ -23,6 +23,7 @@ from assistant.answerable import (
     missing_kind,
     missing_report,
     missing_successor,
+    missing_words,
     missing_year,
     names,
     unanswerable_reason,
@@ -419,6 +420,29 @@ def test_a_person_still_to_come_must_be_named_as_such() -> None:
     assert missing_successor(question, [past, named]) is None
     assert missing_successor("Who was Tessaly Marine's chairman?", [past]) is None  # not a person still to come
     assert missing_successor("Who will be the next chairman?", [past]) is None  # no subject named
+
+
+def test_a_person_given_a_role_is_no_organisation() -> None:
+    question = "Which company builds the Quarry Bay electric ferries?"
+    director = _news("Port director Helga Marsh said the Quarry Bay electric ferries would cut crossing times.")
+    assert missing_kind(question, [director]) == (
+        "no passage about Quarry Bay gives an organisation for “company”, “builds”, “electric”"
+    )
+    built = _news("The Quarry Bay electric ferries are built by Tessaly Marine at Port Venn.")
+    assert missing_kind(question, [director, built]) is None
+
+
+def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
+    question = "What prison sentence did Odile Marchetti receive?"
+    board = _news("Odile Marchetti told the harbour board that fares will not rise.")
+    assert missing_words(question, [board]) == (
+        "no passage about Odile Marchetti has “prison”, “sentence” or “receive”"
+    )
+    jailed = _news("Odile Marchetti was sentenced to two years.")  # "sentenced": endings aside
+    assert missing_words(question, [board, jailed]) is None
+    arr = _news("Tessaly Marine's ARR is about €50 million.")  # an acronym of the question's words
+    assert missing_words("What is Tessaly Marine's annual recurring revenue?", [arr]) is None
+    assert missing_words("Why did Odile Marchetti resign?", [board]) is None  # one word of its own: a synonym may do
 
 
 def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
