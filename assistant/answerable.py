@@ -19,15 +19,21 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    subject writes a number just before the counted thing along with a word of the question or the subject's name.
 6. **A kind of answer no passage gives** ("How much did EBT-101 cost to develop?"): the question asks for a date, a
    sum of money, an amount or an organisation, and no sentence of a passage naming the subject holds one (a spaCy
-   entity of assistant.entities, or a written year or sum) beside a key word of the question or the subject's name.
+   entity of assistant.entities, or a written year or sum) beside a key word of the question, or beside the
+   subject's name in a passage that holds a key word ("When did Satoshi Tajiri retire?" over passages where he never
+   retires). A person given a role ("Port director Helga Marsh") is no organisation.
 7. **A year no passage has** ("Who topped the list in 2002?").
 8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
    publisher (or naming that person) names the topic's names with a word of it.
 9. **A cited publisher silent on the subject** ("Which company did The Verge say bought Taylor Swift's masters?"): a
    short question names one publisher of the store, and no passage from it names the question's other names.
+10. **A person still to come** ("Who will be Everton's next chairman?"): no sentence of a passage naming the subject
+    holds a word of the question, a word of what is to come ("will", "named", "successor", "interim") and a person.
+11. **A subject without what is asked of it** ("What prison sentence did Caroline Ellison receive?"): a short
+    question has two or more words of its own, and none of them is in any passage naming its subject.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 9 read the
-retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 11 read
+the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
 """
 
 from __future__ import annotations
