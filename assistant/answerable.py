@@ -30,7 +30,7 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 10. **A person still to come** ("Who will be Everton's next chairman?"): no sentence of a passage naming the subject
     holds a word of the question, a word of what is to come ("will", "named", "successor", "interim") and a person.
 11. **A subject without what is asked of it** ("What prison sentence did Caroline Ellison receive?"): a short
-    question has two or more words of its own, and none of them is in any passage naming its subject.
+    question has three or more words of its own, and none of them is in any passage naming its subject.
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 11 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
@@ -609,22 +609,28 @@ def _abbreviates(text: str, question: str) -> bool:
     return False
 
 
+_MIN_OWN_WORDS = 3  # with fewer, one paraphrase ("passed away" for "died") would leave none of them in a passage
+
+
 def missing_words(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages speak of the question's subject but not of what it asks ("no passage about Caroline Ellison
-    has “prison”, “sentence” or “receive”"): a short question with at least two words of its own (`key_words`) none
-    of which, endings aside, is in a retrieved passage naming its subject, nor written there as an acronym ("ARR").
-    None for longer questions, questions with fewer words of their own or naming no one, or when no passage names
-    the subject as the question does."""
+    has “prison”, “sentence” or “receive”"): a short question with at least three words of its own (`key_words`,
+    less the word after "how"), none of which, endings aside, is in a retrieved passage naming its subject, nor
+    written there as an acronym ("ARR"). None for longer questions, questions with fewer words of their own or
+    naming no one, or when no passage names the subject as the question does."""
     if len(question.split()) > _MAX_KIND_WORDS:
         return None
     subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
-    keys = key_words(question, subject)
-    if not subject or len(keys) < 2:
+    # "How old / long / far ...": the word after "how" asks for a number, which a passage writes without it.
+    how = re.match(r"\s*how\s+([^\W_]+)", question, re.IGNORECASE)
+    own = [w for w in content_words(question, subject) if not (how and w.lower() == how.group(1).lower())]
+    keys = list(dict.fromkeys(_stems(own)))
+    if not subject or len(keys) < _MIN_OWN_WORDS:
         return None
     about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
     if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
         return None
-    words = [f"“{w}”" for w in content_words(question, subject)]
+    words = [f"“{w}”" for w in own]
     return f"no passage about {_either(subject)} has {_either(words)}"
 
 
