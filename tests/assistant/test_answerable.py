@@ -366,27 +366,11 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
     assert missing_kind(question, [undated, dated]) is None
-    named = _news(  # the subject and a date in one sentence, in a passage that speaks of the budget
-        "The flood budget is the council's largest. The mayor thanked the engineers. Tuesday brought a vote to Harborview."
-    )
+    named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
     assert missing_kind(question, [named]) is None
-    elsewhere = _news("Tuesday brought a long debate to Harborview.")  # nothing of approving a flood budget
-    assert missing_kind(question, [elsewhere]) == (
-        "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
-    )
     after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
     assert missing_kind(question, [after]) is None  # the date in the sentence after the question's words
     assert missing_kind("When did the VHA approve the budget?", [undated]) is None  # the subject is named otherwise
-
-
-def test_a_date_about_the_subject_needs_a_passage_that_speaks_of_what_is_asked() -> None:
-    question = "When did Odile Marchetti retire?"
-    joined = _news("Odile Marchetti joined the harbour board on 3 May. She chairs its fares panel.")
-    assert missing_kind(question, [joined]) == "no passage about Odile Marchetti gives a date for “retire”"
-    retired = _news("Her retirement was long planned. Odile Marchetti left the harbour board on 3 May.")
-    assert missing_kind(question, [joined, retired]) is None  # "retirement" speaks of it; the date names her
-    founder = _news("Tessaly Marine's founder, Odile Marchetti, opened the yard in 1998.")
-    assert missing_kind("When was Tessaly Marine founded?", [founder]) is None  # "founder" holds "found"
 
 
 def test_a_sum_of_money_must_be_written_as_one() -> None:
