@@ -554,22 +554,25 @@ def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[s
 
 
 # "Who will be Everton's next chairman?", "Who is expected to replace ...?": a person still to come. A passage says who
-# when a sentence with the question's words names someone along with a word of what is to come ("will", "named",
-# "successor", "interim", ...).
+# when a sentence with a word of the question or of succession ("successor", "acting") names someone along with a
+# word of what is to come ("will", "named", "interim", ...).
 _WHO_TO_COME = re.compile(r"^who\s+(?:will|would|could|might|is\s+(?:going|expected|set|likely)\s+to)\s+", re.I)
-_TO_COME = re.compile(
-    r"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|named|appointed|chosen|elected|"
-    r"successor|succeed\w*|replac\w*|takes?\s+over|incoming|designate|next|new|interim|acting)\b",
-    re.I,
+_SUCCESSION = (
+    r"named|appointed|chosen|elected|successor|succeed\w*|replac\w*|takes?\s+over|incoming|designate|interim|acting"
 )
+_TO_COME = re.compile(
+    rf"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|next|new|{_SUCCESSION})\b", re.I
+)
+_SUCCEEDS = re.compile(rf"\b(?:{_SUCCESSION})\b", re.I)
 
 
 def missing_successor(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
     """Why the passages cannot say who is still to come ("no passage says who will be Everton's next chairman after
     Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, and no
-    sentence of a passage naming the subject holds a word of the question (a role such as "chairman" counts),
-    a word of what is to come ("will", "named", "successor", "interim") and a person other than the subject. None
-    for other questions, or when such a sentence exists."""
+    sentence of a passage naming the subject holds a word of what is to come ("will", "named", "successor",
+    "interim"), a word of the question (a role such as "chairman" counts) or of succession ("successor", "acting"),
+    and a person other than the subject (or an organisation: the small model reads a lone surname as one). None for
+    other questions, or when such a sentence exists."""
     q = " ".join(question.split())
     if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
         return None
@@ -584,10 +587,10 @@ def missing_successor(question: str, passages: Sequence[Passage], sources: Seque
         sentence
         for p in about
         for sentence in [p.title, *(s for s in _SENTENCE.split(p.text) if s.strip())]
-        if _TO_COME.search(sentence) and keys & set(_stems(_WORDS.findall(sentence)))
+        if _TO_COME.search(sentence) and (_SUCCEEDS.search(sentence) or keys & set(_stems(_WORDS.findall(sentence))))
     ]
-    for found in entities_of(candidates):
-        if any(e.label == "PERSON" and not _within_subject(e.text, subject) for e in found):
+    for found in entities_of(candidates):  # the small model reads a lone surname ("Whitlock will run ...") as an ORG
+        if any(e.label in ("PERSON", "ORG") and not _within_subject(e.text, subject) for e in found):
             return None
     return f"no passage says who {q[m.start(0) + 4 :].rstrip(' ?')}"
 

@@ -403,6 +403,8 @@ def test_a_person_still_to_come_must_be_named_as_such() -> None:
     named = _news("Tessaly Marine said Dana Whitlock will take over as chairman in June.")
     assert missing_successor(question, [past, named]) is None
     assert missing_successor("Who was Tessaly Marine's chairman?", [past]) is None  # not a person still to come
+    acting = _news("Tessaly Marine said its finance director, Tomas Lindqvist, would serve as acting chairman.")
+    assert missing_successor("Who will replace Arjun Mehta at Tessaly Marine?", [past, acting]) is None  # "acting"
     assert missing_successor("Who will be the next chairman?", [past]) is None  # no subject named
 
 
