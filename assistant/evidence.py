@@ -393,13 +393,15 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
 def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
     """Down-weight sentences that cannot hold the kind of answer asked for. Who, when and how-many questions want a
     named entity of their type the question does not give (`answer_type`; the entities of all `texts` are found in
-    one batch), in the role the question asks about; a why-question wants a cause; a score question a score."""
+    one batch), in the role the question asks about, in a sentence with the number the question gives if any has it
+    (`_pinned`); a why-question wants a cause; a score question a score."""
     kind = answer_type(question)
     if kind is not None:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
         if kind.labels & WHEN:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
-        return [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score":
         return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
@@ -409,6 +411,20 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
             1.0 if (_CAUSE.search(t) or _purpose(t, acts)) and not announces_reason(t) else NO_ANSWER for t in texts
         ]
     return [1.0] * len(texts)
+
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+OTHER_NUMBER = 0.85  # a sentence without the number the question gives ("beat by 302 runs") is about another event
+
+
+def _pinned(question: str, texts: Sequence[str]) -> list[float]:
+    """`OTHER_NUMBER` for each sentence that lacks every number the question gives when another sentence has one
+    (a number pins down the event asked about: "Which team did India beat by 302 runs?"), else 1.0."""
+    numbers = set(_NUMBER.findall(question))
+    has = [bool(numbers & set(_NUMBER.findall(t))) for t in texts]
+    if not any(has):
+        return [1.0] * len(texts)
+    return [1.0 if h else OTHER_NUMBER for h in has]
 
 
 _TO_VERB = re.compile(r"([\w'’-]+)\s+to\s+[a-z]")

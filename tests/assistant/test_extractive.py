@@ -305,3 +305,16 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor(question, "Quell moved to Lisbon in March.") == NO_ANSWER
     question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
     assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
+
+
+def test_the_number_the_question_gives_pins_the_event(assistant: Assistant) -> None:
+    text = (
+        "The World Cup is remembered for Kenya's best run, a team from a country with few cricket grounds. "
+        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
+    )
+    question = "Which team did India beat by 302 runs at the World Cup?"
+    answerer = ExtractiveAnswerer(assistant.embeddings)
+    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
+    assert first_sentence(answer) == (
+        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
+    )
