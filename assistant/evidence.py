@@ -393,19 +393,47 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
 def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
     """Down-weight sentences that cannot hold the kind of answer asked for. Who, when and how-many questions want a
     named entity of their type the question does not give (`answer_type`; the entities of all `texts` are found in
-    one batch), in the role the question asks about; a why-question wants a cause; a score question a score."""
+    one batch), in the role the question asks about, in a sentence with the number the question gives if any has it
+    (`_pinned`); a why-question wants a cause; a score question a score."""
     kind = answer_type(question)
     if kind is not None:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
         if kind.labels & WHEN:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
-        return [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score":
         return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
     if asks_why(question):
-        return [1.0 if _CAUSE.search(t) and not announces_reason(t) else NO_ANSWER for t in texts]
+        acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
+        return [
+            1.0 if (_CAUSE.search(t) or _purpose(t, acts)) and not announces_reason(t) else NO_ANSWER for t in texts
+        ]
     return [1.0] * len(texts)
+
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+OTHER_NUMBER = 0.85  # a sentence without the number the question gives ("beat by 302 runs") is about another event
+
+
+def _pinned(question: str, texts: Sequence[str]) -> list[float]:
+    """`OTHER_NUMBER` for each sentence that lacks every number the question gives when another sentence has one
+    (a number pins down the event asked about: "Which team did India beat by 302 runs?"), else 1.0."""
+    numbers = set(_NUMBER.findall(question))
+    has = [bool(numbers & set(_NUMBER.findall(t))) for t in texts]
+    if not any(has):
+        return [1.0] * len(texts)
+    return [1.0 if h else OTHER_NUMBER for h in has]
+
+
+_TO_VERB = re.compile(r"([\w'’-]+)\s+to\s+[a-z]")
+
+
+def _purpose(text: str, acts: frozenset[str]) -> bool:
+    """Whether the sentence gives the purpose of what the question asks about: one of its words (`acts`) followed
+    by "to" and a lower-case word ("had surgery to remove a tumour" for "Why had he undergone surgery?")."""
+    return any(stem(_key(m.group(1))) in acts for m in _TO_VERB.finditer(text))
 
 
 def answer_type_factor(question: str, sentence: str) -> float:
@@ -424,12 +452,42 @@ def relevance(
     """How close each sentence is to the question: embedding similarity (`vectors`, one row per sentence) and
     IDF-weighted overlap of word stems."""
     cosine = vectors @ np.asarray(question_vector, dtype=np.float32)
-    words = [{stem(w) for w in content_words(c.text)} for c in cands]
     q_words = {stem(w) for w in content_words(question)}
+    words = [{stem(w) for w in content_words(c.text)} | _acronyms_of(question, c.text) for c in cands]
     n = len(cands)
     idf = {w: math.log(1 + n / (1 + sum(w in ws for ws in words))) for w in q_words}
     total = sum(idf.values()) or 1.0
     return [0.6 * float(cos) + 0.4 * sum(idf[w] for w in q_words & ws) / total for cos, ws in zip(cosine, words)]
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{2,5}s?\b")
+
+
+def _initials(text: str) -> dict[str, set[str]]:
+    """Each run of two to five consecutive content words of `text` by its initials ("annual recurring revenue" gives
+    "arr"), with the stems of its words."""
+    words = [w for w in _WORD.findall(text) if _key(w) not in STOP_WORDS]
+    out: dict[str, set[str]] = {}
+    for i in range(len(words)):
+        for n in range(2, 6):
+            run = words[i : i + n]
+            if len(run) == n:
+                out.setdefault("".join(w[0].lower() for w in run), set()).update(stem(_key(w)) for w in run)
+    return out
+
+
+def _acronyms_of(question: str, text: str) -> set[str]:
+    """The question's word stems that `text` gives as an acronym ("ARR" for "annual recurring revenue"), and the
+    question's acronyms that `text` spells out ("CFO" when it says "chief financial officer"): an acronym and its
+    words are one term."""
+    out: set[str] = set()
+    if found := {m.group().lower().removesuffix("s") for m in _ACRONYM.finditer(text)}:
+        runs = _initials(question)
+        for a in found:
+            out |= runs.get(a, set())
+    if asked := {m.group().lower().removesuffix("s") for m in _ACRONYM.finditer(question)}:
+        out |= {a for a in asked if a in _initials(text)}
+    return out
 
 
 def score_sentences(

@@ -286,3 +286,35 @@ def test_a_pronoun_sentence_that_holds_the_answer_is_quoted_first_alone(assistan
     answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
     assert answer.citations[0].quote == "Its managing director, Rufus Adeyemi, said the yard would hire forty welders."
     assert first_sentence(answer) == answer.citations[0].quote
+
+
+def test_an_acronym_counts_as_the_words_it_stands_for(assistant: Assistant) -> None:
+    text = (
+        "Fenwick Logistics says it now handles around 2 million parcels a day for clients in retail and healthcare. "
+        "The ARR of Fenwick Logistics is around €120 million, its chief executive added."
+    )
+    question = "What is Fenwick Logistics' annual recurring revenue?"
+    answerer = ExtractiveAnswerer(assistant.embeddings)
+    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
+    assert first_sentence(answer) == "The ARR of Fenwick Logistics is around €120 million, its chief executive added."
+
+
+def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
+    question = "Why had Marta Quell undergone surgery?"
+    assert answer_type_factor(question, "Quell had surgery to repair a torn ligament in March.") == 1.0
+    assert answer_type_factor(question, "Quell moved to Lisbon in March.") == NO_ANSWER
+    question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
+    assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
+
+
+def test_the_number_the_question_gives_pins_the_event(assistant: Assistant) -> None:
+    text = (
+        "The World Cup is remembered for Kenya's best run, a team from a country with few cricket grounds. "
+        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
+    )
+    question = "Which team did India beat by 302 runs at the World Cup?"
+    answerer = ExtractiveAnswerer(assistant.embeddings)
+    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
+    assert first_sentence(answer) == (
+        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
+    )
