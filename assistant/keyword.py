@@ -25,7 +25,7 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -49,6 +49,7 @@ _MAX_SEGMENTS = 24  # a word's newest rows are merged beyond this many
 _SENTENCE_BITS = 8  # a sentence's key: its chunk's number << 8 | its place in the chunk
 _CHUNKS, _SENTENCES = 0, 1  # postings levels
 _CACHE_BYTES = 256 << 20  # per process: the scored postings of recently asked words
+_MASKS = 32  # restrictions (publishers, days) whose chunk masks a view keeps
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -99,6 +100,7 @@ class _Arrays:
     stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
     source_chunks: dict[str, int]  # the publishers of the live chunks: their live chunks, most first
     date_span: tuple[date, date] | None  # the first and last publication day of the live chunks
+    masks: dict[tuple[object, ...], np.ndarray | None] = field(default_factory=dict, compare=False)  # by restriction
 
 
 _EMPTY = _Arrays(
@@ -350,10 +352,13 @@ class KeywordView:
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
     ) -> np.ndarray | None:
-        """Which chunks a restriction allows (None: all of them)."""
+        """Which chunks a restriction allows (None: all of them); read-only, made once per restriction and view."""
         if not sources and first_ts is None and last_ts is None:
             return None
         a = self._arrays
+        key = (tuple(sorted(set(sources))), first_ts, last_ts)
+        if key in a.masks:
+            return a.masks[key]
         allowed = a.alive.copy()
         if sources:
             wanted = set(sources)
@@ -364,6 +369,10 @@ class KeywordView:
             allowed &= a.day_of >= first_ts
         if last_ts is not None:
             allowed &= a.day_of <= last_ts
+        allowed.flags.writeable = False
+        if len(a.masks) >= _MASKS:
+            a.masks.clear()
+        a.masks[key] = allowed
         return allowed
 
     def scores(self, query: str) -> np.ndarray | None:
@@ -376,6 +385,59 @@ class KeywordView:
                     total = np.zeros(self._arrays.alive.size, dtype=np.float32)
                 total[keys] += scores
         return total
+
+    def scores_of(self, queries: Sequence[str]) -> list[np.ndarray | None]:
+        """`scores` of each query, each a new array. When the first query's words hold those of all the others (a
+        question and its clauses), each word is added up once: the first query's scores are the others' summed, plus
+        those of its remaining words."""
+        bags = [Counter(self.index.words(q)) for q in queries]
+        rest = bags[0].copy() if len(bags) > 2 else Counter[str]()
+        for bag in bags[1:]:
+            rest.subtract(bag)
+        if len(bags) <= 2 or min(rest.values(), default=0) < 0:
+            return [self._summed(bag) for bag in bags]
+        out = [self._summed(bag) for bag in bags[1:]]
+        whole = self._summed(+rest)
+        for found in out:
+            if found is not None:
+                whole = found.copy() if whole is None else np.add(whole, found, out=whole)
+        return [whole, *out]
+
+    def _summed(self, bag: Counter[str]) -> np.ndarray | None:
+        total: np.ndarray | None = None
+        for word, times in bag.items():
+            keys, scores = self.index.scored(self._arrays, _CHUNKS, word)
+            if keys.size:
+                if total is None:
+                    total = np.zeros(self._arrays.alive.size, dtype=np.float32)
+                np.add.at(total, keys, scores if times == 1 else scores * np.float32(times))  # numpy's fastest scatter
+        return total
+
+    def sentence_scores_among(self, queries: Sequence[str], among: np.ndarray) -> list[np.ndarray | None]:
+        """`sentence_scores(query, among)[among]` of each query: each word's sentences in those chunks are looked up
+        once for all the queries."""
+        said = [self.index.words(q) for q in queries]
+        within: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for word in dict.fromkeys(w for words in said for w in words):
+            keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
+            if keys.size:
+                keys, scores = _within(keys, scores, among)
+            if keys.size:
+                within[word] = keys, scores
+        out: list[np.ndarray | None] = []
+        for words in said:
+            found = [within[w] for w in words if w in within]
+            if not found:
+                out.append(None)
+                continue
+            keys, inverse = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate([s for _, s in found]))
+            chunks = keys >> _SENTENCE_BITS
+            starts = np.flatnonzero(np.r_[True, chunks[1:] != chunks[:-1]])
+            best = np.zeros(among.size, dtype=np.float32)
+            best[np.searchsorted(among, chunks[starts])] = np.maximum.reduceat(sums, starts)
+            out.append(best)
+        return out
 
     def sentence_scores(self, query: str, among: np.ndarray | None = None) -> np.ndarray | None:
         """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
@@ -633,11 +695,12 @@ def _acronym_set(title: str, text: str) -> set[str]:
 
 def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
     """The k highest positive scores (only where `allowed`), best first."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    k = min(k, len(scores))
     if k <= 0:
         return []
-    best = np.argpartition(-scores, k - 1)[:k]
+    wanted = scores > 0
+    if allowed is not None:
+        wanted &= allowed
+    positive = np.flatnonzero(wanted)
+    best = positive if positive.size <= k else positive[np.argpartition(-scores[positive], k - 1)[:k]]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [KeywordHit(int(i), float(scores[i])) for i in best if scores[i] > 0]
+    return [KeywordHit(int(i), float(scores[i])) for i in best]
