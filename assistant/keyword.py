@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -126,7 +126,7 @@ class KeywordIndex:
         self._keep_alive.executescript(_SCHEMA)
         self._keep_alive.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
         self._arrays = _EMPTY
-        self._cache: OrderedDict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, str], tuple[np.ndarray, ...]] = OrderedDict()
         self._cache_bytes = 0
 
     @classmethod
@@ -290,35 +290,68 @@ class KeywordIndex:
         return [stems[t] for t in tokens]
 
     def scored(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """The live chunks (or sentences) of `arrays` holding `word` and its BM25 contribution to each; the most
-        recently asked words are kept, per version of the file."""
+        """The live chunks (or sentences) of `arrays` holding `word` and its BM25 contribution to each. The chunk
+        level's scores of the most recently asked words are kept, per version of the file."""
+        if level == _SENTENCES:
+            keys, tfs, lengths = self.postings(arrays, level, word)
+            return keys, _bm25(arrays, level, keys.size, tfs, lengths)
+        keys, scores = self._cached((arrays.version, level, word), lambda: self._scored_chunks(arrays, word))
+        return keys, scores
+
+    def sentences_within(self, arrays: _Arrays, word: str, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scored(arrays, _SENTENCES, word)` for the sentences of `chunks` (ascending) alone: BM25 is worked out
+        for those postings only."""
+        keys, tfs, lengths = self.postings(arrays, _SENTENCES, word)
+        places = _within(keys, chunks)
+        return keys[places], _bm25(arrays, _SENTENCES, keys.size, tfs[places], lengths[places])
+
+    def postings(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, ...]:
+        """The live chunks (or sentences) of `arrays` holding `word`, ascending, with the word's frequency in each
+        and each one's length. The sentence level's postings of the most recently asked words are kept."""
         key = (arrays.version, level, word)
+        if level == _SENTENCES:
+            return self._cached(key, lambda: self._read(arrays, level, word))
+        return self._read(arrays, level, word)
+
+    def _scored_chunks(self, arrays: _Arrays, word: str) -> tuple[np.ndarray, ...]:
+        keys, tfs, lengths = self._read(arrays, _CHUNKS, word)
+        return keys, _bm25(arrays, _CHUNKS, keys.size, tfs, lengths)
+
+    def _cached(self, key: tuple[int, int, str], make: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
         cached = self._cache.get(key)
         if cached is not None:
             with self._lock:
                 if key in self._cache:
                     self._cache.move_to_end(key)
             return cached
+        found = make()
+        with self._lock:
+            self._cache[key] = found
+            self._cache_bytes += sum(a.nbytes for a in found)
+            while self._cache_bytes > _CACHE_BYTES and self._cache:
+                _, dropped = self._cache.popitem(last=False)
+                self._cache_bytes -= sum(a.nbytes for a in dropped)
+        return found
+
+    def _read(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = self._conn.execute(
             "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? ORDER BY segment", (level, word)
         ).fetchall()
         keys, tfs, lengths = _unpack(level, rows)
         owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
+        if arrays.stats[0] == arrays.alive.size and (not owners.size or owners[-1] < arrays.alive.size):
+            return keys, tfs, lengths  # every chunk of the view is live, and these were all added by then
         live = owners < arrays.alive.size  # chunks added after the view's version are left out
         live[live] = arrays.alive[owners[live]]
-        keys, tfs, lengths = keys[live], tfs[live], lengths[live]
-        n, average = arrays.stats[2:] if level == _SENTENCES else arrays.stats[:2]
-        df = keys.size
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        tf = tfs.astype(np.float32)
-        scores = (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
-        with self._lock:
-            self._cache[key] = (keys, scores)
-            self._cache_bytes += keys.nbytes + scores.nbytes
-            while self._cache_bytes > _CACHE_BYTES and self._cache:
-                _, (k, v) = self._cache.popitem(last=False)
-                self._cache_bytes -= k.nbytes + v.nbytes
-        return keys, scores
+        return keys[live], tfs[live], lengths[live]
+
+
+def _bm25(arrays: _Arrays, level: int, df: int, tfs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """BM25 of one word over its postings `tfs` and `lengths`, the word being in `df` live chunks (or sentences)."""
+    n, average = arrays.stats[2:] if level == _SENTENCES else arrays.stats[:2]
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    tf = tfs.astype(np.float32)
+    return (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
 
 
 class KeywordView:
@@ -419,9 +452,7 @@ class KeywordView:
         said = [self.index.words(q) for q in queries]
         within: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for word in dict.fromkeys(w for words in said for w in words):
-            keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
-            if keys.size:
-                keys, scores = _within(keys, scores, among)
+            keys, scores = self.index.sentences_within(self._arrays, word, among)
             if keys.size:
                 within[word] = keys, scores
         out: list[np.ndarray | None] = []
@@ -444,9 +475,10 @@ class KeywordView:
         any sentence); with `among` (chunk numbers in ascending order), only those chunks are scored."""
         found = []
         for word in self.index.words(query):
-            keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
-            if among is not None and keys.size:
-                keys, scores = _within(keys, scores, among)
+            if among is None:
+                keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
+            else:
+                keys, scores = self.index.sentences_within(self._arrays, word, among)
             if keys.size:
                 found.append((keys, scores))
         if not found:
@@ -669,16 +701,15 @@ def _unpack(level: int, rows: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[np.
     return keys, tfs, lengths
 
 
-def _within(keys: np.ndarray, scores: np.ndarray, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sentence postings (keys ascending) that belong to `chunks` (ascending): each chunk's sentences are
-    found by binary search, so a long posting costs as much as a short one."""
+def _within(keys: np.ndarray, chunks: np.ndarray) -> np.ndarray:
+    """Where the sentence postings `keys` (ascending) of `chunks` (ascending) are: each chunk's sentences are found
+    by binary search, so a long posting costs as much as a short one."""
     first = np.searchsorted(keys, chunks << _SENTENCE_BITS)
     counts = np.searchsorted(keys, (chunks + 1) << _SENTENCE_BITS) - first
     total = int(counts.sum())
     if not total:
-        return keys[:0], scores[:0]
-    places = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    return keys[places], scores[places]
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
 
 
 def _acronym_set(title: str, text: str) -> set[str]:
