@@ -49,9 +49,17 @@ class Retriever:
     """Finds the passages most likely to answer a question."""
 
     def __init__(
-        self, store: Store, embeddings: Embeddings, settings: RetrievalSettings, reranker: Reranker | None = None
+        self,
+        store: Store,
+        embeddings: Embeddings,
+        settings: RetrievalSettings,
+        reranker: Reranker | None = None,
+        view: KeywordView | None = None,
     ) -> None:
+        """`view`: the store's keyword index as every question to this retriever sees it (default: as it stands at
+        each question)."""
         self.store = store
+        self.view = view
         self.embeddings = embeddings
         self.settings = settings
         self.reranker = reranker
@@ -79,7 +87,7 @@ class Retriever:
         """The top-k passages for `query`, best first."""
         k = k or self.settings.k
         vector_of = self._vector_later(query, vector)
-        index = indexes.get(self.store)
+        index = self.view or indexes.get(self.store)
         plan = self.plan(query, index)
         log.debug("parts: %s; clauses: %s", "; ".join(p.label() for p in plan.parts) or "-", plan.clauses)
         if self.settings.mode == "dense":
