@@ -49,7 +49,6 @@ _MAX_SEGMENTS = 24  # a word's newest rows are merged beyond this many
 _SENTENCE_BITS = 8  # a sentence's key: its chunk's number << 8 | its place in the chunk
 _CHUNKS, _SENTENCES = 0, 1  # postings levels
 _CACHE_BYTES = 256 << 20  # per process: the scored postings of recently asked words
-_MMAP_BYTES = 1 << 31  # of the index file mapped into each process (SQLite's own cap: 2 GB)
 _MASKS = 32  # restrictions (publishers, days) whose chunk masks a view keeps
 
 _SCHEMA = """
@@ -148,7 +147,6 @@ class KeywordIndex:
         if self.path is not None:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")  # postings blobs read from the page cache, not copied
         return conn
 
     @property
