@@ -135,12 +135,13 @@ class Assistant:
         """A retriever over the current store, with the reranker `rerank.url` configures (made once). A store
         without articles is a StoreError saying how to fill it."""
         store = self.store()
-        if not len(indexes.get(store)) and store.count() == 0:  # counting a big collection takes Chroma a while
+        view = indexes.get(store, store.checked_generation)  # the generation `store()` has just read, if it did
+        if not len(view) and store.count() == 0:  # counting a big collection takes Chroma a while
             raise store.empty()
         with self._lock:
             if self._reranker is None and self.settings.rerank.url:
                 self._reranker = Reranker(self.settings.rerank)
-        return Retriever(store, self.embeddings, self.settings.retrieval, self._reranker)
+        return Retriever(store, self.embeddings, self.settings.retrieval, self._reranker, view)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """Ranked passages for a question, best first."""
@@ -186,7 +187,7 @@ class Assistant:
         store = retriever.store
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
-        reason = unanswerable_reason(question, passages, indexes.get(store), self.settings.retrieval)
+        reason = unanswerable_reason(question, passages, retriever.view or indexes.get(store), self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)
             answer = refusal(question, answerer.name, reason)

@@ -23,9 +23,9 @@ import sqlite3
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -49,6 +49,7 @@ _MAX_SEGMENTS = 24  # a word's newest rows are merged beyond this many
 _SENTENCE_BITS = 8  # a sentence's key: its chunk's number << 8 | its place in the chunk
 _CHUNKS, _SENTENCES = 0, 1  # postings levels
 _CACHE_BYTES = 256 << 20  # per process: the scored postings of recently asked words
+_MASKS = 32  # restrictions (publishers, days) whose chunk masks a view keeps
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -99,6 +100,7 @@ class _Arrays:
     stats: tuple[int, float, int, float]  # live chunks, their average length; their sentences, average length
     source_chunks: dict[str, int]  # the publishers of the live chunks: their live chunks, most first
     date_span: tuple[date, date] | None  # the first and last publication day of the live chunks
+    masks: dict[tuple[object, ...], np.ndarray | None] = field(default_factory=dict, compare=False)  # by restriction
 
 
 _EMPTY = _Arrays(
@@ -124,7 +126,7 @@ class KeywordIndex:
         self._keep_alive.executescript(_SCHEMA)
         self._keep_alive.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
         self._arrays = _EMPTY
-        self._cache: OrderedDict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, str], tuple[np.ndarray, ...]] = OrderedDict()
         self._cache_bytes = 0
 
     @classmethod
@@ -288,35 +290,68 @@ class KeywordIndex:
         return [stems[t] for t in tokens]
 
     def scored(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """The live chunks (or sentences) of `arrays` holding `word` and its BM25 contribution to each; the most
-        recently asked words are kept, per version of the file."""
+        """The live chunks (or sentences) of `arrays` holding `word` and its BM25 contribution to each. The chunk
+        level's scores of the most recently asked words are kept, per version of the file."""
+        if level == _SENTENCES:
+            keys, tfs, lengths = self.postings(arrays, level, word)
+            return keys, _bm25(arrays, level, keys.size, tfs, lengths)
+        keys, scores = self._cached((arrays.version, level, word), lambda: self._scored_chunks(arrays, word))
+        return keys, scores
+
+    def sentences_within(self, arrays: _Arrays, word: str, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`scored(arrays, _SENTENCES, word)` for the sentences of `chunks` (ascending) alone: BM25 is worked out
+        for those postings only."""
+        keys, tfs, lengths = self.postings(arrays, _SENTENCES, word)
+        places = _within(keys, chunks)
+        return keys[places], _bm25(arrays, _SENTENCES, keys.size, tfs[places], lengths[places])
+
+    def postings(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, ...]:
+        """The live chunks (or sentences) of `arrays` holding `word`, ascending, with the word's frequency in each
+        and each one's length. The sentence level's postings of the most recently asked words are kept."""
         key = (arrays.version, level, word)
+        if level == _SENTENCES:
+            return self._cached(key, lambda: self._read(arrays, level, word))
+        return self._read(arrays, level, word)
+
+    def _scored_chunks(self, arrays: _Arrays, word: str) -> tuple[np.ndarray, ...]:
+        keys, tfs, lengths = self._read(arrays, _CHUNKS, word)
+        return keys, _bm25(arrays, _CHUNKS, keys.size, tfs, lengths)
+
+    def _cached(self, key: tuple[int, int, str], make: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
         cached = self._cache.get(key)
         if cached is not None:
             with self._lock:
                 if key in self._cache:
                     self._cache.move_to_end(key)
             return cached
+        found = make()
+        with self._lock:
+            self._cache[key] = found
+            self._cache_bytes += sum(a.nbytes for a in found)
+            while self._cache_bytes > _CACHE_BYTES and self._cache:
+                _, dropped = self._cache.popitem(last=False)
+                self._cache_bytes -= sum(a.nbytes for a in dropped)
+        return found
+
+    def _read(self, arrays: _Arrays, level: int, word: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = self._conn.execute(
             "SELECT keys, tfs, lengths FROM postings WHERE level = ? AND term = ? ORDER BY segment", (level, word)
         ).fetchall()
         keys, tfs, lengths = _unpack(level, rows)
         owners = keys >> _SENTENCE_BITS if level == _SENTENCES else keys
+        if arrays.stats[0] == arrays.alive.size and (not owners.size or owners[-1] < arrays.alive.size):
+            return keys, tfs, lengths  # every chunk of the view is live, and these were all added by then
         live = owners < arrays.alive.size  # chunks added after the view's version are left out
         live[live] = arrays.alive[owners[live]]
-        keys, tfs, lengths = keys[live], tfs[live], lengths[live]
-        n, average = arrays.stats[2:] if level == _SENTENCES else arrays.stats[:2]
-        df = keys.size
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        tf = tfs.astype(np.float32)
-        scores = (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
-        with self._lock:
-            self._cache[key] = (keys, scores)
-            self._cache_bytes += keys.nbytes + scores.nbytes
-            while self._cache_bytes > _CACHE_BYTES and self._cache:
-                _, (k, v) = self._cache.popitem(last=False)
-                self._cache_bytes -= k.nbytes + v.nbytes
-        return keys, scores
+        return keys[live], tfs[live], lengths[live]
+
+
+def _bm25(arrays: _Arrays, level: int, df: int, tfs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """BM25 of one word over its postings `tfs` and `lengths`, the word being in `df` live chunks (or sentences)."""
+    n, average = arrays.stats[2:] if level == _SENTENCES else arrays.stats[:2]
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    tf = tfs.astype(np.float32)
+    return (idf * tf / (tf + K1 * (1 - B + B * lengths.astype(np.float32) / average))).astype(np.float32)
 
 
 class KeywordView:
@@ -350,10 +385,13 @@ class KeywordView:
     def mask(
         self, sources: Sequence[str] = (), first_ts: int | None = None, last_ts: int | None = None
     ) -> np.ndarray | None:
-        """Which chunks a restriction allows (None: all of them)."""
+        """Which chunks a restriction allows (None: all of them); read-only, made once per restriction and view."""
         if not sources and first_ts is None and last_ts is None:
             return None
         a = self._arrays
+        key = (tuple(sorted(set(sources))), first_ts, last_ts)
+        if key in a.masks:
+            return a.masks[key]
         allowed = a.alive.copy()
         if sources:
             wanted = set(sources)
@@ -364,6 +402,10 @@ class KeywordView:
             allowed &= a.day_of >= first_ts
         if last_ts is not None:
             allowed &= a.day_of <= last_ts
+        allowed.flags.writeable = False
+        if len(a.masks) >= _MASKS:
+            a.masks.clear()
+        a.masks[key] = allowed
         return allowed
 
     def scores(self, query: str) -> np.ndarray | None:
@@ -377,14 +419,66 @@ class KeywordView:
                 total[keys] += scores
         return total
 
+    def scores_of(self, queries: Sequence[str]) -> list[np.ndarray | None]:
+        """`scores` of each query, each a new array. When the first query's words hold those of all the others (a
+        question and its clauses), each word is added up once: the first query's scores are the others' summed, plus
+        those of its remaining words."""
+        bags = [Counter(self.index.words(q)) for q in queries]
+        rest = bags[0].copy() if len(bags) > 2 else Counter[str]()
+        for bag in bags[1:]:
+            rest.subtract(bag)
+        if len(bags) <= 2 or min(rest.values(), default=0) < 0:
+            return [self._summed(bag) for bag in bags]
+        out = [self._summed(bag) for bag in bags[1:]]
+        whole = self._summed(+rest)
+        for found in out:
+            if found is not None:
+                whole = found.copy() if whole is None else np.add(whole, found, out=whole)
+        return [whole, *out]
+
+    def _summed(self, bag: Counter[str]) -> np.ndarray | None:
+        total: np.ndarray | None = None
+        for word, times in bag.items():
+            keys, scores = self.index.scored(self._arrays, _CHUNKS, word)
+            if keys.size:
+                if total is None:
+                    total = np.zeros(self._arrays.alive.size, dtype=np.float32)
+                np.add.at(total, keys, scores if times == 1 else scores * np.float32(times))  # numpy's fastest scatter
+        return total
+
+    def sentence_scores_among(self, queries: Sequence[str], among: np.ndarray) -> list[np.ndarray | None]:
+        """`sentence_scores(query, among)[among]` of each query: each word's sentences in those chunks are looked up
+        once for all the queries."""
+        said = [self.index.words(q) for q in queries]
+        within: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for word in dict.fromkeys(w for words in said for w in words):
+            keys, scores = self.index.sentences_within(self._arrays, word, among)
+            if keys.size:
+                within[word] = keys, scores
+        out: list[np.ndarray | None] = []
+        for words in said:
+            found = [within[w] for w in words if w in within]
+            if not found:
+                out.append(None)
+                continue
+            keys, inverse = np.unique(np.concatenate([k for k, _ in found]), return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate([s for _, s in found]))
+            chunks = keys >> _SENTENCE_BITS
+            starts = np.flatnonzero(np.r_[True, chunks[1:] != chunks[:-1]])
+            best = np.zeros(among.size, dtype=np.float32)
+            best[np.searchsorted(among, chunks[starts])] = np.maximum.reduceat(sums, starts)
+            out.append(best)
+        return out
+
     def sentence_scores(self, query: str, among: np.ndarray | None = None) -> np.ndarray | None:
         """Per chunk, the BM25 score of its sentence that best matches `query` (None when no query word is in
         any sentence); with `among` (chunk numbers in ascending order), only those chunks are scored."""
         found = []
         for word in self.index.words(query):
-            keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
-            if among is not None and keys.size:
-                keys, scores = _within(keys, scores, among)
+            if among is None:
+                keys, scores = self.index.scored(self._arrays, _SENTENCES, word)
+            else:
+                keys, scores = self.index.sentences_within(self._arrays, word, among)
             if keys.size:
                 found.append((keys, scores))
         if not found:
@@ -607,16 +701,15 @@ def _unpack(level: int, rows: Sequence[tuple[bytes, bytes, bytes]]) -> tuple[np.
     return keys, tfs, lengths
 
 
-def _within(keys: np.ndarray, scores: np.ndarray, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sentence postings (keys ascending) that belong to `chunks` (ascending): each chunk's sentences are
-    found by binary search, so a long posting costs as much as a short one."""
+def _within(keys: np.ndarray, chunks: np.ndarray) -> np.ndarray:
+    """Where the sentence postings `keys` (ascending) of `chunks` (ascending) are: each chunk's sentences are found
+    by binary search, so a long posting costs as much as a short one."""
     first = np.searchsorted(keys, chunks << _SENTENCE_BITS)
     counts = np.searchsorted(keys, (chunks + 1) << _SENTENCE_BITS) - first
     total = int(counts.sum())
     if not total:
-        return keys[:0], scores[:0]
-    places = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
-    return keys[places], scores[places]
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
 
 
 def _acronym_set(title: str, text: str) -> set[str]:
@@ -633,11 +726,12 @@ def _acronym_set(title: str, text: str) -> set[str]:
 
 def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[KeywordHit]:
     """The k highest positive scores (only where `allowed`), best first."""
-    if allowed is not None:
-        scores = np.where(allowed, scores, 0.0)
-    k = min(k, len(scores))
     if k <= 0:
         return []
-    best = np.argpartition(-scores, k - 1)[:k]
+    wanted = scores > 0
+    if allowed is not None:
+        wanted &= allowed
+    positive = np.flatnonzero(wanted)
+    best = positive if positive.size <= k else positive[np.argpartition(-scores[positive], k - 1)[:k]]
     best = best[np.argsort(-scores[best], kind="stable")]
-    return [KeywordHit(int(i), float(scores[i])) for i in best if scores[i] > 0]
+    return [KeywordHit(int(i), float(scores[i])) for i in best]

@@ -137,11 +137,12 @@ class KeywordIndexes:
         self._update_locks: dict[Path | str, threading.Lock] = {}
         self._file_ids: dict[Path, tuple[int, int] | None] = {}
 
-    def get(self, store: Store) -> KeywordView:
-        """A view of `store`'s index brought up to the store's generation, or, when that takes longer than
-        `store.index_wait` seconds, as it stands (the update goes on in the background)."""
+    def get(self, store: Store, generation: str | None = None) -> KeywordView:
+        """A view of `store`'s index brought up to the store's generation (`generation` when the caller has just
+        read it), or, when that takes longer than `store.index_wait` seconds, as it stands (the update goes on in
+        the background)."""
         index = self._index(store)
-        if index.generation != store.generation():
+        if index.generation != (generation or store.generation()):
             done = self._start_update(store, index)
             never_built = index.generation is None
             done.wait(None if never_built else store.settings.index_wait)

@@ -49,9 +49,17 @@ class Retriever:
     """Finds the passages most likely to answer a question."""
 
     def __init__(
-        self, store: Store, embeddings: Embeddings, settings: RetrievalSettings, reranker: Reranker | None = None
+        self,
+        store: Store,
+        embeddings: Embeddings,
+        settings: RetrievalSettings,
+        reranker: Reranker | None = None,
+        view: KeywordView | None = None,
     ) -> None:
+        """`view`: the store's keyword index as every question to this retriever sees it (default: as it stands at
+        each question)."""
         self.store = store
+        self.view = view
         self.embeddings = embeddings
         self.settings = settings
         self.reranker = reranker
@@ -79,7 +87,7 @@ class Retriever:
         """The top-k passages for `query`, best first."""
         k = k or self.settings.k
         vector_of = self._vector_later(query, vector)
-        index = indexes.get(self.store)
+        index = self.view or indexes.get(self.store)
         plan = self.plan(query, index)
         log.debug("parts: %s; clauses: %s", "; ".join(p.label() for p in plan.parts) or "-", plan.clauses)
         if self.settings.mode == "dense":
@@ -139,19 +147,21 @@ class Retriever:
         queries = [(plan.question, self.settings.question_weight)]
         if self.settings.clauses:
             queries += [(c, 1.0) for c in plan.clauses]
+        texts, weights = [t for t, _ in queries], [w for _, w in queries]
         share, pool = self.settings.sentence_weight, self.settings.sentence_pool
         if share >= 1:
-            return _best_of(index.sentence_scores, queries, scope)
-        chunk_level = _best_of(index.scores, queries, scope)
+            return _best_of([index.sentence_scores(t) for t in texts], weights, scope)
+        chunk_level = _best_of(index.scores_of(texts), weights, scope)
         if chunk_level is None or share <= 0:
             return chunk_level
         if not pool:
-            sentence_level = _best_of(index.sentence_scores, queries, scope)
+            sentence_level = _best_of([index.sentence_scores(t) for t in texts], weights, scope)
             return chunk_level if sentence_level is None else (1 - share) * chunk_level + share * sentence_level
         among = _best_chunks(chunk_level, pool)  # the sentence level is worked out over these chunks alone
         in_scope = None if scope is None else scope[among]
-        pooled = _best_of(lambda text: _take(index.sentence_scores(text, among), among), queries, in_scope)
-        blended = (1 - share) * chunk_level
+        pooled = _best_of(index.sentence_scores_among(texts, among), weights, in_scope)
+        blended = chunk_level
+        blended *= 1 - share
         if pooled is not None:
             blended[among] += share * pooled
         return blended
@@ -204,33 +214,29 @@ class Retriever:
 
 
 def _best_of(
-    scores: Callable[[str], np.ndarray | None], queries: Sequence[tuple[str, float]], scope: np.ndarray | None
+    found: Sequence[np.ndarray | None], weights: Sequence[float], scope: np.ndarray | None
 ) -> np.ndarray | None:
-    """Per chunk, the best over `queries` of weight × score / (the query's best score within `scope`)."""
+    """Per chunk, the best over the queries' scores (`found`, each a new array: scaled in place) of weight × score /
+    (the query's best score within `scope`)."""
     best: np.ndarray | None = None
-    for text, weight in queries:
-        found = scores(text)
-        if found is None:
+    for scores, weight in zip(found, weights):
+        if scores is None:
             continue
         if scope is not None:
-            found = np.where(scope, found, 0.0)
-        peak = float(found.max())
+            scores *= scope
+        peak = float(scores.max())
         if peak <= 0:
             continue
-        found *= weight / peak  # each score array is made for this call: scaled in place
-        best = found if best is None else np.maximum(best, found, out=best)
+        scores *= weight / peak
+        best = scores if best is None else np.maximum(best, scores, out=best)
     return best
-
-
-def _take(scores: np.ndarray | None, chunks: np.ndarray) -> np.ndarray | None:
-    return None if scores is None else scores[chunks]
 
 
 def _best_chunks(scores: np.ndarray, n: int) -> np.ndarray:
     """The numbers (ascending) of the `n` best-scoring chunks with a positive score."""
     chosen = np.flatnonzero(scores > 0)
     if chosen.size > n:
-        chosen = np.sort(np.argpartition(-scores, n - 1)[:n])
+        chosen = np.sort(chosen[np.argpartition(-scores[chosen], n - 1)[:n]])
     return chosen
 
 

@@ -200,6 +200,7 @@ class Store:
         self.location = f"chroma://{settings.host}:{settings.port}" if settings.host else str(settings.path)
         self._shared = _shared_client(settings, create)
         self._bound: tuple[Client, Collection, Collection] | None = None
+        self.checked_generation: str | None = None  # the generation `stale` last read (an embedded store)
         for _ in range(2):  # twice when the shared client was behind the store and has been renewed
             with self._shared.using() as client:
                 self._open_collections(client, create)
@@ -277,7 +278,8 @@ class Store:
         if self.settings.host:
             _heartbeat(self.client, self.settings)
             return False
-        return self.generation() != self.opened_at
+        self.checked_generation = self.generation()
+        return self.checked_generation != self.opened_at
 
     def search(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The k nearest chunks to `vector`, best first, score = cosine similarity."""

@@ -381,3 +381,46 @@ def test_sentence_scores_among_some_chunks_equal_those_chunks_scores() -> None:
     expected[among] = everywhere[among]
     assert some.tolist() == expected.tolist() and some[[0, 1]].all()
     assert index.sentence_scores("harbour", np.array([], dtype=np.int64)) is None
+
+
+def test_a_question_scored_with_its_clauses_equals_each_query_scored_alone() -> None:
+    texts = [SPREAD, FOCUSED, *FILLER] * 2
+    index = KeywordIndex.build([passage(n, "North Post", "2024-03-01", t) for n, t in enumerate(texts)], "g1").view()
+    question = "Did the harbour crane collapse, and did the crane crane fall, while the zeppelin waited in North Post?"
+    clauses = ["Did the harbour crane collapse", "did the crane crane fall", "while the zeppelin waited"]
+    together = index.scores_of([question, *clauses])  # the question's words hold the clauses': summed from them
+    alone = [index.scores(q) for q in [question, *clauses]]
+    assert [a is None for a in together] == [a is None for a in alone] == [False, False, False, True]
+    for batched, single in zip(together, alone):
+        if single is not None:
+            assert batched is not None and batched.tolist() == pytest.approx(single.tolist(), rel=1e-6)
+    # Queries that are not a question and its clauses are scored one by one.
+    unrelated = ["harbour crane", "bridge council vote", "crane"]
+    assert [None if a is None else a.tolist() for a in index.scores_of(unrelated)] == [
+        None if a is None else a.tolist() for a in (index.scores(q) for q in unrelated)
+    ]
+
+
+def test_sentence_scores_among_for_several_queries_equal_each_querys_alone() -> None:
+    texts = [SPREAD, FOCUSED, *FILLER] * 3
+    index = KeywordIndex.build([passage(n, "North Post", "2024-03-01", t) for n, t in enumerate(texts)], "g1").view()
+    among = np.array([0, 1, 5, len(texts) - 1])
+    queries = ["harbour crane collapsed", "crane crane", "zeppelin", "harbour"]
+    for query, pooled in zip(queries, index.sentence_scores_among(queries, among)):
+        everywhere = index.sentence_scores(query)
+        if everywhere is None:
+            assert pooled is None
+        else:
+            assert pooled is not None and pooled.tolist() == everywhere[among].tolist()
+
+
+def test_a_restriction_mask_is_made_once_per_view_and_cannot_be_changed() -> None:
+    index = KeywordIndex.build(
+        [passage(n, s, "2024-03-01", "Bridge repairs.") for n, s in enumerate(["North Post", "South Star"])], "g1"
+    ).view()
+    mask = index.mask(["North Post"])
+    assert mask is not None and mask.tolist() == [True, False]
+    assert index.mask(["North Post"]) is mask and not mask.flags.writeable
+    scores = np.array([0.5, 2.0, 0.0, 1.0], dtype=np.float32)
+    assert [h.doc for h in top(scores, 2)] == [1, 3] and [h.doc for h in top(scores, 9)] == [1, 3, 0]
+    assert [h.doc for h in top(scores, 3, np.array([True, False, True, True]))] == [3, 0]  # positive and allowed
