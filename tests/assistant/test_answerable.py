@@ -391,6 +391,9 @@ def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_word
     )
     built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
     assert missing_kind(question, [plain, built]) is None
+    # a person given a role is no organisation the small model misread
+    director = _news("Port director Helga Marsh said the Quarry Bay electric ferries would cut crossing times.")
+    assert missing_kind(question, [director]) == missing_kind(question, [plain])
 
 
 def test_a_person_still_to_come_must_be_named_as_such() -> None:
@@ -406,16 +409,6 @@ def test_a_person_still_to_come_must_be_named_as_such() -> None:
     acting = _news("Tessaly Marine said its finance director, Tomas Lindqvist, would serve as acting chairman.")
     assert missing_successor("Who will replace Arjun Mehta at Tessaly Marine?", [past, acting]) is None  # "acting"
     assert missing_successor("Who will be the next chairman?", [past]) is None  # no subject named
-
-
-def test_a_person_given_a_role_is_no_organisation() -> None:
-    question = "Which company builds the Quarry Bay electric ferries?"
-    director = _news("Port director Helga Marsh said the Quarry Bay electric ferries would cut crossing times.")
-    assert missing_kind(question, [director]) == (
-        "no passage about Quarry Bay gives an organisation for “company”, “builds”, “electric”"
-    )
-    built = _news("The Quarry Bay electric ferries are built by Tessaly Marine at Port Venn.")
-    assert missing_kind(question, [director, built]) is None
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:

@@ -58,7 +58,10 @@ def assert_one_number_per_article(answer: Answer) -> None:
 @pytest.mark.parametrize(
     ("question", "first"),
     [
-        ("Who will run the harbour of Vellmore?", "Captain Ilse Marrow will take charge of the harbour on 3 June 2024."),
+        (
+            "Who will run the harbour of Vellmore?",
+            "Captain Ilse Marrow will take charge of the harbour on 3 June 2024.",
+        ),
         (
             "When does the new Vellmore ferry terminal open?",
             "The terminal opens to passengers on 14 August 2024, a month later than planned.",
@@ -222,18 +225,58 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
 
 
 # ---- the answer type, from named entities ----------------------------------------------------------------------
-def test_who_wants_a_person_the_question_does_not_name() -> None:
-    question = "Who founded the search startup Deft?"
-    assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson.") == 1.0
-    assert answer_type_factor(question, "Deft was founded in 2019 with money from Google.") == OTHER_LABEL
-    assert answer_type_factor(question, "Deft was founded in 2019.") == NO_ANSWER
-
-
-def test_which_role_wants_a_person_in_that_role() -> None:
-    question = "Which judge is presiding over the antitrust case?"
-    assert answer_type_factor(question, "Judge Amit Mehta is presiding over the antitrust case.") == 1.0
-    assert answer_type_factor(question, "Amit Mehta, a lawyer, filed the antitrust case.") == OFF_ROLE
-    assert answer_type_factor(question, "The antitrust case is being heard in Washington.") == OTHER_LABEL * OFF_ROLE
+@pytest.mark.parametrize(
+    ("question", "sentence", "factor"),
+    [
+        # who: a person the question does not name
+        ("Who founded the search startup Deft?", "Deft was founded in 2019 by Alex Gunnarson.", 1.0),
+        ("Who founded the search startup Deft?", "Deft was founded in 2019 with money from Google.", OTHER_LABEL),
+        ("Who founded the search startup Deft?", "Deft was founded in 2019.", NO_ANSWER),
+        # which + a role: a person in that role
+        (
+            "Which judge is presiding over the antitrust case?",
+            "Judge Amit Mehta is presiding over the antitrust case.",
+            1.0,
+        ),
+        (
+            "Which judge is presiding over the antitrust case?",
+            "Amit Mehta, a lawyer, filed the antitrust case.",
+            OFF_ROLE,
+        ),
+        (
+            "Which judge is presiding over the antitrust case?",
+            "The antitrust case is being heard in Washington.",
+            OTHER_LABEL * OFF_ROLE,
+        ),
+        # where: a place
+        (
+            "Where was the gaming convention held this year?",
+            "The gaming convention was held in Las Vegas this year.",
+            1.0,
+        ),
+        (
+            "Where was the gaming convention held this year?",
+            "The gaming convention was held by Twitch this year.",
+            OTHER_LABEL,
+        ),
+        ("Where was the gaming convention held this year?", "The gaming convention was held this year.", NO_ANSWER),
+        # when: the date unit asked for
+        ("In what year did Keep Labs launch?", "Keep Labs launched its first product in 2019.", 1.0),
+        ("In what year did Keep Labs launch?", "Keep Labs launched its first product in November.", NO_ANSWER),
+        ("In which month does work on the barriers begin?", "Work on the barriers is expected to begin in May.", 1.0),
+        (
+            "In which month does work on the barriers begin?",
+            "Work on the barriers is expected to begin in 2025.",
+            NO_ANSWER,
+        ),
+        # how many: a number of the counted thing
+        ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
+        ("How many ships did the port handle last year?", "The port employs 300 people.", OFF_ROLE),
+        ("How many ships did the port handle last year?", "The port handled more ships than ever.", NO_ANSWER),
+    ],
+)
+def test_the_answer_type_comes_from_named_entities(question: str, sentence: str, factor: float) -> None:
+    assert answer_type_factor(question, sentence) == factor
 
 
 @pytest.mark.parametrize(
@@ -249,54 +292,43 @@ def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: fro
     assert kind is not None and kind.preferred == preferred
 
 
-def test_where_wants_a_place() -> None:
-    question = "Where was the gaming convention held this year?"
-    assert answer_type_factor(question, "The gaming convention was held in Las Vegas this year.") == 1.0
-    assert answer_type_factor(question, "The gaming convention was held by Twitch this year.") == OTHER_LABEL
-    assert answer_type_factor(question, "The gaming convention was held this year.") == NO_ANSWER
-
-
-def test_when_wants_the_date_unit_asked_for() -> None:
-    question = "In what year did Keep Labs launch?"
-    assert answer_type_factor(question, "Keep Labs launched its first product in 2019.") == 1.0
-    assert answer_type_factor(question, "Keep Labs launched its first product in November.") == NO_ANSWER
-    question = "In which month does work on the barriers begin?"
-    assert answer_type_factor(question, "Work on the barriers is expected to begin in May.") == 1.0
-    assert answer_type_factor(question, "Work on the barriers is expected to begin in 2025.") == NO_ANSWER
-
-
-def test_how_many_wants_a_number_of_the_counted_thing() -> None:
-    question = "How many ships did the port handle last year?"
-    assert answer_type_factor(question, "The port handled 1,240 ships last year.") == 1.0
-    assert answer_type_factor(question, "The port employs 300 people.") == OFF_ROLE
-    assert answer_type_factor(question, "The port handled more ships than ever.") == NO_ANSWER
-
-
 def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
     assert quotability("Who will run the harbour?") < quotability("She will run the harbour.")
 
 
-def test_a_pronoun_sentence_that_holds_the_answer_is_quoted_first_alone(assistant: Assistant) -> None:
-    text = (
-        "Tessaly Marine, the shipyard at Port Venn, has won an order for a third electric ferry. "
-        "Its managing director, Rufus Adeyemi, said the yard would hire forty welders."
-    )
-    question = "Who is the managing director of Tessaly Marine?"
+@pytest.mark.parametrize(
+    ("text", "question", "first"),
+    [
+        pytest.param(  # the bare pronoun sentence holds the answer: quoted alone, first
+            "Tessaly Marine, the shipyard at Port Venn, has won an order for a third electric ferry. "
+            "Its managing director, Rufus Adeyemi, said the yard would hire forty welders.",
+            "Who is the managing director of Tessaly Marine?",
+            "Its managing director, Rufus Adeyemi, said the yard would hire forty welders.",
+            id="pronoun-sentence",
+        ),
+        pytest.param(  # "ARR" counts as "annual recurring revenue"
+            "Fenwick Logistics says it now handles around 2 million parcels a day for clients in retail and "
+            "healthcare. The ARR of Fenwick Logistics is around €120 million, its chief executive added.",
+            "What is Fenwick Logistics' annual recurring revenue?",
+            "The ARR of Fenwick Logistics is around €120 million, its chief executive added.",
+            id="acronym",
+        ),
+        pytest.param(  # "302 runs" pins the match asked about
+            "The World Cup is remembered for Kenya's best run, a team from a country with few cricket grounds. "
+            "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium.",
+            "Which team did India beat by 302 runs at the World Cup?",
+            "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium.",
+            id="number-in-question",
+        ),
+    ],
+)
+def test_the_answering_sentence_of_a_passage_comes_first(
+    assistant: Assistant, text: str, question: str, first: str
+) -> None:
     answerer = ExtractiveAnswerer(assistant.embeddings)
     answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
-    assert answer.citations[0].quote == "Its managing director, Rufus Adeyemi, said the yard would hire forty welders."
-    assert first_sentence(answer) == answer.citations[0].quote
-
-
-def test_an_acronym_counts_as_the_words_it_stands_for(assistant: Assistant) -> None:
-    text = (
-        "Fenwick Logistics says it now handles around 2 million parcels a day for clients in retail and healthcare. "
-        "The ARR of Fenwick Logistics is around €120 million, its chief executive added."
-    )
-    question = "What is Fenwick Logistics' annual recurring revenue?"
-    answerer = ExtractiveAnswerer(assistant.embeddings)
-    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
-    assert first_sentence(answer) == "The ARR of Fenwick Logistics is around €120 million, its chief executive added."
+    assert answer.citations[0].quote == first
+    assert first_sentence(answer) == first
 
 
 def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
@@ -305,16 +337,3 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor(question, "Quell moved to Lisbon in March.") == NO_ANSWER
     question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
     assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
-
-
-def test_the_number_the_question_gives_pins_the_event(assistant: Assistant) -> None:
-    text = (
-        "The World Cup is remembered for Kenya's best run, a team from a country with few cricket grounds. "
-        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
-    )
-    question = "Which team did India beat by 302 runs at the World Cup?"
-    answerer = ExtractiveAnswerer(assistant.embeddings)
-    answer = answerer.answer(question, [_passage(text)], assistant.embeddings.embed_query(question))
-    assert first_sentence(answer) == (
-        "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium."
-    )
