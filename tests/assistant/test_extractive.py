@@ -248,6 +248,14 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
             "The antitrust case is being heard in Washington.",
             OTHER_LABEL * OFF_ROLE,
         ),
+        # a name half of whose words the question gives is its subject or a namesake, no answer
+        (
+            "Which committee elected Aino Quillfeather as its chair?",
+            "The harbour committee of district 0 elected Aino Vantablack as its chair on Monday.",
+            NO_ANSWER,
+        ),
+        # the role read past an article: "won the mayoral election" (mayor)
+        ("Who won the mayoral election in Orlen?", "Voters in Orlen reelected mayor Ana Petrov on Sunday.", 1.0),
         # where: a place
         (
             "Where was the gaming convention held this year?",
