@@ -44,6 +44,7 @@ from typing import Any
 from assistant.entities import AMOUNT, WHEN, Entity, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
+from ingest.sentences import split_sentences
 from newsdesk.settings import RetrievalSettings
 from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
@@ -467,7 +468,6 @@ _LIGHT_WORDS = STOP_WORDS | frozenset(
     month time""".split()
 )
 _MAX_KIND_WORDS = 16  # a longer question asks several things at once
-_SENTENCE = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])|\n+")
 _stemmer: Any = None
 
 
@@ -512,7 +512,7 @@ def _in_context(text: str) -> list[tuple[str, str]]:
     """Each sentence of `text` with its context: itself and the sentence before it, which often says what it is
     about ("Traffic through the harbour grew again. The port counted 1,240 ships."). A sentence answers a rule
     when its context holds the question's key words or the sentence itself names the subject."""
-    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    sentences = split_sentences(text)
     return [(s, f"{sentences[i - 1]} {s}" if i else s) for i, s in enumerate(sentences)]
 
 
@@ -586,7 +586,7 @@ def missing_successor(question: str, passages: Sequence[Passage], sources: Seque
     candidates = [
         sentence
         for p in about
-        for sentence in [p.title, *(s for s in _SENTENCE.split(p.text) if s.strip())]
+        for sentence in [p.title, *split_sentences(p.text)]
         if _TO_COME.search(sentence) and (_SUCCEEDS.search(sentence) or keys & set(_stems(_WORDS.findall(sentence))))
     ]
     for found in entities_of(candidates):  # the small model reads a lone surname ("Whitlock will run ...") as an ORG

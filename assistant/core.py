@@ -184,10 +184,9 @@ class Assistant:
     def _standalone(self, question: str, k: int | None, answerer: Answerer) -> Iterator[str | Answer]:
         """Text deltas, then the Answer, for a question that needs no history."""
         retriever = self.retriever()
-        store = retriever.store
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
-        reason = unanswerable_reason(question, passages, retriever.view or indexes.get(store), self.settings.retrieval)
+        reason = unanswerable_reason(question, passages, retriever.keyword_view(), self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)
             answer = refusal(question, answerer.name, reason)

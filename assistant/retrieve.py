@@ -64,6 +64,10 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
 
+    def keyword_view(self) -> KeywordView:
+        """The store's keyword index as this retriever's questions see it (`view`, else as it stands now)."""
+        return self.view or indexes.get(self.store)
+
     def query_vector(self, query: str) -> list[float]:
         """The query's embedding."""
         return self.embeddings.embed_query(query)
@@ -87,7 +91,7 @@ class Retriever:
         """The top-k passages for `query`, best first."""
         k = k or self.settings.k
         vector_of = self._vector_later(query, vector)
-        index = self.view or indexes.get(self.store)
+        index = self.keyword_view()
         plan = self.plan(query, index)
         log.debug("parts: %s; clauses: %s", "; ".join(p.label() for p in plan.parts) or "-", plan.clauses)
         if self.settings.mode == "dense":
