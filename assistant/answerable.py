@@ -38,7 +38,8 @@ the retrieved passages, and all but rule 7 fire only on plain question shapes or
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from assistant.entities import AMOUNT, WHEN, Entity, entities, entities_of
@@ -233,6 +234,42 @@ def variants(name: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def subject_names(question: str, sources: Sequence[str] = ()) -> list[str]:
+    """`names`, each without a possessive ending ("Spotify" for "Spotify's"): what passages name."""
+    return list(dict.fromkeys(re.sub(r"['’]s$", "", n) for n in names(question, sources)))
+
+
+class Reading:
+    """A question read against its retrieved passages, once for all the rules: its names and which passages name
+    them. Each passage's title and text are folded once, however many rules and names ask."""
+
+    def __init__(self, question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> None:
+        self.question = question
+        self.passages = list(passages)
+        self.sources = list(sources)
+        self._folded: dict[int, str] = {}
+
+    @cached_property
+    def subject(self) -> list[str]:
+        """The question's names (`subject_names`)."""
+        return subject_names(self.question, self.sources)
+
+    def names_it(self, passage: Passage, name: str, short_forms: bool = False) -> bool:
+        """Whether the passage's title or text names `name` or an alias of it; with `short_forms`, also as an
+        article names it after its first mention (`_short_forms`)."""
+        k = id(passage)
+        if k not in self._folded:
+            self._folded[k] = fold(f"{passage.title}. {passage.text}")
+        if any(_mentions_folded(self._folded[k], v) for v in variants(name)):
+            return True
+        return short_forms and _by_short_form(f"{passage.title}. {passage.text}", name)
+
+    def about(self, subject: Sequence[str] | None = None, short_forms: bool = False) -> list[Passage]:
+        """The passages that name one of `subject` (default: the question's names)."""
+        wanted = self.subject if subject is None else subject
+        return [p for p in self.passages if any(self.names_it(p, n, short_forms) for n in wanted)]
+
+
 def _found(name: str, index: KeywordView, max_chunks: int) -> bool:
     """Whether `name`, or an alias of it, is in more than `max_chunks` chunks (stop words only count as found)."""
     for variant in variants(name):
@@ -335,8 +372,12 @@ def asked_attribute(question: str) -> tuple[str, str] | None:
 
 
 def _mentions(text: str, name: str) -> bool:
+    return _mentions_folded(fold(text), name)
+
+
+def _mentions_folded(folded: str, name: str) -> bool:
     words = [re.escape(w) for w in _WORDS.findall(fold(name))]
-    return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", fold(text)) is not None
+    return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", folded) is not None
 
 
 def _measure_evidence(attribute: str) -> re.Pattern[str]:
@@ -348,22 +389,21 @@ def _measure_evidence(attribute: str) -> re.Pattern[str]:
     return re.compile(rf"\b{stem}\w*\b(?=.*\d)|\d.*\b{stem}\w*", re.IGNORECASE | re.DOTALL)
 
 
-def missing_attribute(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_attribute(reading: Reading) -> str | None:
     """Why the passages cannot give the attribute the question asks for ("no passage gives the population of
     Harborview"): no retrieved passage that names the subject has a word that gives it (a population, a price,
     an age, ...). None when the question asks for no such attribute, names no one in its subject, or a passage
     about the subject may give it."""
-    asked = asked_attribute(question)
+    asked = asked_attribute(reading.question)
     if asked is None:
         return None
     attribute, subject = asked
-    subject_names = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if n in subject]
-    if not subject_names:
+    named = [n for n in reading.subject if n in subject]
+    if not named:
         return None
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
-    for p in passages:
-        about = any(_mentions(p.text, v) for n in subject_names for v in variants(n))
-        if about and evidence.search(p.text):
+    for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
+        if evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n)):
             return None
     return f"no passage gives the {attribute} of {subject}"
 
@@ -405,17 +445,19 @@ def _short_forms(name: str) -> list[str]:
 def _names_it(text: str, name: str) -> bool:
     """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
     name is (capitalised as in the question)."""
-    if any(_mentions(text, v) for v in variants(name)):
-        return True
+    return any(_mentions(text, v) for v in variants(name)) or _by_short_form(text, name)
+
+
+def _by_short_form(text: str, name: str) -> bool:
     return any(re.search(rf"(?<![\w'’-]){re.escape(w)}(?![\w-])", text) for w in _short_forms(name) if len(w) > 1)
 
 
-def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_count(reading: Reading) -> str | None:
     """Why the passages cannot say how many ("no passage gives a number of paying subscribers"): the question
     counts something, and no retrieved passage writes a number within a few words before one of its words
     ("40 solar-powered kiosks", "four touchdowns" for "touchdown passes"); when the question names someone or
     something, only passages that name it too (a word of the name is enough) count. None when one does."""
-    thing = counted_thing(question)
+    thing = counted_thing(reading.question)
     if thing is None:
         return None
     nouns = [w for w in thing.split() if w.islower() and w not in STOP_WORDS] or [thing.split()[-1].lower()]
@@ -425,16 +467,14 @@ def missing_count(question: str, passages: Sequence[Passage], sources: Sequence[
     # Meta smart glasses" counts no glasses.
     counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?\s+(?i:{stems})\w*")
     own = [w for w in thing.split() if w.islower()]
-    subject = [n for n in (re.sub(r"['’]s$", "", n) for n in names(question, sources)) if own or n not in thing]
+    subject = [n for n in reading.subject if own or n not in thing]
     # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
-    keys = set(key_words(question, subject)) - set(_stems(_WORDS.findall(thing)))
-    for p in passages:
-        if subject and not any(_names_it(p.title + ". " + p.text, n) for n in subject):
-            continue
+    keys = set(key_words(reading.question, subject)) - set(_stems(_WORDS.findall(thing)))
+    for p in reading.about(subject, short_forms=True) if subject else reading.passages:
         for sentence, context in _in_context(p.text):
             if not counted.search(sentence):
                 continue
-            if not keys or keys & set(_stems(_WORDS.findall(context))) or any(_names_it(sentence, n) for n in subject):
+            if _shares_stem(context, keys) or any(_names_it(sentence, n) for n in subject):
                 return None
     return f"no passage gives a number of {thing}"
 
@@ -502,6 +542,11 @@ def key_words(question: str, subject: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(_stems(content_words(question, subject))))
 
 
+def _shares_stem(text: str, keys: Sequence[str] | set[str]) -> bool:
+    """Whether `text` has a word whose stem is one of `keys` (true for no keys: nothing to share)."""
+    return not keys or not set(keys).isdisjoint(_stems(_WORDS.findall(text)))
+
+
 def _holds(text: str, keys: Sequence[str]) -> bool:
     """Whether `text` has a word of one of `keys` (stems), endings aside: "founder" holds "found", "leader" "lead"."""
     stems = set(_stems(_WORDS.findall(text)))
@@ -516,28 +561,25 @@ def _in_context(text: str) -> list[tuple[str, str]]:
     return [(s, f"{sentences[i - 1]} {s}" if i else s) for i, s in enumerate(sentences)]
 
 
-def missing_kind(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_kind(reading: Reading) -> str | None:
     """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
     gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
     one of the question's key words (or the subject's name) together with a thing of that kind (a date, a sum of
     money, an organisation). None when the question asks for no such kind, is long (several questions in one), names
     no one, no passage names the subject as the question does, or a sentence may give the answer."""
+    question, subject = reading.question, reading.subject
     kind = asked_kind(question)
-    if kind is None or len(question.split()) > _MAX_KIND_WORDS:
-        return None
-    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
-    if not subject:
+    if kind is None or len(question.split()) > _MAX_KIND_WORDS or not subject:
         return None
     keys = key_words(question, subject)
     labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
-    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    about = reading.about()
     if not about:
         return None  # named differently (an acronym, a short form): not this rule's to judge
     candidates = []
     for p in about:
         for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
-            stems = set(_stems(_WORDS.findall(context)))
-            if not keys or any(k in stems for k in keys) or any(_mentions(sentence, n) for n in subject):
+            if _shares_stem(context, keys) or any(_mentions(sentence, n) for n in subject):
                 if pattern is not None and pattern.search(sentence):
                     return None
                 candidates.append(sentence)
@@ -566,28 +608,27 @@ _TO_COME = re.compile(
 _SUCCEEDS = re.compile(rf"\b(?:{_SUCCESSION})\b", re.I)
 
 
-def missing_successor(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_successor(reading: Reading) -> str | None:
     """Why the passages cannot say who is still to come ("no passage says who will be Everton's next chairman after
     Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, and no
     sentence of a passage naming the subject holds a word of what is to come ("will", "named", "successor",
     "interim"), a word of the question (a role such as "chairman" counts) or of succession ("successor", "acting"),
     and a person other than the subject (or an organisation: the small model reads a lone surname as one). None for
     other questions, or when such a sentence exists."""
-    q = " ".join(question.split())
+    q, subject = " ".join(reading.question.split()), reading.subject
     if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
         return None
-    subject = [re.sub(r"['’]s$", "", n) for n in names(q, sources)]
     named = {w.lower() for n in subject for w in _WORDS.findall(n)}
     words = [w for w in _WORDS.findall(q) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
-    keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))
-    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))  # roles count
+    about = reading.about()
     if not subject or not keys or not about:
         return None
     candidates = [
         sentence
         for p in about
         for sentence in [p.title, *split_sentences(p.text)]
-        if _TO_COME.search(sentence) and (_SUCCEEDS.search(sentence) or keys & set(_stems(_WORDS.findall(sentence))))
+        if _TO_COME.search(sentence) and (_SUCCEEDS.search(sentence) or _shares_stem(sentence, keys))
     ]
     for found in entities_of(candidates):  # the small model reads a lone surname ("Whitlock will run ...") as an ORG
         if any(e.label in ("PERSON", "ORG") and not _within_subject(e.text, subject) for e in found):
@@ -610,22 +651,22 @@ def _abbreviates(text: str, question: str) -> bool:
 _MIN_OWN_WORDS = 3  # with fewer, one paraphrase ("passed away" for "died") would leave none of them in a passage
 
 
-def missing_words(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_words(reading: Reading) -> str | None:
     """Why the passages speak of the question's subject but not of what it asks ("no passage about Caroline Ellison
     has “prison”, “sentence” or “receive”"): a short question with at least three words of its own (`key_words`,
     less the word after "how"), none of which, endings aside, is in a retrieved passage naming its subject, nor
     written there as an acronym ("ARR"). None for longer questions, questions with fewer words of their own or
     naming no one, or when no passage names the subject as the question does."""
+    question, subject = reading.question, reading.subject
     if len(question.split()) > _MAX_KIND_WORDS:
         return None
-    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
     # "How old / long / far ...": the word after "how" asks for a number, which a passage writes without it.
     how = re.match(r"\s*how\s+([^\W_]+)", question, re.IGNORECASE)
     own = [w for w in content_words(question, subject) if not (how and w.lower() == how.group(1).lower())]
     keys = list(dict.fromkeys(_stems(own)))
     if not subject or len(keys) < _MIN_OWN_WORDS:
         return None
-    about = [p for p in passages if any(_mentions(p.title + ". " + p.text, v) for n in subject for v in variants(n))]
+    about = reading.about()
     if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
         return None
     words = [f"“{w}”" for w in own]
@@ -661,42 +702,42 @@ _REPORT_QUESTION = re.compile(
 )
 
 
-def missing_report(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_report(reading: Reading) -> str | None:
     """Why the passages cannot say what someone reported or said about a topic ("no article from Reuters covers
     Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about Y?", and no
     retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y and holds a
     key word of it. None for other questions, or when such a passage exists."""
-    m = _REPORT_QUESTION.match(" ".join(question.split()))
+    m = _REPORT_QUESTION.match(" ".join(reading.question.split()))
     if m is None:
         return None
+    sources = reading.sources
     who, topic = re.sub(r"^the\s+", "", m.group("who"), flags=re.IGNORECASE), m.group("topic")
     published = [s for mention in SourceMatcher(sources).find(who) for s in mention.sources]
     if not published and names(f"by {who}", sources) != [who]:  # "by": its first word is no sentence's first
         return None  # neither a publisher of the store nor a name ("a Bloomberg article", "officials")
-    topic_names = [re.sub(r"['’]s$", "", n) for n in names(topic, sources)]
+    topic_names = subject_names(topic, sources)
     keys = key_words(topic, topic_names)
-    for p in passages:
-        by = p.source in published if published else _names_it(p.title + ". " + p.text, who)
-        if not by or not all(_names_it(p.title + ". " + p.text, n) for n in topic_names):
+    for p in reading.passages:
+        by = p.source in published if published else reading.names_it(p, who, short_forms=True)
+        if not by or not all(reading.names_it(p, n, short_forms=True) for n in topic_names):
             continue
         if 2 * sum(_holds(p.title + " " + p.text, [k]) for k in keys) >= len(keys):  # at least half of them
             return None
     return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
 
 
-def missing_from_source(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_from_source(reading: Reading) -> str | None:
     """Why the one publisher a short question cites cannot answer it ("no article from The Verge mentions Taylor
     Swift" for "Which company did The Verge say bought Taylor Swift's masters?"): the question names exactly one
     publisher of the store, and no retrieved passage from it names any of the question's other names. None for
     longer questions, questions citing no or several publishers, or naming nothing else."""
+    question, subject = reading.question, reading.subject
     if len(question.split()) > _MAX_KIND_WORDS:
         return None
-    cited = SourceMatcher(sources).find(question)
+    cited = SourceMatcher(reading.sources).find(question)
     if len({m.sources for m in cited}) != 1:
         return None
-    subject = [re.sub(r"['’]s$", "", n) for n in names(question, sources)]
-    own = [p for p in passages if p.source in cited[0].sources]
-    if not subject or any(_names_it(p.title + ". " + p.text, n) for p in own for n in subject):
+    if not subject or any(p.source in cited[0].sources for p in reading.about(short_forms=True)):
         return None
     publisher = question[cited[0].start : cited[0].end].strip()
     publisher = re.sub(r"^the\s+", "", publisher, flags=re.IGNORECASE) if publisher[:1].islower() else publisher
@@ -706,15 +747,16 @@ def missing_from_source(question: str, passages: Sequence[Passage], sources: Seq
 _YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
 
 
-def missing_year(question: str, passages: Sequence[Passage], sources: Sequence[str] = ()) -> str | None:
+def missing_year(reading: Reading) -> str | None:
     """Why the passages cannot answer for the year a question names ("no passage mentions 2002" for "Who topped the
     list in 2002?"): no retrieved passage writes that year in its title or text, nor was published in it. None
     when the question names no year (a publisher's name in `sources` is no year) or a passage does."""
-    for mention in reversed(SourceMatcher(sources).find(question)):
+    question = reading.question
+    for mention in reversed(SourceMatcher(reading.sources).find(question)):
         question = question[: mention.start] + " " + question[mention.end :]
     for year in dict.fromkeys(_YEAR_ASKED.findall(question)):
         within = re.compile(rf"(?<!\d){year}(?!\d)")
-        if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in passages):
+        if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in reading.passages):
             return f"no passage mentions {year}"
     return None
 
@@ -734,15 +776,18 @@ def unanswerable_reason(
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
-    sources = index.sources()
-    return (
-        missing_attribute(question, passages, sources)
-        or missing_count(question, passages, sources)
-        or missing_kind(question, passages, sources)
-        or missing_successor(question, passages, sources)
-        or missing_year(question, passages, sources)
-        or missing_report(question, passages, sources)
-        or missing_from_source(question, passages, sources)
-        or missing_words(question, passages, sources)
-    )
+    reading = Reading(question, passages, index.sources())
+    return next((reason for rule in PASSAGE_RULES if (reason := rule(reading)) is not None), None)
 
+
+# Rules 4 to 11, in the order they are tried: the first reason found is the one a reader is shown.
+PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
+    missing_attribute,
+    missing_count,
+    missing_kind,
+    missing_successor,
+    missing_year,
+    missing_report,
+    missing_from_source,
+    missing_words,
+)

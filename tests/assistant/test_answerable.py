@@ -11,6 +11,7 @@ import pytest
 
 from assistant.answerable import (
     ALIASES,
+    Reading,
     absent_names,
     asked_attribute,
     asked_kind,
@@ -283,7 +284,7 @@ def test_a_count_is_refused_only_when_no_passage_writes_a_number_before_the_thin
 ) -> None:
     passage = Passage(chunk_id="c", article_id="a", title="Kiosks", text=text, start=0, end=len(text), relevance=0.5)
     question = "How many kiosks has Brightpath put up?" if "tire" not in text else "How many tons of particles?"
-    assert missing_count(question, [passage]) == reason
+    assert missing_count(Reading(question, [passage])) == reason
 
 
 def test_a_count_must_come_from_a_passage_that_names_the_subject() -> None:
@@ -292,10 +293,10 @@ def test_a_count_must_come_from_a_passage_that_names_the_subject() -> None:
 
     question = "How many employees does Brightpath have?"
     other = passage("VinFast cut 35 employees last week, a former employee said.")
-    assert missing_count(question, [other]) == "no passage gives a number of employees"
-    assert missing_count(question, [other, passage("Brightpath, with 40 employees, installs kiosks.")]) is None
-    assert missing_count("How many weeks has 1989 spent in the UK charts?",
-                         [passage("It has spent 325 weeks in the UK charts.")]) is None  # "UK": a short name
+    assert missing_count(Reading(question, [other])) == "no passage gives a number of employees"
+    assert missing_count(Reading(question, [other, passage("Brightpath, with 40 employees, installs kiosks.")])) is None
+    assert missing_count(Reading("How many weeks has 1989 spent in the UK charts?",
+                         [passage("It has spent 325 weeks in the UK charts.")])) is None  # "UK": a short name
 
 
 def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) -> None:
@@ -315,28 +316,28 @@ def test_a_measure_outside_the_list_needs_its_word_and_a_number() -> None:
     question = "What was the attendance at Lakeside Stadium's opening match?"
     assert asked_attribute(question) == ("attendance", "Lakeside Stadium's opening match")
     match = _news("Lakeside Stadium's opening match ended 2-1 after a late goal.")
-    assert missing_attribute(question, [match]) == "no passage gives the attendance of Lakeside Stadium's opening match"
+    assert missing_attribute(Reading(question, [match])) == "no passage gives the attendance of Lakeside Stadium's opening match"
     crowd = _news("The match at Lakeside Stadium was attended by 12,400 fans.")
-    assert missing_attribute(question, [match, crowd]) is None
+    assert missing_attribute(Reading(question, [match, crowd])) is None
     crowd = _news("Lakeside Stadium's opening match drew a crowd of 9,000.")
-    assert missing_attribute(question, [crowd]) is None
+    assert missing_attribute(Reading(question, [crowd])) is None
     reservoir = _news("The Kestrel Hill reservoir will hold 12 billion litres.")  # a capacity, in other words
     assert asked_attribute("What is the capacity of the Kestrel Hill reservoir?") is None
-    assert missing_attribute("What is the capacity of the Kestrel Hill reservoir?", [reservoir]) is None
+    assert missing_attribute(Reading("What is the capacity of the Kestrel Hill reservoir?", [reservoir])) is None
     rate = _news("Tessaly Marine's yards run at 97% occupancy.")
-    assert missing_attribute("What is the occupancy rate of Tessaly Marine's yards?", [rate]) is None
+    assert missing_attribute(Reading("What is the occupancy rate of Tessaly Marine's yards?", [rate])) is None
 
 
 def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
     question = "How many ferries has Tessaly Marine sold?"
     built = _news("Tessaly Marine is a shipyard. Its yard at Port Venn built 12 ferries in its first decade.")
-    assert missing_count(question, [built]) == "no passage gives a number of ferries"
-    assert missing_count(question, [built, _news("Tessaly Marine has sold 3 ferries to Quarry Bay.")]) is None
-    assert missing_count(question, [_news("Tessaly Marine launched 3 ferries this spring.")]) is None  # named
+    assert missing_count(Reading(question, [built])) == "no passage gives a number of ferries"
+    assert missing_count(Reading(question, [built, _news("Tessaly Marine has sold 3 ferries to Quarry Bay.")])) is None
+    assert missing_count(Reading(question, [_news("Tessaly Marine launched 3 ferries this spring.")])) is None  # named
     after = _news("Tessaly Marine sold more ferries than ever last year. The yard delivered 14 ferries to four ports.")
-    assert missing_count(question, [after]) is None  # the count in the sentence after the question's words
+    assert missing_count(Reading(question, [after])) is None  # the count in the sentence after the question's words
     years = _news("Tessaly Marine ran 2023 ferries trials.")  # a year counts nothing
-    assert missing_count("How many ferries did Tessaly Marine run?", [years]) == "no passage gives a number of ferries"
+    assert missing_count(Reading("How many ferries did Tessaly Marine run?", [years])) == "no passage gives a number of ferries"
 
 
 # ---- rule 6: the kind of answer asked for ----------------------------------------------------------------
@@ -363,37 +364,37 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     undated = _news(
         "Harborview's council approved the flood budget. The mayor thanked the engineers. A parade was held on Tuesday."
     )
-    assert missing_kind(question, [undated]) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
+    assert missing_kind(Reading(question, [undated])) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
-    assert missing_kind(question, [undated, dated]) is None
+    assert missing_kind(Reading(question, [undated, dated])) is None
     named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
-    assert missing_kind(question, [named]) is None
+    assert missing_kind(Reading(question, [named])) is None
     after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
-    assert missing_kind(question, [after]) is None  # the date in the sentence after the question's words
-    assert missing_kind("When did the VHA approve the budget?", [undated]) is None  # the subject is named otherwise
+    assert missing_kind(Reading(question, [after])) is None  # the date in the sentence after the question's words
+    assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
 
 
 def test_a_sum_of_money_must_be_written_as_one() -> None:
     question = "How much did the repairs to the Saltmarsh railway cost?"
     weeks = _news("The Saltmarsh railway reopened after six weeks of repairs costing far more than planned.")
-    assert missing_kind(question, [weeks]) == (
+    assert missing_kind(Reading(question, [weeks])) == (
         "no passage about Saltmarsh gives a sum of money for “repairs”, “railway”, “cost”"
     )
-    assert missing_kind(question, [_news("The Saltmarsh repairs cost forty crowns a metre.")]) is None
-    assert missing_kind(question, [_news("Repairs to the Saltmarsh line cost €2.1 million.")]) is None
+    assert missing_kind(Reading(question, [_news("The Saltmarsh repairs cost forty crowns a metre.")])) is None
+    assert missing_kind(Reading(question, [_news("Repairs to the Saltmarsh line cost €2.1 million.")])) is None
 
 
 def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_words() -> None:
     question = "Which company builds the Quarry Bay electric ferries?"
     plain = _news("The Quarry Bay ferry line will run two electric boats from September.")
-    assert missing_kind(question, [plain]) == (
+    assert missing_kind(Reading(question, [plain])) == (
         "no passage about Quarry Bay gives an organisation for “company”, “builds”, “electric”"
     )
     built = _news("The boats for Quarry Bay are built by Tessaly Marine at Port Venn.")
-    assert missing_kind(question, [plain, built]) is None
+    assert missing_kind(Reading(question, [plain, built])) is None
     # a person given a role is no organisation the small model misread
     director = _news("Port director Helga Marsh said the Quarry Bay electric ferries would cut crossing times.")
-    assert missing_kind(question, [director]) == missing_kind(question, [plain])
+    assert missing_kind(Reading(question, [director])) == missing_kind(Reading(question, [plain]))
 
 
 def test_a_person_still_to_come_must_be_named_as_such() -> None:
@@ -402,28 +403,28 @@ def test_a_person_still_to_come_must_be_named_as_such() -> None:
         "Tessaly Marine chairman Arjun Mehta died on Monday. Mehta led Tessaly Marine for twenty years, and the yard's "
         "founder Odile Marchetti called him a friend."
     )
-    assert missing_successor(question, [past]) == "no passage says who will be Tessaly Marine's next chairman"
+    assert missing_successor(Reading(question, [past])) == "no passage says who will be Tessaly Marine's next chairman"
     named = _news("Tessaly Marine said Dana Whitlock will take over as chairman in June.")
-    assert missing_successor(question, [past, named]) is None
-    assert missing_successor("Who was Tessaly Marine's chairman?", [past]) is None  # not a person still to come
+    assert missing_successor(Reading(question, [past, named])) is None
+    assert missing_successor(Reading("Who was Tessaly Marine's chairman?", [past])) is None  # not a person still to come
     acting = _news("Tessaly Marine said its finance director, Tomas Lindqvist, would serve as acting chairman.")
-    assert missing_successor("Who will replace Arjun Mehta at Tessaly Marine?", [past, acting]) is None  # "acting"
-    assert missing_successor("Who will be the next chairman?", [past]) is None  # no subject named
+    assert missing_successor(Reading("Who will replace Arjun Mehta at Tessaly Marine?", [past, acting])) is None  # "acting"
+    assert missing_successor(Reading("Who will be the next chairman?", [past])) is None  # no subject named
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
     question = "What prison sentence did Odile Marchetti receive?"
     board = _news("Odile Marchetti told the harbour board that fares will not rise.")
-    assert missing_words(question, [board]) == (
+    assert missing_words(Reading(question, [board])) == (
         "no passage about Odile Marchetti has “prison”, “sentence” or “receive”"
     )
     jailed = _news("Odile Marchetti was sentenced to two years.")  # "sentenced": endings aside
-    assert missing_words(question, [board, jailed]) is None
+    assert missing_words(Reading(question, [board, jailed])) is None
     arr = _news("Tessaly Marine's ARR is about €50 million.")  # an acronym of the question's words
-    assert missing_words("What is Tessaly Marine's annual recurring revenue?", [arr]) is None
-    assert missing_words("Why did Odile Marchetti resign?", [board]) is None  # one word of its own: a synonym may do
+    assert missing_words(Reading("What is Tessaly Marine's annual recurring revenue?", [arr])) is None
+    assert missing_words(Reading("Why did Odile Marchetti resign?", [board])) is None  # one word of its own: a synonym may do
     # "old" asks for a number; "passed away" is two words for one: too few of its own to judge by
-    assert missing_words("How old was Odile Marchetti when she passed away?", [board]) is None
+    assert missing_words(Reading("How old was Odile Marchetti when she passed away?", [board])) is None
 
 
 def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
@@ -431,47 +432,47 @@ def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
     question = "Which shipyard did the Harbor Gazette say hired Odile Marchetti?"
     fares = _news("Fares will not rise, Odile Marchetti told the harbour board.", source="Metro Wire")
     boats = _news("The Quarry Bay ferry line will run two electric boats.", source="Harbor Gazette")
-    assert missing_from_source(question, [fares, boats], sources) == (
+    assert missing_from_source(Reading(question, [fares, boats], sources)) == (
         "no article from Harbor Gazette mentions Odile Marchetti"
     )
     hired = _news("Tessaly Marine hired Odile Marchetti in May.", source="Harbor Gazette")
-    assert missing_from_source(question, [fares, boats, hired], sources) is None
+    assert missing_from_source(Reading(question, [fares, boats, hired], sources)) is None
     both = "Did the Harbor Gazette and Metro Wire both quote Odile Marchetti?"  # two publishers: not this rule's
-    assert missing_from_source(both, [fares], sources) is None
+    assert missing_from_source(Reading(both, [fares], sources)) is None
 
 
 def test_a_year_the_question_names_must_be_in_a_passage() -> None:
     question = "Who won the Harborview regatta in 2002?"
     later = _news("Harborview's regatta was won by the Port Venn crew in 2023.", published_at="2023-06-01")
-    assert missing_year(question, [later]) == "no passage mentions 2002"
-    assert missing_year(question, [later, _news("The 2002 regatta went to Quarry Bay.")]) is None
-    assert missing_year(question, [_news("The regatta.", published_at="2002-07-01")]) is None
-    assert missing_year("What did Tech News 2017 say?", [later], ["Tech News 2017"]) is None  # a publisher's name
+    assert missing_year(Reading(question, [later])) == "no passage mentions 2002"
+    assert missing_year(Reading(question, [later, _news("The 2002 regatta went to Quarry Bay.")])) is None
+    assert missing_year(Reading(question, [_news("The regatta.", published_at="2002-07-01")])) is None
+    assert missing_year(Reading("What did Tech News 2017 say?", [later], ["Tech News 2017"])) is None  # a publisher's name
 
 
 def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None:
     sources = ["Harbor Gazette", "Metro Wire"]
     order = _news("Tessaly Marine won an order for a third ferry.", source="Harbor Gazette")
     question = "What did the Harbor Gazette report about Tessaly Marine's profits?"
-    assert missing_report(question, [order], sources) == "no article from Harbor Gazette covers Tessaly Marine's profits"
+    assert missing_report(Reading(question, [order], sources)) == "no article from Harbor Gazette covers Tessaly Marine's profits"
     profit = _news("Tessaly Marine's profit rose.", source="Metro Wire")
-    assert missing_report(question, [order, profit], sources) == (
+    assert missing_report(Reading(question, [order, profit], sources)) == (
         "no article from Harbor Gazette covers Tessaly Marine's profits"  # another publisher's passage
     )
-    assert missing_report(question, [_news("Tessaly Marine profits doubled.", source="Harbor Gazette")], sources) is None
+    assert missing_report(Reading(question, [_news("Tessaly Marine profits doubled.", source="Harbor Gazette")], sources)) is None
     said = _news("Fares will not rise, Odile Marchetti told the harbour board.")
-    assert missing_report("What did Odile Marchetti say about the fares?", [said], sources) is None
-    assert missing_report("What did Odile Marchetti say about the welders?", [said], sources) == (
+    assert missing_report(Reading("What did Odile Marchetti say about the fares?", [said], sources)) is None
+    assert missing_report(Reading("What did Odile Marchetti say about the welders?", [said], sources)) == (
         "no passage has Odile Marchetti on the welders"
     )
-    assert missing_report("Why did Odile Marchetti speak?", [said], sources) is None
+    assert missing_report(Reading("Why did Odile Marchetti speak?", [said], sources)) is None
     question = "What did Metro Wire report about how Tessaly Marine will spend its welding grant?"
     grant = _news("Tessaly Marine won a welding contract.", source="Metro Wire")  # one word of three
-    assert missing_report(question, [grant], sources) == (
+    assert missing_report(Reading(question, [grant], sources)) == (
         "no article from Metro Wire covers how Tessaly Marine will spend its welding grant"
     )
     spend = _news("Tessaly Marine will spend the grant on welding bays.", source="Metro Wire")
-    assert missing_report(question, [grant, spend], sources) is None
+    assert missing_report(Reading(question, [grant, spend], sources)) is None
 
 
 # ---- through Assistant: every answerer is guarded ------------------------------------------------------------
