@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.answerable import names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
 from newsdesk.text import CALENDAR_WORDS, MONTHS, STOP_WORDS, TITLE_WORDS, WEEKDAYS
@@ -503,6 +504,22 @@ def score_sentences(
     return [r * f for r, f in zip(close, answer_type_factors(question, [c.text for c in cands]))]
 
 
+OFF_SUBJECT = 0.7  # a quote from a passage that names none of the question's names ranks below one that does
+
+
+def about_subject(question: str, units: Sequence[Candidate]) -> list[bool]:
+    """For each quote, whether its passage names one of the question's names (or a short form of one: "Purdy");
+    all True when the question names no one or no passage names any."""
+    subject = subject_names(question, sorted({u.passage.source for u in units}))
+    named: dict[str, bool] = {}
+    for u in units:
+        if u.passage.chunk_id not in named:
+            text = f"{u.passage.title}. {u.passage.text}"
+            named[u.passage.chunk_id] = any(names_it(text, n) for n in subject)
+    about = [named[u.passage.chunk_id] for u in units]
+    return about if any(about) else [True] * len(units)
+
+
 OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
 JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
 
@@ -542,7 +559,8 @@ def quotes(
     factors = [NO_ANSWER] * len(units)
     for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
         factors[k] = f
-    scores = [lead * f for lead, f in zip(leads, factors)]
+    about = about_subject(question, units)
+    scores = [lead * f * (1.0 if a else OFF_SUBJECT) for lead, f, a in zip(leads, factors, about)]
     return units, lift_followers(question, units, scores, leads, factors, after), vectors
 
 

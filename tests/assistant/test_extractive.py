@@ -16,6 +16,7 @@ from assistant.evidence import (
     OFF_ROLE,
     OTHER_LABEL,
     Candidate,
+    about_subject,
     answer_type,
     answer_type_factor,
     asks_name,
@@ -345,3 +346,26 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor(question, "Quell moved to Lisbon in March.") == NO_ANSWER
     question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
     assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
+
+
+def _two_articles() -> list[Passage]:
+    texts = [
+        "Manchester United's chief executive Richard Arnold said the club would keep its manager.",
+        "Ineos Sport is run by Jean-Claude Blanc, who joined from Paris Saint-Germain.",
+    ]
+    return [Passage(chunk_id=f"{n}:0", article_id=str(n), title="t", text=t, start=0, end=len(t)) for n, t in
+            enumerate(texts)]
+
+
+def test_a_quote_from_a_passage_about_the_subject_ranks_above_one_about_another() -> None:
+    units = candidates(_two_articles())
+    assert about_subject("Who is the chief executive of Ineos Sport?", units) == [False, True]
+    assert about_subject("Who is the chief executive of Lumen Robotics?", units) == [True, True]  # names no passage
+
+
+def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistant) -> None:
+    question = "Who is the chief executive of Ineos Sport?"
+    answer = ExtractiveAnswerer(assistant.embeddings).answer(
+        question, _two_articles(), assistant.embeddings.embed_query(question)
+    )
+    assert first_sentence(answer) == "Ineos Sport is run by Jean-Claude Blanc, who joined from Paris Saint-Germain."
