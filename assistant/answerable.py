@@ -47,7 +47,7 @@ from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from ingest.sentences import split_sentences
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
+from newsdesk.text import ALIASES, CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -96,37 +96,6 @@ NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | frozenset(
     should will may might must i the a an and or but if in on at of for to by with from about according
     """.split()
 )
-# Aliases: a question's short form and the words articles use for it (and back). The one table of them; any other
-# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordView.has_acronym).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "ceo": ("chief executive",),
-    "cfo": ("chief financial officer",),
-    "coo": ("chief operating officer",),
-    "cto": ("chief technology officer",),
-    "us": ("United States", "America"),
-    "usa": ("United States", "America"),
-    "uk": ("United Kingdom", "Britain"),
-    "eu": ("European Union",),
-    "un": ("United Nations",),
-    "ftc": ("Federal Trade Commission",),
-    "sec": ("Securities and Exchange Commission",),
-    "doj": ("Justice Department", "Department of Justice"),
-    "fbi": ("Federal Bureau of Investigation",),
-    "cia": ("Central Intelligence Agency",),
-    "fed": ("Federal Reserve",),
-    "ecb": ("European Central Bank",),
-    "imf": ("International Monetary Fund",),
-    "who": ("World Health Organization",),
-    "nato": ("North Atlantic Treaty Organization",),
-    "ai": ("artificial intelligence",),
-    "ev": ("electric vehicle",),
-    "evs": ("electric vehicles",),
-    "gop": ("Republican", "Republicans"),
-    "nfl": ("National Football League",),
-    "nba": ("National Basketball Association",),
-    "mlb": ("Major League Baseball",),
-    "nhl": ("National Hockey League",),
-}
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 _WORDS = re.compile(r"[^\W_]+")
 _CONNECTORS = frozenset("of and the for & de du la von van".split())
@@ -442,7 +411,7 @@ def _short_forms(name: str) -> list[str]:
     return [words[-1] if person else words[0]]
 
 
-def _names_it(text: str, name: str) -> bool:
+def names_it(text: str, name: str) -> bool:
     """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
     name is (capitalised as in the question)."""
     return any(_mentions(text, v) for v in variants(name)) or _by_short_form(text, name)
@@ -474,7 +443,7 @@ def missing_count(reading: Reading) -> str | None:
         for sentence, context in _in_context(p.text):
             if not counted.search(sentence):
                 continue
-            if _shares_stem(context, keys) or any(_names_it(sentence, n) for n in subject):
+            if _shares_stem(context, keys) or any(names_it(sentence, n) for n in subject):
                 return None
     return f"no passage gives a number of {thing}"
 

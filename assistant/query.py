@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from newsdesk.text import STOP_WORDS
+from newsdesk.text import ALIASES, STOP_WORDS
 
 _MONTHS = {
     name.lower(): number
@@ -336,3 +336,27 @@ def plan_query(question: str, sources: Sequence[str], corpus_span: tuple[date, d
     parts = [QueryPart(question, mention.sources, dates) for mention, dates in slots]
     parts.extend(QueryPart(question, (), d) for d in loose)
     return QueryPlan(question, tuple(dict.fromkeys(parts)), clauses(question, [*named, *dated]))
+
+
+_BROAD = frozenset("us usa uk eu un ai ev evs gop".split())  # too common a word to search for: every story has one
+
+
+def _alias_patterns() -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    out = []
+    for short, longs in ALIASES.items():
+        if short in _BROAD:
+            continue
+        out.append((re.compile(rf"\b{short.upper()}s?\b"), longs))  # an acronym as written: "US", never "us"
+        for long in longs:
+            out.append((re.compile(rf"\b{re.escape(long)}\b", re.IGNORECASE), (short.upper(),)))
+    return out
+
+
+_ALIAS_PATTERNS = _alias_patterns()
+
+
+def with_aliases(text: str) -> str:
+    """`text` followed by the other forms (ALIASES) of the acronyms and phrases it writes: "Who is Spotify's CFO?"
+    also searches "chief financial officer", "chief executive" also "CEO"."""
+    extra = [form for pattern, forms in _ALIAS_PATTERNS if pattern.search(text) for form in forms]
+    return " ".join([text, *dict.fromkeys(extra)])

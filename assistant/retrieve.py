@@ -6,7 +6,8 @@ every named publisher is seen.
 2. Each part ranks its publisher's chunks by BM25 (assistant/keyword.py): a chunk scores the best of its BM25 for
    the whole question and for each clause, each normalised by that query's best score over all named publishers
    (the whole question weighs `question_weight` times a clause). A clause is so found in the publisher that
-   reported it, and the best match for any clause rises to the top of its publisher.
+   reported it, and the best match for any clause rises to the top of its publisher. The whole question is also
+   searched with the other form of its acronyms and roles (`acronyms`: "CFO" for "chief financial officer").
 3. In `hybrid` mode the part's candidates are re-ranked with the question's cosine similarity to their stored
    vectors (weight `dense_weight`); `dense` mode ranks by the vectors alone (Chroma, restricted the same way).
    With a reranker configured (`rerank.url`, assistant/rerank.py), the first `rerank.candidates` of every part
@@ -34,7 +35,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.keyword import KeywordView, indexed_text, top
 from assistant.keyword_sync import indexes
-from assistant.query import QueryPart, QueryPlan, plan_query
+from assistant.query import QueryPart, QueryPlan, plan_query, with_aliases
 from assistant.rerank import Reranker
 from ingest.store import Store
 from newsdesk.dates import day_ts
@@ -148,7 +149,8 @@ class Retriever:
         """Per chunk, its keyword score: the best of its normalised BM25 scores for the whole question and each
         clause, blended with the same over its best-matching sentence (weight `sentence_weight`). Sentences are
         scored only in the `sentence_pool` chunks that score best so far."""
-        queries = [(plan.question, self.settings.question_weight)]
+        question = with_aliases(plan.question) if self.settings.acronyms else plan.question
+        queries = [(question, self.settings.question_weight)]
         if self.settings.clauses:
             queries += [(c, 1.0) for c in plan.clauses]
         texts, weights = [t for t, _ in queries], [w for _, w in queries]

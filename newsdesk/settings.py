@@ -142,6 +142,10 @@ class RetrievalSettings(BaseModel):
     clauses: bool = Field(
         True, description="Also search each clause of a question on its own (multi-hop questions: one fact per clause)."
     )
+    acronyms: bool = Field(
+        True,
+        description='Also search the other form of the acronyms a question writes ("CFO", "chief financial officer").',
+    )
     question_weight: float = Field(
         1.2, ge=0.0, le=10.0, description="Weight of the whole question against one clause in keyword ranking."
     )

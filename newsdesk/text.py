@@ -47,3 +47,35 @@ def one_line(text: str) -> str:
 def without_markers(text: str) -> str:
     """`text` without its `[n]` citation markers (and the space before each)."""
     return _SPACED_MARKER.sub("", text)
+
+# Aliases: a question's short form and the words articles use for it (and back). The one table of them; any other
+# acronym counts as found when a capitalised phrase of the corpus has it as initials (KeywordView.has_acronym).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "ceo": ("chief executive",),
+    "cfo": ("chief financial officer",),
+    "coo": ("chief operating officer",),
+    "cto": ("chief technology officer",),
+    "us": ("United States", "America"),
+    "usa": ("United States", "America"),
+    "uk": ("United Kingdom", "Britain"),
+    "eu": ("European Union",),
+    "un": ("United Nations",),
+    "ftc": ("Federal Trade Commission",),
+    "sec": ("Securities and Exchange Commission",),
+    "doj": ("Justice Department", "Department of Justice"),
+    "fbi": ("Federal Bureau of Investigation",),
+    "cia": ("Central Intelligence Agency",),
+    "fed": ("Federal Reserve",),
+    "ecb": ("European Central Bank",),
+    "imf": ("International Monetary Fund",),
+    "who": ("World Health Organization",),
+    "nato": ("North Atlantic Treaty Organization",),
+    "ai": ("artificial intelligence",),
+    "ev": ("electric vehicle",),
+    "evs": ("electric vehicles",),
+    "gop": ("Republican", "Republicans"),
+    "nfl": ("National Football League",),
+    "nba": ("National Basketball Association",),
+    "mlb": ("Major League Baseball",),
+    "nhl": ("National Hockey League",),
+}

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.query import DateRange, QueryPart, SourceMatcher, find_dates, fold, plan_query
+from assistant.query import DateRange, QueryPart, SourceMatcher, find_dates, fold, plan_query, with_aliases
 
 SOURCES = [
     "TechCrunch",
@@ -164,3 +164,17 @@ def test_clauses_are_searched_apart_without_publishers_or_dates() -> None:
         "spent billions to stay the default search engine",
     )
     assert plan_query("Who leads the interim government?", SOURCES, SPAN).clauses == ()  # one clause: the question
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("Who is Spotify's chief financial officer?", "Who is Spotify's chief financial officer? CFO"),
+        ("Who is the CEO of Lumen Robotics?", "Who is the CEO of Lumen Robotics? chief executive"),
+        ("What did the FTC say?", "What did the FTC say? Federal Trade Commission"),
+        ("What did the US say to us about AI?", "What did the US say to us about AI?"),  # too common to search for
+        ("Who leads the interim government?", "Who leads the interim government?"),
+    ],
+)
+def test_the_keyword_query_adds_the_other_form_of_an_acronym(question: str, searched: str) -> None:
+    assert with_aliases(question) == searched

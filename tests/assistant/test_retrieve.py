@@ -151,3 +151,25 @@ def test_a_chunk_whose_one_sentence_matches_the_clause_rises(
     assistant = Assistant(settings)
     assistant.ingest([corpus])
     assert assistant.retrieve("Which harbour crane collapsed?", k=1)[0].title == first
+
+
+def test_a_spelled_out_role_finds_its_acronym(tmp_path: Path, cache_dir: Path) -> None:
+    articles = [
+        ("Brightpath results", "Brightpath's CFO, Marta Quell, said margins improved in the spring."),
+        ("Brightpath board", "Brightpath's chief executive told the board the year ended well."),
+        *((f"Filler {n}", text) for n, text in enumerate(FILLER)),
+    ]
+    corpus = tmp_path / "roles.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps({"title": t, "source": "North Post", "published_at": "2024-03-01", "body": b}) + "\n"
+            for t, b in articles
+        ),
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "store", cache_dir)
+    settings.retrieval.mode = "keyword"
+    assistant = Assistant(settings)
+    assistant.ingest([corpus])
+    assert assistant.retrieve("Who is Brightpath's chief financial officer?", k=1)[0].title == "Brightpath results"
+    assert assistant.retrieve("Who is Brightpath's CEO?", k=1)[0].title == "Brightpath board"
