@@ -31,7 +31,12 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 11. **A subject without what is asked of it** ("What prison sentence did Caroline Ellison receive?"): a short
     question has three or more words of its own, and none of them is in any passage naming its subject.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 11 read
+12. **Names no retrieved passage has** ("How much did Microsoft offer to acquire iRobot?", where the passages
+    retrieved are about robot vacuums alone): a short question names someone or something (not a publisher), and no
+    retrieved passage names any of them, even by a short form or spelled out from an acronym. Checked right after
+    rule 3, and turned off with rule 2 (`retrieval.max_name_chunks = -1`).
+
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 12 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
 """
 
@@ -231,7 +236,8 @@ class Reading:
             self._folded[k] = fold(f"{passage.title}. {passage.text}")
         if any(_mentions_folded(self._folded[k], v) for v in variants(name)):
             return True
-        return short_forms and _by_short_form(f"{passage.title}. {passage.text}", name)
+        text = f"{passage.title}. {passage.text}"
+        return short_forms and (_by_short_form(text, name) or _spells_out(text, name))
 
     def about(self, subject: Sequence[str] | None = None, short_forms: bool = False) -> list[Passage]:
         """The passages that name one of `subject` (default: the question's names)."""
@@ -415,6 +421,14 @@ def names_it(text: str, name: str) -> bool:
     """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
     name is (capitalised as in the question)."""
     return any(_mentions(text, v) for v in variants(name)) or _by_short_form(text, name)
+
+
+def _spells_out(text: str, acronym: str) -> bool:
+    """Whether `text` writes the capitalised phrase an acronym stands for ("Valdria Harbour Authority" for "VHA")."""
+    bare = acronym.replace(".", "")
+    if not (bare.isupper() and 2 <= len(bare) <= 6):
+        return False
+    return any(initials(m.group()).endswith(bare) for m in NAME_RUN.finditer(text))
 
 
 def _by_short_form(text: str, name: str) -> bool:
@@ -746,10 +760,23 @@ def unanswerable_reason(
     if best < settings.min_relevance:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
     reading = Reading(question, passages, index.sources())
+    if settings.max_name_chunks >= 0 and (reason := missing_subject(reading)):
+        return reason
     return next((reason for rule in PASSAGE_RULES if (reason := rule(reading)) is not None), None)
 
 
-# Rules 4 to 11, in the order they are tried: the first reason found is the one a reader is shown.
+def missing_subject(reading: Reading) -> str | None:
+    """Why the passages cannot be about the question ("no passage retrieved names Microsoft" for "How much did
+    Microsoft offer to acquire iRobot?"): a short question names someone or something, and no retrieved passage
+    names any of them, even by a short form. None for longer questions (their names are spread over several
+    articles, not all retrieved), questions naming no one, or when a passage names one."""
+    subject = [n for n in reading.subject if not looks_like_publisher(n)]  # publishers: rule 1's to judge
+    if len(reading.question.split()) > _MAX_KIND_WORDS or not subject or reading.about(subject, short_forms=True):
+        return None
+    return f"no passage retrieved names {_either(subject)}"
+
+
+# Rules 4 to 11, in the order they are tried (after rule 12): the first reason found is the one a reader is shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,

@@ -127,8 +127,8 @@ class RetrievalSettings(BaseModel):
     )
     max_name_chunks: int = Field(
         0, ge=-1, le=100,
-        description="Refuse a question naming something (a capitalised name) found in at most this many chunks; "
-        "-1: off.",
+        description="Refuse a question naming something (a capitalised name) found in at most this many chunks, "
+        "or a short question none of whose names a retrieved passage has; -1: both off.",
     )
     mode: Literal["hybrid", "keyword", "dense"] = Field(
         "hybrid",

@@ -23,6 +23,7 @@ from assistant.answerable import (
     missing_from_source,
     missing_kind,
     missing_report,
+    missing_subject,
     missing_successor,
     missing_words,
     missing_year,
@@ -508,3 +509,16 @@ def test_false_refusals_of_old_are_answered(ferry_assistant: Assistant, question
     answer = ferry_assistant.ask(question)
     assert not answer.refused and answer.refusal_reason is None
     assert any(quoted in c.quote for c in answer.citations)
+
+
+def test_a_short_question_whose_names_no_passage_names_is_refused() -> None:
+    vacuums = _news("This robot vacuum has dropped to $199 for Black Friday.")
+    question = "How much did Microsoft offer to acquire the robot vacuum maker?"
+    assert missing_subject(Reading(question, [vacuums])) == "no passage retrieved names Microsoft"
+    assert missing_subject(Reading(question, [vacuums, _news("Microsoft sold more consoles.")])) is None
+    by_surname = _news("Marchetti moved to Lisbon in March.")
+    assert missing_subject(Reading("Where did Odile Marchetti move?", [by_surname])) is None  # by her surname
+    spelled = _news("The Valdria Harbour Authority named an acting chief executive.")
+    assert missing_subject(Reading("Who is acting CEO of the VHA?", [spelled])) is None  # the acronym spelled out
+    long = "How much did Microsoft offer to acquire the robot vacuum maker that a Verge review praised in the autumn?"
+    assert missing_subject(Reading(long, [vacuums])) is None  # a long question's names span several articles
