@@ -412,7 +412,8 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
     if asks_why(question):
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
         return [
-            1.0 if (_CAUSE.search(t) or _purpose(t, acts)) and not announces_reason(t) else NO_ANSWER for t in texts
+            1.0 if (_CAUSE.search(t) or _purpose(t, acts) or _GOAL.search(t)) and not announces_reason(t) else NO_ANSWER
+            for t in texts
         ]
     return [1.0] * len(texts)
 
@@ -431,6 +432,8 @@ def _pinned(question: str, texts: Sequence[str]) -> list[float]:
     return [1.0 if h else OTHER_NUMBER for h in has]
 
 
+_GOAL = re.compile(r"\b(?:goal|aim|purpose|intention)\b[^.;]{0,60}?\b(?:is|was)\s+to\s+[a-z]", re.IGNORECASE)
+"""A stated purpose: "The goal of the restricted eating is to restore the circadian rhythm"."""
 _TO_VERB = re.compile(r"([\w'’-]+)\s+to\s+[a-z]")
 
 

@@ -344,6 +344,9 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     question = "Why had Marta Quell undergone surgery?"
     assert answer_type_factor(question, "Quell had surgery to repair a torn ligament in March.") == 1.0
     assert answer_type_factor(question, "Quell moved to Lisbon in March.") == NO_ANSWER
+    goal = "The aim of the shorter day was to save power, the yard said."  # a stated goal
+    assert answer_type_factor("Why did Brightpath limit opening hours?", goal) == 1.0
+    assert answer_type_factor("Why did Brightpath limit opening hours?", "The day was shorter.") == NO_ANSWER
     question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
     assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
 
