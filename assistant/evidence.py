@@ -508,19 +508,23 @@ def score_sentences(
 
 
 OFF_SUBJECT = 0.7  # a quote from a passage that names none of the question's names ranks below one that does
+FEWER_NAMES = 0.8  # ... and one from a passage naming fewer of them than another ("Chelsea" but not "City")
 
 
-def about_subject(question: str, units: Sequence[Candidate]) -> list[bool]:
-    """For each quote, whether its passage names one of the question's names (or a short form of one: "Purdy");
-    all True when the question names no one or no passage names any."""
+def about_subject(question: str, units: Sequence[Candidate]) -> list[float]:
+    """For each quote, how much its passage is about the question's subject: 1.0 when it names as many of the
+    question's names (or short forms: "Purdy") as the passage naming most of them, `FEWER_NAMES` when it names
+    fewer, `OFF_SUBJECT` when none; all 1.0 when the question names no one or no passage names any."""
     subject = subject_names(question, sorted({u.passage.source for u in units}))
-    named: dict[str, bool] = {}
+    named: dict[str, int] = {}
     for u in units:
         if u.passage.chunk_id not in named:
             text = f"{u.passage.title}. {u.passage.text}"
-            named[u.passage.chunk_id] = any(names_it(text, n) for n in subject)
-    about = [named[u.passage.chunk_id] for u in units]
-    return about if any(about) else [True] * len(units)
+            named[u.passage.chunk_id] = sum(names_it(text, n) for n in subject)
+    most = max(named.values(), default=0)
+    if not most:
+        return [1.0] * len(units)
+    return [1.0 if (n := named[u.passage.chunk_id]) == most else FEWER_NAMES if n else OFF_SUBJECT for u in units]
 
 
 OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
@@ -563,7 +567,7 @@ def quotes(
     for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
         factors[k] = f
     about = about_subject(question, units)
-    scores = [lead * f * (1.0 if a else OFF_SUBJECT) for lead, f, a in zip(leads, factors, about)]
+    scores = [lead * f * a for lead, f, a in zip(leads, factors, about)]
     return units, lift_followers(question, units, scores, leads, factors, after), vectors
 
 

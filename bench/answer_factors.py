@@ -20,7 +20,7 @@ from assistant import Assistant, evidence, load_settings
 from assistant.evaluate import EvalSetup, evaluate, load_qa
 
 ROOT = Path(__file__).resolve().parents[1]
-FACTORS = ("NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OTHER_NUMBER", "OFF_SUBJECT", "ASKING", "JOINED")
+FACTORS = ("NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OTHER_NUMBER", "OFF_SUBJECT", "FEWER_NAMES", "ASKING", "JOINED")
 
 
 def _figures(assistant: Assistant, questions: Path, store: Path) -> dict[str, float]:

@@ -12,8 +12,10 @@ import pytest
 from assistant import Assistant
 from assistant.entities import NAMED, PERSON
 from assistant.evidence import (
+    FEWER_NAMES,
     NO_ANSWER,
     OFF_ROLE,
+    OFF_SUBJECT,
     OTHER_LABEL,
     Candidate,
     about_subject,
@@ -362,8 +364,12 @@ def _two_articles() -> list[Passage]:
 
 def test_a_quote_from_a_passage_about_the_subject_ranks_above_one_about_another() -> None:
     units = candidates(_two_articles())
-    assert about_subject("Who is the chief executive of Ineos Sport?", units) == [False, True]
-    assert about_subject("Who is the chief executive of Lumen Robotics?", units) == [True, True]  # names no passage
+    assert about_subject("Who is the chief executive of Ineos Sport?", units) == [OFF_SUBJECT, 1.0]
+    assert about_subject("Who is the chief executive of Lumen Robotics?", units) == [1.0, 1.0]  # names no passage
+    both = "Who replaced Manchester United's chief executive after Ineos Sport bought its stake?"
+    assert about_subject(both, units) == [1.0, 1.0]  # one name each
+    fewer = "Did Ineos Sport hire Manchester United's chief executive from Paris Saint-Germain?"
+    assert about_subject(fewer, units) == [FEWER_NAMES, 1.0]  # one of three names, two of three
 
 
 def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistant) -> None:
