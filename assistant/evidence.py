@@ -274,6 +274,9 @@ _ATTRIBUTION = frozenset(
 )
 
 
+_LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president".split())
+
+
 def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
@@ -292,6 +295,8 @@ def _role_words(question: str) -> set[str]:
         if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
         out.append(stem(low))
+    if _LEADS & set(out):
+        out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
     return set(out)
 
 

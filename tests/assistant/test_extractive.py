@@ -235,6 +235,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("Who founded the search startup Deft?", "Deft was founded in 2019 by Alex Gunnarson.", 1.0),
         ("Who founded the search startup Deft?", "Deft was founded in 2019 with money from Google.", OTHER_LABEL),
         ("Who founded the search startup Deft?", "Deft was founded in 2019.", NO_ANSWER),
+        # "head of": a leader's titles count as the role
+        ("Who was head of Alameda Research?", "Alameda Research's former CEO, Caroline Ellison, spoke.", 1.0),
+        ("Who was head of Alameda Research?", "Alameda's chief technology officer, Gary Wang, spoke.", OFF_ROLE),
         # which + a role: a person in that role
         (
             "Which judge is presiding over the antitrust case?",
