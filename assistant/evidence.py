@@ -458,18 +458,25 @@ def sentence_vectors(cands: Sequence[Candidate], embeddings: Embeddings) -> np.n
     return np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
 
 
+PASSAGE_SHARE = 0.15  # share of a sentence's relevance that is its passage's: the story around it is evidence too
+
+
 def relevance(
     question: str, question_vector: Sequence[float], cands: Sequence[Candidate], vectors: np.ndarray
 ) -> list[float]:
     """How close each sentence is to the question: embedding similarity (`vectors`, one row per sentence) and
-    IDF-weighted overlap of word stems."""
+    IDF-weighted overlap of word stems, blended with its passage's cosine similarity to the question
+    (`PASSAGE_SHARE`): "Judge Amit Mehta, presiding over the case, ..." shares one word with "Who is the judge in
+    the US v. Google trial?", its passage many."""
     cosine = vectors @ np.asarray(question_vector, dtype=np.float32)
     q_words = {stem(w) for w in content_words(question)}
     words = [{stem(w) for w in content_words(c.text)} | _acronyms_of(question, c.text) for c in cands]
     n = len(cands)
     idf = {w: math.log(1 + n / (1 + sum(w in ws for ws in words))) for w in q_words}
     total = sum(idf.values()) or 1.0
-    return [0.6 * float(cos) + 0.4 * sum(idf[w] for w in q_words & ws) / total for cos, ws in zip(cosine, words)]
+    own = [0.6 * float(cos) + 0.4 * sum(idf[w] for w in q_words & ws) / total for cos, ws in zip(cosine, words)]
+    share = PASSAGE_SHARE
+    return [(1 - share) * r + share * (c.passage.relevance or 0.0) for r, c in zip(own, cands)]
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}s?\b")

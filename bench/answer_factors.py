@@ -1,13 +1,13 @@
-"""What each of the extractive answerer's ranking factors is worth: every factor switched off (set to 1.0) in turn.
+"""What each of the extractive answerer's ranking factors is worth: every factor switched off in turn.
 
     .venv/bin/python -m bench.answer_factors [--store DIR] [--example-store DIR] [--json]
 
 Runs the extractive answerer over the benchmark's two natural question sets (bench/questions/multihop_natural.jsonl
 and multihop_unseen.jsonl, on `--store`) and the example set of `make test` (tests/data/questions/
 corpus_questions.jsonl, on `--example-store`), once with every factor as shipped and once per factor of
-assistant/evidence.py set to 1.0, and prints per set: answers right, the answer in the first sentence, unanswerable
-questions refused. Refusals come before any answerer runs, so they move only when a factor changes nothing else;
-they are printed to show that. The stores are built as docs/answering.md and docs/benchmarks.md say.
+assistant/evidence.py switched off (a factor set to 1.0, PASSAGE_SHARE to 0.0), and prints per set: answers right,
+the answer in the first sentence, unanswerable questions refused. Refusals come before any answerer runs, so they
+do not move; they are printed to show that. The stores are built as docs/answering.md and docs/benchmarks.md say.
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from assistant import Assistant, evidence, load_settings
 from assistant.evaluate import EvalSetup, evaluate, load_qa
 
 ROOT = Path(__file__).resolve().parents[1]
-FACTORS = ("NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OTHER_NUMBER", "OFF_SUBJECT", "FEWER_NAMES", "ASKING", "JOINED")
+OFF = {"PASSAGE_SHARE": 0.0}  # a share is off at 0, a factor at 1
+FACTORS = (
+    "NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OTHER_NUMBER", "OFF_SUBJECT", "FEWER_NAMES", "ASKING", "JOINED",
+    "PASSAGE_SHARE",
+)
 
 
 def _figures(assistant: Assistant, questions: Path, store: Path) -> dict[str, float]:
@@ -60,7 +64,7 @@ def main() -> None:
     for factor in (None, *FACTORS):
         shipped = getattr(evidence, factor) if factor else None
         if factor:
-            setattr(evidence, factor, 1.0)
+            setattr(evidence, factor, OFF.get(factor, 1.0))
         try:
             row = {name: _figures(assistants[store], questions, store) for name, questions, store in sets}
         finally:

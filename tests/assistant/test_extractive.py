@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant
@@ -17,6 +18,7 @@ from assistant.evidence import (
     OFF_ROLE,
     OFF_SUBJECT,
     OTHER_LABEL,
+    PASSAGE_SHARE,
     Candidate,
     about_subject,
     answer_type,
@@ -24,6 +26,7 @@ from assistant.evidence import (
     asks_name,
     candidates,
     quotability,
+    relevance,
     standalone,
 )
 from assistant.extractive import ExtractiveAnswerer
@@ -381,3 +384,14 @@ def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistan
         question, _two_articles(), assistant.embeddings.embed_query(question)
     )
     assert first_sentence(answer) == "Ineos Sport is run by Jean-Claude Blanc, who joined from Paris Saint-Germain."
+
+
+def test_a_sentence_of_a_passage_closer_to_the_question_ranks_higher() -> None:
+    text = "Judge Amit Mehta leaned into his microphone."
+    near, far = (
+        Passage(chunk_id=f"{n}:0", article_id=str(n), title="t", text=text, start=0, end=len(text), relevance=r)
+        for n, r in ((0, 0.9), (1, 0.1))
+    )
+    units = candidates([near, far])
+    close = relevance("Who is the judge in the US v. Google trial?", [0.0] * 4, units, np.zeros((2, 4), np.float32))
+    assert close[0] - close[1] == pytest.approx(PASSAGE_SHARE * 0.8)
