@@ -376,6 +376,8 @@ def missing_attribute(reading: Reading) -> str | None:
     named = [n for n in reading.subject if n in subject]
     if not named:
         return None
+    if subject.endswith(named[-1]):
+        named = named[-1:]  # "Gogoro CEO Horace Luke": the attribute is the last name's, the others place it
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
     for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
         if evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n)):

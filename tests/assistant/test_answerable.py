@@ -522,3 +522,12 @@ def test_a_short_question_whose_names_no_passage_names_is_refused() -> None:
     assert missing_subject(Reading("Who is acting CEO of the VHA?", [spelled])) is None  # the acronym spelled out
     long = "How much did Microsoft offer to acquire the robot vacuum maker that a Verge review praised in the autumn?"
     assert missing_subject(Reading(long, [vacuums])) is None  # a long question's names span several articles
+
+
+def test_an_attribute_is_the_last_name_s_when_others_place_it() -> None:
+    question = "What is Tessaly Marine chairman Rufus Adeyemi's net worth?"
+    firm = _news("Tessaly Marine is worth $2 billion after the ferry orders.")
+    assert missing_attribute(Reading(question, [firm])) == (
+        "no passage gives the net worth of Tessaly Marine chairman Rufus Adeyemi"
+    )
+    assert missing_attribute(Reading(question, [firm, _news("Rufus Adeyemi's fortune is put at $40 million.")])) is None
