@@ -166,8 +166,7 @@ class Retriever:
         among = _best_chunks(chunk_level, pool)  # the sentence level is worked out over these chunks alone
         in_scope = None if scope is None else scope[among]
         pooled = _best_of(index.sentence_scores_among(texts, among), weights, in_scope)
-        blended = chunk_level
-        blended *= 1 - share
+        blended = chunk_level * (1 - share)
         if pooled is not None:
             blended[among] += share * pooled
         return blended
