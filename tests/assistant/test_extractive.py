@@ -357,6 +357,9 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor("Why did Brightpath limit opening hours?", "The day was shorter.") == NO_ANSWER
     question = "Why did the club's losses grow, according to the Courier?"  # "according to" gives a source
     assert answer_type_factor(question, "Losses reached £30m, according to the results.") == NO_ANSWER
+    question = "Why did the harbour board fire Mirela Osei?"  # "citing sources" names a source, "citing" a cause
+    assert answer_type_factor(question, "The Courier, citing sources close to the board, said talks went on.") == NO_ANSWER
+    assert answer_type_factor(question, "The board fired Osei, citing late ferries.") == 1.0
 
 
 def _two_articles() -> list[Passage]:
