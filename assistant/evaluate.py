@@ -217,6 +217,7 @@ class EvalSetup:
     chunk_tokens: int
     chunk_overlap: int
     reranker: str | None = None  # "<model> at <url>" when `rerank.url` is set
+    answer_k: int | None = None  # passages each answer is written from (`retrieval.k`), when answers are asked
 
 
 def evaluate(
@@ -312,6 +313,8 @@ def format_report(report: dict[str, Any]) -> str:
     if latency["p50"] is not None:
         lines.append(f"retrieval latency: p50 {latency['p50']} ms, p95 {latency['p95']} ms")
     if "answers" in report:
+        if setup.get("answer_k"):
+            lines.append(f"answers from the top {setup['answer_k']} passages per question (retrieval.k)")
         lines.extend(_answer_table(report["answers"]))
     return "\n".join(lines)
 

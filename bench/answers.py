@@ -43,7 +43,9 @@ def main() -> None:
         settings.llm.mode = args.llm
     assistant = Assistant(settings)
     tokens, overlap = store_chunking(assistant.store(), settings.ingest)
-    setup = EvalSetup(store=str(args.store), k=args.k, chunk_tokens=tokens, chunk_overlap=overlap)
+    setup = EvalSetup(
+        store=str(args.store), k=args.k, chunk_tokens=tokens, chunk_overlap=overlap, answer_k=settings.retrieval.k
+    )
     report = evaluate(
         load_qa(args.questions), lambda q: assistant.retrieve(q, args.k), setup, ask=assistant.ask, progress=False
     )

@@ -318,7 +318,8 @@ def _queries(file: Any) -> Iterator[tuple[Any, str]]:
 @click.argument("qa_file", metavar="QA.jsonl", type=click.Path(path_type=Path, dir_okay=False))
 @store_option
 @click.option(
-    "--k", type=click.IntRange(1, 100), default=10, show_default=True, help="Passages retrieved per question."
+    "--k", type=click.IntRange(1, 100), default=10, show_default=True,
+    help="Passages retrieved per question for the retrieval figures (answers take retrieval.k).",
 )
 @click.option("--answers", is_flag=True, help="Also answer every question and score the answers and refusals.")
 @click.option(
@@ -335,6 +336,7 @@ def eval_command(qa_file: Path, store: str | None, k: int, answers: bool, json_o
     setup = EvalSetup(
         store=assistant.store().location, k=k, chunk_tokens=tokens, chunk_overlap=overlap,
         reranker=f"{rerank.model or '(default model)'} at {display_url(rerank.url)}" if rerank.url else None,
+        answer_k=assistant.settings.retrieval.k if answers else None,
     )
     report = evaluate(
         items,

@@ -79,7 +79,7 @@ def test_eval_scores_retrieval_as_the_paper_does(eval_store: Path, qa_file: Path
     assert code == 0
     report = json.loads(out_json.read_text())
     assert report["setup"] | {"store": None} == {
-        "store": None, "k": 10, "chunk_tokens": 256, "chunk_overlap": 32, "reranker": None, "questions": 4,
+        "store": None, "k": 10, "chunk_tokens": 256, "chunk_overlap": 32, "reranker": None, "answer_k": None, "questions": 4,
         "scored_for_retrieval": 3,
     }
     # t1: hit at 1 (1 of 1 fact); i1: hit at 1 (1 of 2 facts); i2: nothing.
@@ -101,6 +101,7 @@ def test_eval_scores_retrieval_as_the_paper_does(eval_store: Path, qa_file: Path
 
 def test_eval_with_answers(eval_store: Path, qa_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_LLM__MODE", "extractive")  # quoted answers: the figures below follow from them
+    monkeypatch.setenv("ASSISTANT_RETRIEVAL__K", "4")
     out_json = tmp_path / "results.json"
     code, out, _ = run("eval", str(qa_file), "--store", str(eval_store), "--answers", "--json", str(out_json), "-q")
     assert code == 0
@@ -113,6 +114,7 @@ def test_eval_with_answers(eval_store: Path, qa_file: Path, tmp_path: Path, monk
     assert answers["overall"]["false_refusal"] == round(sum(q["refused"] for q in answerable) / 3, 4)
     assert answers["overall"]["strict"] == 0.0  # quoted sentences are never exactly the short gold answers
     assert "null questions refused: 1.0000 of 1" in out
+    assert "answers from the top 4 passages per question (retrieval.k)" in out  # --k (10) is retrieval's alone
 
 
 def test_eval_bad_file_is_one_line_error(eval_store: Path, tmp_path: Path) -> None:
