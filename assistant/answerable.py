@@ -170,6 +170,9 @@ def unknown_publishers(question: str, sources: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
+
+
 def _is_word_of_a_name(word: str) -> bool:
     bare = word.rstrip(".").replace("’", "'").removesuffix("'s")
     if bare.isupper() and len(bare) > 1 and bare.lower() not in {"ceo", "cfo", "coo", "cto", "cio", "ceos"}:
@@ -193,7 +196,9 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
         for word in [*words, ""]:
             if word and _is_word_of_a_name(word):
                 run.append(word)
-            elif run:
+                if not _POSSESSIVE.search(word):
+                    continue  # a possessive ends a name: "Valve's Steam Deck OLED" names Valve and its Steam Deck OLED
+            if run:
                 out.append(" ".join(run))
                 run = []
     return list(dict.fromkeys(out))
@@ -209,8 +214,9 @@ def variants(name: str) -> list[str]:
 
 
 def subject_names(question: str, sources: Sequence[str] = ()) -> list[str]:
-    """`names`, each without a possessive ending ("Spotify" for "Spotify's"): what passages name."""
-    return list(dict.fromkeys(re.sub(r"['’]s$", "", n) for n in names(question, sources)))
+    """`names`, each without a possessive ending ("Spotify" for "Spotify's", "Springboks" for "Springboks'"): what
+    passages name."""
+    return list(dict.fromkeys(re.sub(r"['’]s$|(?<=s)['’]$", "", n) for n in names(question, sources)))
 
 
 class Reading:
@@ -296,7 +302,7 @@ _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[
 _ATTRIBUTE_QUESTIONS = (
     re.compile(
         rf"^(?:what|how big|how large)(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:current\s+|total\s+"
-        rf"|annual\s+|estimated\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+(?:of|at|in)\s+(?P<subject>[^?]+?)\s*\??$",
+        rf"|annual\s+|estimated\s+|retail\s+|average\s+|starting\s+|asking\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+(?:of|at|in)\s+(?P<subject>[^?]+?)\s*\??$",
         re.IGNORECASE,
     ),
     re.compile(

@@ -28,6 +28,7 @@ from assistant.answerable import (
     missing_words,
     missing_year,
     names,
+    subject_names,
     unanswerable_reason,
     unknown_publishers,
     variants,
@@ -129,10 +130,18 @@ def test_names_skip_sentence_starts_and_known_publishers() -> None:
         ("What did the FTC and the U.S. say? Why? When? Who?", ["FTC", "U.S."]),
         ("Is the WHO worried about the ferries?", ["WHO"]),  # an acronym, not a question word
         ("Does the Venn Harbour Authority Chief Executive Tomas Lindqvist agree?", ["Venn Harbour Authority", "Tomas Lindqvist"]),
+        ("When could people order Tessaly Marine's Quarry Bay ferry?", ["Tessaly Marine's", "Quarry Bay"]),  # two names
+        ("Did the Kestrels' Lakeside Stadium reopen?", ["Kestrels'", "Lakeside Stadium"]),
     ],
 )
 def test_months_weekdays_titles_and_question_words_are_not_names(question: str, found: list[str]) -> None:
     assert names(question, SOURCES) == found
+
+
+def test_subject_names_drop_the_possessive_endings() -> None:
+    assert subject_names("Did the Kestrels' Lakeside Stadium sell Tessaly Marine's ferry?", SOURCES) == [
+        "Kestrels", "Lakeside Stadium", "Tessaly Marine"
+    ]
 
 
 def test_aliases_and_acronyms() -> None:
@@ -233,6 +242,7 @@ def test_answerable_questions_pass(index: KeywordIndex, question: str) -> None:
         ("What are Selin Ocak's weekly wages at Brightpath?", ("salary", "Selin Ocak")),
         ("What was Tomas Greer's net worth when he left?", ("net worth", "Tomas Greer")),
         ("How much did Odile Marchetti earn last year?", ("salary", "Odile Marchetti")),
+        ("What is the retail price of Lumen Robotics' warehouse robot?", ("price", "Lumen Robotics' warehouse robot")),
         ("What did Brightpath install along the river?", None),
         ("Who sets the price of a monthly pass?", None),
         ("Does the Metro Wire article suggest that ferry prices rise, while the Harbor Gazette reports a new boat?", None),
