@@ -621,6 +621,14 @@ def standalone(cands: Sequence[Candidate]) -> list[Candidate]:
     return out
 
 
+def _sets_scene(before: float, after: float) -> bool:
+    """Whether a sentence (answer-type factor `before`) leads up to the answer of the next (`after`): it holds no
+    answer and the next one does (in the role asked about, or of the preferred label), or it holds only a weak one
+    (another label, outside the role: "A judge ruled ... the White House") and the next one the answer asked for
+    ("Judge Arthur Engoron, ruling ...")."""
+    return before <= NO_ANSWER < OFF_ROLE <= after or before < OFF_ROLE < 1.0 <= after
+
+
 def lift_followers(
     question: str,
     cands: Sequence[Candidate],
@@ -639,6 +647,6 @@ def lift_followers(
     out = list(scores)
     reason = asks_reason_or_way(question)
     for i, j in after.items():
-        if (reason and announces_reason(cands[i].text)) or factors[i] <= NO_ANSWER < OFF_ROLE <= factors[j]:
+        if (reason and announces_reason(cands[i].text)) or _sets_scene(factors[i], factors[j]):
             out[j] = max(out[j], leads[i])
     return out

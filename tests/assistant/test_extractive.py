@@ -337,6 +337,13 @@ def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
             "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium.",
             id="number-in-question",
         ),
+        pytest.param(  # the first sentence restates the question, naming only an authority: the next names the judge
+            "A judge ruled on Tuesday that Tessaly Marine broke its contract, a clear win for the Venn Harbour "
+            "Authority. Judge Hana Oduya found that the yard missed three deadlines.",
+            "Which judge ruled that Tessaly Marine broke its contract?",
+            "Judge Hana Oduya found that the yard missed three deadlines.",
+            id="scene-then-answer",
+        ),
     ],
 )
 def test_the_answering_sentence_of_a_passage_comes_first(
