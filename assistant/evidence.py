@@ -27,9 +27,23 @@ def content_words(text: str) -> list[str]:
     return [w for w in (m.lower().replace("’", "'") for m in _WORD.findall(text)) if w not in STOP_WORDS and len(w) > 1]
 
 
+# Irregular past forms news prose uses for the acts questions ask about ("paid" is "pay", "led" "lead").
+_IRREGULAR = {
+    "paid": "pay", "sold": "sell", "bought": "buy", "won": "win", "led": "lead", "took": "take", "taken": "take",
+    "made": "make", "gave": "give", "given": "give", "ran": "run", "lost": "lose", "met": "meet", "told": "tell",
+    "said": "say", "held": "hold", "brought": "bring", "built": "build", "began": "begin", "begun": "begin",
+    "chose": "choose", "chosen": "choose", "drove": "drive", "fell": "fall", "grew": "grow", "kept": "keep",
+    "knew": "know", "rose": "rise", "sent": "send", "spent": "spend", "struck": "strike", "thought": "think",
+    "threw": "throw", "wrote": "write", "written": "write", "became": "become", "came": "come", "went": "go",
+    "saw": "see", "seen": "see",
+}
+
+
 def stem(word: str) -> str:
     """A crude stem, so inflections of one word match in overlap scoring ("stepped", "steps" and "step" give
-    "step"; "reasons" gives "reason")."""
+    "step"; "reasons" gives "reason"; "paid" gives "pay")."""
+    if word in _IRREGULAR:
+        word = _IRREGULAR[word]
     for suffix in ("ies", "ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")

@@ -28,6 +28,7 @@ from assistant.evidence import (
     quotability,
     relevance,
     standalone,
+    stem,
 )
 from assistant.extractive import ExtractiveAnswerer
 from ingest.sentences import split_sentences
@@ -307,6 +308,24 @@ def test_the_answer_type_comes_from_named_entities(question: str, sentence: str,
 def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: frozenset[str]) -> None:
     kind = answer_type(question)
     assert kind is not None and kind.preferred == preferred
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["stepped", "steps", "step"],
+        ["paid", "pays", "paying", "pay"],  # an irregular past is its verb's: "Which franchise paid ..." / "paying"
+        ["led", "leads", "leading", "lead"],
+        ["sold", "sells", "sell"],
+    ],
+)
+def test_inflections_share_a_stem(words: list[str]) -> None:
+    assert len({stem(w) for w in words}) == 1
+
+
+def test_an_irregular_past_takes_the_role_of_its_verb() -> None:
+    sentence = "Eintracht Frankfurt is paying twice his salary to sign Omar Marmoush."
+    assert answer_type_factor("Which club paid for Omar Marmoush?", sentence) == 1.0
 
 
 def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
