@@ -170,6 +170,8 @@ _PLACE_NOUNS = frozenset("country countries city cities state states nation nati
 _PLACES = frozenset({"GPE", "LOC", "FAC"})
 PERCENT = frozenset({"PERCENT"})
 _PEOPLE = ("er", "or", "ist", "ian", "ee")  # endings of nouns for people: driver, ambassador, referee
+_PEOPLE_NOUNS = frozenset("student official star chef nurse athlete rookie candidate defendant pilot".split())
+_IN_NAMES = frozenset("of and the for de du la von van".split())  # joins one name's words: "University of Leeds"
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
@@ -251,15 +253,21 @@ def _named(rest: str) -> frozenset[str]:
     """The labels of the likeliest answer to "which <rest>", from its first two lower-case words (past names): a
     person for a role ("which judge", "which Apple executive", "which former Israeli ambassador"), a place for "which
     country", else any name ("which team knocked ...")."""
-    words = [w for w in _WORD.findall(rest) if not w[0].isupper()][:2]
+    words = [w for w in _past_names(_WORD.findall(rest)) if not w[0].isupper()][:2]
     for w in words:
         if w in STOP_WORDS or w in _AUXILIARIES:
             break
         if w in _PLACE_NOUNS:
             return _PLACES
-        if w in TITLE_WORDS or (len(w) > 4 and w.endswith(_PEOPLE)):
+        if w in TITLE_WORDS or w in _PEOPLE_NOUNS or (len(w) > 4 and w.endswith(_PEOPLE)):
             return PERSON
     return NAMED
+
+
+def _past_names(words: Sequence[str]) -> list[str]:
+    """`words` without the lower-case words that join a name's ("of" in "University of New Hampshire")."""
+    return [w for i, w in enumerate(words) if not (w in _IN_NAMES and 0 < i < len(words) - 1 and
+                                                   words[i - 1][0].isupper() and words[i + 1][0].isupper())]
 
 
 def _acts(question: str) -> frozenset[str]:
@@ -298,7 +306,7 @@ def _role_words(question: str) -> set[str]:
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
     presiding over ..." gives "judg"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer";
     "Who did he appoint as prime minister?" "appoint", "prim", "minister")."""
-    words = _WORD.findall(question)[1:]
+    words = _past_names(_WORD.findall(question))[1:]
     if words and words[0].lower() == "which":
         words = words[1:]
     out: list[str] = []

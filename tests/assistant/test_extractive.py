@@ -303,6 +303,8 @@ def test_the_answer_type_comes_from_named_entities(question: str, sentence: str,
         ("Which former Israeli ambassador did Eylon Levy watch as a kid?", PERSON),
         ("Which team knocked Inter Miami out of the playoff race?", NAMED),  # "Inter" is a name, not a role
         ("In which country was COP28 held?", frozenset({"GPE", "LOC", "FAC"})),
+        ("Which University of Leeds graduate student found the bacterium?", PERSON),  # past the name's "of"
+        ("Which Bank of England official spoke first?", PERSON),
     ],
 )
 def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: frozenset[str]) -> None:
