@@ -314,7 +314,18 @@ _ATTRIBUTE_QUESTIONS = (
         rf"^(?:what|how much)\s+(?:did|does|do|will)\s+(?P<subject>[^?]+?)\s+(?P<attribute>earn){_QUALIFIER}\s*\??$",
         re.IGNORECASE,
     ),
+    re.compile(
+        rf"^what\s+(?:(?:current|annual|yearly|base|total)\s+)?(?P<attribute>{_ATTRIBUTE_TERMS})\s+"
+        rf"(?:did|does|do|will|would)\s+(?P<subject>[^?]+?)\s+(?:earn|make|get|receive|report|post|have)\b"
+        rf"{_QUALIFIER}\s*\??$",
+        re.IGNORECASE,
+    ),
     re.compile(r"^how (?P<attribute>old|tall|rich) (?:is|was|are|were) (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE),
+    re.compile(
+        r"^(?:when|(?:in\s+)?what\s+year|on\s+what\s+date)\s+(?:was|were)\s+(?P<subject>[^?]+?)\s+(?P<attribute>born)"
+        r"\s*\??$",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"^how many (?P<attribute>people|inhabitants|residents) live in (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE
     ),
@@ -322,7 +333,7 @@ _ATTRIBUTE_QUESTIONS = (
 _ATTRIBUTE_NAMES = {
     "old": "age", "tall": "height", "rich": "net worth", "people": "population", "inhabitants": "population",
     "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price", "wage": "salary",
-    "wages": "salary", "earn": "salary",
+    "wages": "salary", "earn": "salary", "born": "date of birth",
 }
 _ATTRIBUTE_EVIDENCE = {
     "population": re.compile(
@@ -330,6 +341,7 @@ _ATTRIBUTE_EVIDENCE = {
     ),
     "price": re.compile(rf"\bpric\w*|\bcost\w*|\bpaid\b|\bpay\w*|\bvalued\b|\bworth\b|{_MONEY}", re.IGNORECASE),
     "age": re.compile(r"\bage[sd]?\b|\byears? old\b|\d+-year-old|\bborn\b|[A-Z]\w+,\s\d{2},\s", re.IGNORECASE),
+    "date of birth": re.compile(r"\bborn\b|\bbirth(?:day|date)?\b", re.IGNORECASE),
     "salary": re.compile(
         r"\bsalar\w*|\bpaid\b|\bpay\b|\bpays\b|\bearn\w*|\bcompensation\b|\bwages?\b|\bincome\b", re.IGNORECASE
     ),

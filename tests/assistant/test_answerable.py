@@ -243,6 +243,10 @@ def test_answerable_questions_pass(index: KeywordIndex, question: str) -> None:
         ("What was Tomas Greer's net worth when he left?", ("net worth", "Tomas Greer")),
         ("How much did Odile Marchetti earn last year?", ("salary", "Odile Marchetti")),
         ("What is the retail price of Lumen Robotics' warehouse robot?", ("price", "Lumen Robotics' warehouse robot")),
+        ("What salary will Rufus Adeyemi earn as managing director?", ("salary", "Rufus Adeyemi")),
+        ("What revenue did Lumen Robotics report for 2022?", ("revenue", "Lumen Robotics")),
+        ("In what year was Odile Marchetti born?", ("date of birth", "Odile Marchetti")),
+        ("When was harbour master Ilse Marrow born?", ("date of birth", "harbour master Ilse Marrow")),
         ("What did Brightpath install along the river?", None),
         ("Who sets the price of a monthly pass?", None),
         ("Does the Metro Wire article suggest that ferry prices rise, while the Harbor Gazette reports a new boat?", None),
@@ -263,6 +267,16 @@ def test_an_attribute_given_by_a_passage_about_the_subject_is_not_refused(index:
     other = extra.model_copy(update={"text": "Quarry Bay, home to 12,000 residents, builds ferries."})
     reason = unanswerable_reason(question, [*_passages(), other], index, RetrievalSettings())
     assert reason == "no passage gives the population of Port Venn"  # residents, but of another place
+
+
+def test_a_birth_date_needs_a_passage_saying_born() -> None:
+    question = "In what year was Odile Marchetti born?"
+    text = "Odile Marchetti, chair of the harbour board since 1995, said the boats would cut the crossing."
+    said = Passage(chunk_id="c1", article_id="a1", title="Ferries", text=text, start=0, end=len(text), relevance=0.5)
+    reading = Reading(question, [said])
+    assert missing_attribute(reading) == "no passage gives the date of birth of Odile Marchetti"  # 1995 is no birth
+    born = said.model_copy(update={"text": "Odile Marchetti, born in Port Venn in 1961, chairs the harbour board."})
+    assert missing_attribute(Reading(question, [born])) is None
 
 
 # ---- rule 5: a count no passage gives ----------------------------------------------------------------------
