@@ -81,7 +81,8 @@ _CAUSE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|cited|"
     r"citing(?!\s+(?:(?:un)?named\s+|anonymous\s+|several\s+|two\s+|three\s+)?(?:sources?|people|persons?|"
     r"officials?|insiders?|a\s+(?:source|person|spokes\w+)))|"
-    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|for (?:failing|not|refusing|breaking|violating))\b",
+    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|"
+    r"for (?:failing|not|refusing|breaking|violating|missing|ignoring))\b",
     re.IGNORECASE,
 )
 # A sentence that says a reason or a way follows: "... has revealed why ...", "Here's how", "the reason for".

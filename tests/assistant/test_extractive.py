@@ -388,6 +388,8 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     question = "Why did the harbour board fire Mirela Osei?"  # "citing sources" names a source, "citing" a cause
     assert answer_type_factor(question, "The Courier, citing sources close to the board, said talks went on.") == NO_ANSWER
     assert answer_type_factor(question, "The board fired Osei, citing late ferries.") == 1.0
+    penalty = "Tessaly Marine faces a penalty for breaching the harbour's safety rules."  # a breach is a reason
+    assert answer_type_factor("Why was Tessaly Marine penalised?", penalty) == 1.0
 
 
 def _two_articles() -> list[Passage]:
