@@ -302,6 +302,10 @@ _ATTRIBUTION = frozenset(
 _LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president".split())
 
 
+_SUCCESSION = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
+_SUCCEEDS = frozenset(stem(w) for w in "successor succeed succeeds replace replaces new named appointed".split())
+
+
 def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
@@ -322,6 +326,8 @@ def _role_words(question: str) -> set[str]:
         out.append(stem(low))
     if _LEADS & set(out):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
+    if _SUCCESSION.search(question):
+        out += _SUCCEEDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor
     return set(out)
 
 

@@ -325,6 +325,12 @@ def test_inflections_share_a_stem(words: list[str]) -> None:
     assert len({stem(w) for w in words}) == 1
 
 
+def test_a_successor_is_asked_for_by_replace_succeed_or_take_over() -> None:
+    sentence = "Maria Lopez will be Tomas Greer's successor, the yard said."
+    assert answer_type_factor("Who did Tessaly Marine bring in to replace Tomas Greer?", sentence) == 1.0
+    assert answer_type_factor("Who did Tessaly Marine bring in for Tomas Greer?", sentence) == OFF_ROLE
+
+
 def test_an_irregular_past_takes_the_role_of_its_verb() -> None:
     sentence = "Eintracht Frankfurt is paying twice his salary to sign Omar Marmoush."
     assert answer_type_factor("Which club paid for Omar Marmoush?", sentence) == 1.0
