@@ -178,7 +178,7 @@ _IN_NAMES = frozenset("of and the for de du la von van".split())  # joins one na
 _WHAT_MEASURE = re.compile(
     r"^(?:what|which)\s+(?:(?:is|was|are|were)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
     r"(?P<measure>score|rate|percentage|share|proportion|number|revenue|price|cost|value|valuation|salary|budget|"
-    r"fine|fee|worth|funding|profit|loss|sales)\b"
+    r"fine|fee|worth|funding|profit|loss|sales)\b(?!\s+(?:split|model|stream|source)s?\b)"  # a split is a ratio
 )
 _MONEY_MEASURES = frozenset(
     "revenue price cost value valuation salary budget fine fee worth funding profit loss sales".split()
@@ -550,6 +550,11 @@ def score_sentences(
     return [r * f for r, f in zip(close, answer_type_factors(question, [c.text for c in cands]))]
 
 
+_WIDE = frozenset(
+    {"us", "u.s.", "usa", "america", "united states", "uk", "u.k.", "britain", "united kingdom", "eu",
+     "european union", "un", "united nations"}
+)
+"""Places too wide to say what a story is about ("When did cranberry cultivation begin in the United States?")."""
 OFF_SUBJECT = 0.7  # a quote from a passage that names none of the question's names ranks below one that does
 FEWER_NAMES = 0.8  # ... and one from a passage naming fewer of them than another ("Chelsea" but not "City")
 
@@ -558,7 +563,7 @@ def about_subject(question: str, units: Sequence[Candidate]) -> list[float]:
     """For each quote, how much its passage is about the question's subject: 1.0 when it names as many of the
     question's names (or short forms: "Purdy") as the passage naming most of them, `FEWER_NAMES` when it names
     fewer, `OFF_SUBJECT` when none; all 1.0 when the question names no one or no passage names any."""
-    subject = subject_names(question, sorted({u.passage.source for u in units}))
+    subject = [n for n in subject_names(question, sorted({u.passage.source for u in units})) if _key(n) not in _WIDE]
     named: dict[str, int] = {}
     for u in units:
         if u.passage.chunk_id not in named:

@@ -297,6 +297,12 @@ def test_the_answer_type_comes_from_named_entities(question: str, sentence: str,
     assert answer_type_factor(question, sentence) == factor
 
 
+def test_a_revenue_split_is_a_ratio_not_a_sum() -> None:
+    assert answer_type("What revenue split does Kick offer streamers?") is None
+    kind = answer_type("What revenue did Kick report?")
+    assert kind is not None and kind.preferred == {"MONEY"}
+
+
 @pytest.mark.parametrize(
     ("question", "preferred"),
     [
@@ -415,6 +421,11 @@ def test_a_quote_from_a_passage_about_the_subject_ranks_above_one_about_another(
     assert about_subject(both, units) == [1.0, 1.0]  # one name each
     fewer = "Did Ineos Sport hire Manchester United's chief executive from Paris Saint-Germain?"
     assert about_subject(fewer, units) == [FEWER_NAMES, 1.0]  # one of three names, two of three
+    texts = ["Steam ferries first ran in the United States in 1807.", "Steam ferries first ran on the Hudson in 1807."]
+    ferries = candidates([Passage(chunk_id=f"{n}:0", article_id=str(n), title="t", text=t, start=0, end=len(t))
+                          for n, t in enumerate(texts)])
+    wide = "When did steam ferries first run in the United States?"  # a country only places the story
+    assert about_subject(wide, ferries) == [1.0, 1.0]
 
 
 def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistant) -> None:
