@@ -111,7 +111,12 @@ def ingest(paths: tuple[Path, ...], store: str | None, prune: bool, quiet: bool,
     click.echo(f"store: {report.store}")
     again = f" --store {shlex.quote(store)}" if store else ""
     cmd = _command()
-    click.echo(f'next: {cmd} ask "a question"{again}, {cmd} chat{again} (follow-ups), {cmd} serve{again} (chat page)')
+    if report.added + report.updated + report.unchanged + report.duplicates == 0 and assistant.store().count() == 0:
+        click.echo(f"next: the store holds no articles yet; {cmd} ingest PATH{again} with a readable article file")
+    else:
+        click.echo(
+            f'next: {cmd} ask "a question"{again}, {cmd} chat{again} (follow-ups), {cmd} serve{again} (chat page)'
+        )
     if report.failed:
         sys.exit(1)
 

@@ -242,7 +242,11 @@ def test_ingesting_a_missing_path_creates_nothing(tmp_path: Path) -> None:
 def test_a_store_without_articles_is_an_error_with_the_next_step(tmp_path: Path) -> None:
     store, empty = tmp_path / "store", tmp_path / "empty.txt"
     empty.write_text("")
-    assert run("ingest", str(empty), "--store", str(store), "-q")[0] == 1  # made the store, put nothing in it
+    code, out, _ = run("ingest", str(empty), "--store", str(store), "-q")  # made the store, put nothing in it
+    assert code == 1
+    assert out.splitlines()[-1] == (  # no "ask" hint that would only fail
+        f"next: the store holds no articles yet; assistant ingest PATH --store {store} with a readable article file"
+    )
     expected = f"Error: the store at {store} holds no articles; ingest some first: assistant ingest PATH --store {store}\n"
     for command in (["ask", SEED_QUESTION], ["ask", SEED_QUESTION, "--json"], ["retrieve", "flood barriers"], ["chat"]):
         code, out, err = run(*command, "--store", str(store))
