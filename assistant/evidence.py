@@ -401,12 +401,15 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
     return out
 
 
+_PART = re.compile(r"[\w'’]+")  # a word, or each part of a hyphenated one: "10-point" holds "point"
+
+
 def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
     """Whether a role stem stands within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
-    matches one it begins ("found" matches "founder")."""
+    matches one it begins ("found" matches "founder"), and each part of a hyphenated word counts ("10-point")."""
     words = [
         (m.start(), m.end(), stem(w))
-        for m in _WORD.finditer(text)
+        for m in _PART.finditer(text)
         if (w := _key(m.group())) not in STOP_WORDS or start <= m.start() < end
     ]
     inside = [k for k, (s, e, _) in enumerate(words) if s < end and start < e]

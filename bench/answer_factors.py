@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.answer_factors [--store DIR] [--example-store DIR] [--json]
 
-Runs the extractive answerer over the benchmark's two natural question sets (bench/questions/multihop_natural.jsonl
-and multihop_unseen.jsonl, on `--store`) and the example set of `make test` (tests/data/questions/
-corpus_questions.jsonl, on `--example-store`), once with every factor as shipped and once per factor of
+Runs the extractive answerer over the benchmark's three natural question sets (bench/questions/
+multihop_natural.jsonl, multihop_unseen.jsonl and multihop_unseen2.jsonl, on `--store`) and the example set of
+`make test` (tests/data/questions/corpus_questions.jsonl, on `--example-store`), once with every factor as shipped and once per factor of
 assistant/evidence.py switched off (a factor set to 1.0, PASSAGE_SHARE to 0.0), and prints per set: answers right,
 the answer in the first sentence, unanswerable questions refused. Refusals come before any answerer runs, so they
 do not move; they are printed to show that. The stores are built as docs/answering.md and docs/benchmarks.md say.
@@ -50,6 +50,7 @@ def main() -> None:
     sets = [
         ("natural", ROOT / "bench/questions/multihop_natural.jsonl", args.store),
         ("unseen", ROOT / "bench/questions/multihop_unseen.jsonl", args.store),
+        ("third", ROOT / "bench/questions/multihop_unseen2.jsonl", args.store),
         ("example", ROOT / "tests/data/questions/corpus_questions.jsonl", args.example_store),
     ]
     assistants = {}

@@ -291,6 +291,8 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
         ("How many ships did the port handle last year?", "The port employs 300 people.", OFF_ROLE),
         ("How many ships did the port handle last year?", "The port handled more ships than ever.", NO_ANSWER),
+        # a hyphenated word's parts count: "10-point" gives points
+        ("How many points was Lakeside FC deducted?", "Lakeside FC will appeal against the 10-point deduction.", 1.0),
     ],
 )
 def test_the_answer_type_comes_from_named_entities(question: str, sentence: str, factor: float) -> None:
