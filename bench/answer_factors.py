@@ -4,10 +4,11 @@
 
 Runs the extractive answerer over the benchmark's three natural question sets (bench/questions/
 multihop_natural.jsonl, multihop_unseen.jsonl and multihop_unseen2.jsonl, on `--store`) and the example set of
-`make test` (tests/data/questions/corpus_questions.jsonl, on `--example-store`), once with every factor as shipped and once per factor of
-assistant/evidence.py switched off (a factor set to 1.0, PASSAGE_SHARE to 0.0), and prints per set: answers right,
-the answer in the first sentence, unanswerable questions refused. Refusals come before any answerer runs, so they
-do not move; they are printed to show that. The stores are built as docs/answering.md and docs/benchmarks.md say.
+`make test` (tests/data/questions/corpus_questions.jsonl, on `--example-store`), once with every factor as shipped
+and once per factor of assistant/evidence.py switched off (a factor set to 1.0, PASSAGE_SHARE to 0.0), and prints
+per set: answers right, the answer in the first sentence, unanswerable questions refused. Refusals come before any
+answerer runs, so they do not move; they are printed to show that. The stores are built as docs/answering.md and
+docs/benchmarks.md say.
 """
 
 from __future__ import annotations
