@@ -20,6 +20,7 @@ from newsdesk.text import CALENDAR_WORDS, MONTHS, STOP_WORDS, TITLE_WORDS, WEEKD
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
+_PART = re.compile(r"[\w'’]+")  # a word, or each part of a hyphenated one: "10-point" holds "point"
 
 
 def content_words(text: str) -> list[str]:
@@ -242,7 +243,8 @@ def answer_type(question: str) -> AnswerType | None:
         if kind == "much" and not counted:
             return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}), _acts(question))
         labels = AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT
-        return AnswerType(labels, labels, counted or _acts(question))
+        unit = "duration" if kind == "long" and not _LONG_THING.match(m.group("rest")) else ""
+        return AnswerType(labels, labels, counted or _acts(question), unit=unit)
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
         measure = m.group("measure")
         wanted = frozenset({"MONEY"}) if measure in _MONEY_MEASURES else AMOUNT if measure == "number" else PERCENT
@@ -359,8 +361,18 @@ def _answers(question: str, kind: AnswerType, text: str, ents: Sequence[Entity])
     return out
 
 
+_DURATION = frozenset(
+    "second seconds minute minutes min mins hour hours hr hrs day days night nights week weeks month months year years "
+    "decade decades season seasons".split()
+)
+_LONG_THING = re.compile(r"\s+(?:is|was|are|were)\s+(?:the|a|an)\b")  # "How long is the bridge?": a length
+
+
 def _names_unit(text: str, unit: str) -> bool:
-    """Whether a date names the unit asked for: a year ("1973"), a month ("May") or a day ("Monday", "14")."""
+    """Whether a date names the unit asked for: a year ("1973"), a month ("May") or a day ("Monday", "14"); an
+    amount or date a duration ("eleven minutes", "2-3 hours", not "Monday") for "how long"."""
+    if unit == "duration":
+        return bool({_key(w) for w in _PART.findall(text)} & _DURATION)
     if unit == "year":
         return bool(_YEAR.search(text))
     words = {_key(w) for w in _WORD.findall(text)}
@@ -399,9 +411,6 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
         if not any(e.start <= m.start() < e.end for e in ents):
             out.append(Entity(m.group(), "DATE", m.start(), m.end()))
     return out
-
-
-_PART = re.compile(r"[\w'’]+")  # a word, or each part of a hyphenated one: "10-point" holds "point"
 
 
 def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:

@@ -291,6 +291,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
         ("How many ships did the port handle last year?", "The port employs 300 people.", OFF_ROLE),
         ("How many ships did the port handle last year?", "The port handled more ships than ever.", NO_ANSWER),
+        # how long: a duration, not a day
+        ("How long will the Quarry Bay crossing take?", "The boats will cut the crossing to eleven minutes.", 1.0),
+        ("How long will the Quarry Bay crossing take?", "The boats will start the crossing on Monday.", NO_ANSWER),
         # a hyphenated word's parts count: "10-point" gives points
         ("How many points was Lakeside FC deducted?", "Lakeside FC will appeal against the 10-point deduction.", 1.0),
     ],
