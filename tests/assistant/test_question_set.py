@@ -22,9 +22,9 @@ QUESTIONS = DATA / "questions" / "corpus_questions.jsonl"
 TEST_ARTICLES = [DATA / "answerable" / "articles.jsonl", DATA / "multisource.jsonl", DATA / "hostile"]
 
 # Measured (extractive answerer): accuracy 0.90, first sentence 0.83, false refusals 0.00, unanswerable refused 0.67.
-FLOORS = {"accuracy": 0.86, "first_sentence": 0.82}
+FLOORS = {"accuracy": 0.9, "first_sentence": 0.85}
 MAX_FALSE_REFUSALS = 0.04
-MIN_REFUSED = 0.63
+MIN_REFUSED = 0.65
 
 
 @pytest.fixture(scope="module")
