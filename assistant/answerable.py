@@ -102,6 +102,7 @@ NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | frozenset(
     """.split()
 )
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
+_ABBREVIATION = re.compile(r"\b(?:vs|v|mr|mrs|ms|dr|st|no|sen|rep|gov|gen|jr|sr|inc|corp|ltd|u\.s|u\.k)\.\s*$", re.I)
 _WORDS = re.compile(r"[^\W_]+")
 _CONNECTORS = frozenset("of and the for & de du la von van".split())
 
@@ -190,7 +191,8 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
         if any(k.start < m.end() and m.start() < k.end for k in known):
             continue
         words = m.group().split()
-        if _SENTENCE_START.search(question[: m.start()]):
+        before = question[: m.start()]
+        if _SENTENCE_START.search(before) and not _ABBREVIATION.search(before):
             words = words[1:]  # capitalised as a sentence's first word, not as a name
         run: list[str] = []
         for word in [*words, ""]:

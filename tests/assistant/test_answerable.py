@@ -132,6 +132,7 @@ def test_names_skip_sentence_starts_and_known_publishers() -> None:
         ("Does the Venn Harbour Authority Chief Executive Tomas Lindqvist agree?", ["Venn Harbour Authority", "Tomas Lindqvist"]),
         ("When could people order Tessaly Marine's Quarry Bay ferry?", ["Tessaly Marine's", "Quarry Bay"]),  # two names
         ("Did the Kestrels' Lakeside Stadium reopen?", ["Kestrels'", "Lakeside Stadium"]),
+        ("What was the score of Raiders vs. Lions on Monday?", ["Raiders", "Lions"]),  # "vs." ends no sentence
     ],
 )
 def test_months_weekdays_titles_and_question_words_are_not_names(question: str, found: list[str]) -> None:
