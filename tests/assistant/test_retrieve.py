@@ -138,18 +138,7 @@ def test_a_chunk_whose_one_sentence_matches_the_clause_rises(
         ("Storm week", FOCUSED),
         *((f"Filler {n}", text) for n, text in enumerate(FILLER)),
     ]
-    corpus = tmp_path / "harbour.jsonl"
-    corpus.write_text(
-        "".join(
-            json.dumps({"title": t, "source": "North Post", "published_at": "2024-03-01", "body": b}) + "\n"
-            for t, b in articles
-        ),
-        encoding="utf-8",
-    )
-    settings = make_settings(tmp_path / "store", cache_dir)
-    settings.retrieval.mode, settings.retrieval.sentence_weight = "keyword", share
-    assistant = Assistant(settings)
-    assistant.ingest([corpus])
+    assistant = _keyword_store(tmp_path, cache_dir, articles, sentence_weight=share)
     assert assistant.retrieve("Which harbour crane collapsed?", k=1)[0].title == first
 
 
@@ -159,7 +148,14 @@ def test_a_spelled_out_role_finds_its_acronym(tmp_path: Path, cache_dir: Path) -
         ("Brightpath board", "Brightpath's chief executive told the board the year ended well."),
         *((f"Filler {n}", text) for n, text in enumerate(FILLER)),
     ]
-    corpus = tmp_path / "roles.jsonl"
+    assistant = _keyword_store(tmp_path, cache_dir, articles)
+    assert assistant.retrieve("Who is Brightpath's chief financial officer?", k=1)[0].title == "Brightpath results"
+    assert assistant.retrieve("Who is Brightpath's CEO?", k=1)[0].title == "Brightpath board"
+
+
+def _keyword_store(tmp_path: Path, cache_dir: Path, articles: list[tuple[str, str]], **retrieval: object) -> Assistant:
+    """An Assistant on a new store holding `articles` (title, body), searching by keyword alone (plus `retrieval`)."""
+    corpus = tmp_path / "articles.jsonl"
     corpus.write_text(
         "".join(
             json.dumps({"title": t, "source": "North Post", "published_at": "2024-03-01", "body": b}) + "\n"
@@ -169,7 +165,8 @@ def test_a_spelled_out_role_finds_its_acronym(tmp_path: Path, cache_dir: Path) -
     )
     settings = make_settings(tmp_path / "store", cache_dir)
     settings.retrieval.mode = "keyword"
+    for name, value in retrieval.items():
+        setattr(settings.retrieval, name, value)
     assistant = Assistant(settings)
     assistant.ingest([corpus])
-    assert assistant.retrieve("Who is Brightpath's chief financial officer?", k=1)[0].title == "Brightpath results"
-    assert assistant.retrieve("Who is Brightpath's CEO?", k=1)[0].title == "Brightpath board"
+    return assistant
