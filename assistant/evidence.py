@@ -206,7 +206,7 @@ class AnswerType:
     labels: frozenset[str]
     preferred: frozenset[str]
     roles: frozenset[str] = frozenset()
-    unit: str = ""  # "year", "month" or "day" when a when-question asks for one: the date must name it
+    unit: str = ""  # "year", "month" or "day" a when-question asks for (the date must name it), "duration" for how long
 
 
 def asks_name(question: str) -> bool:
