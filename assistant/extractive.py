@@ -47,6 +47,8 @@ class ExtractiveAnswerer:
             return refusal(question, self.name, "the retrieved passages hold no sentence to quote")
         if asks_yes_no(question):
             chosen = self._each_article(question, cands, scores)
+            if len(chosen) == 1:  # one article settles it: its best sentences, as for any other question
+                chosen = self._answer_first(cands, scores, vectors)
             return _cited(question, self.name, cands, chosen, with_source=True)
         return _cited(question, self.name, cands, self._answer_first(cands, scores, vectors))
 
@@ -96,14 +98,15 @@ def _cited(
     question: str, answerer: str, cands: Sequence[Candidate], chosen: Sequence[int], with_source: bool = False
 ) -> Answer:
     """The answer text of the chosen quotes in order, each with its article's `[n]` (numbered by first appearance),
-    and one Citation per quote, grouped by `n`. `with_source` puts the publisher before each quote."""
+    and one Citation per quote, grouped by `n`. `with_source` puts the publisher before each article's first quote."""
     numbers: dict[str, int] = {}
     parts: list[str] = []
     citations: list[Citation] = []
     for i in chosen:
         c = cands[i]
+        new = c.passage.article_id not in numbers
         n = numbers.setdefault(c.passage.article_id, len(numbers) + 1)
-        prefix = f"{c.passage.source}: " if with_source and c.passage.source else ""
+        prefix = f"{c.passage.source}: " if with_source and new and c.passage.source else ""
         parts.append(f"{prefix}{c.text} [{n}]")
         citations.append(citation(n, c.passage, c.start, c.end, c.text))
     citations.sort(key=lambda c: c.n)

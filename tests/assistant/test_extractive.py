@@ -141,6 +141,23 @@ def test_a_yes_no_question_gets_one_sentence_per_article(harbour: Assistant) -> 
         assert f"{c.source}: {c.quote} [{c.n}]" in answer.answer
 
 
+def test_a_yes_no_question_one_article_settles_gets_its_best_sentences(assistant: Assistant) -> None:
+    text = (
+        "The Quarry Bay ferry line carried 1.2 million passengers in 2023, the harbour board said on Thursday. "
+        "Fares on the Quarry Bay ferry line fell by a fifth in 2023, to forty crowns for a monthly pass. "
+        "The board also ordered two electric boats from Tessaly Marine for the line."
+    )
+    passage = Passage(chunk_id="a:0", article_id="a", title="Ferry fares", source="Metro Wire", text=text, start=0,
+                      end=len(text))
+    question = "Did fares on the Quarry Bay ferry line rise in 2023?"
+    answer = ExtractiveAnswerer(assistant.embeddings).answer(
+        question, [passage], assistant.embeddings.embed_query(question)
+    )
+    assert len(answer.citations) >= 2 and {c.n for c in answer.citations} == {1}
+    assert "Fares on the Quarry Bay ferry line fell by a fifth in 2023" in answer.answer
+    assert answer.answer.startswith("Metro Wire: ") and answer.answer.count("Metro Wire: ") == 1  # named once
+
+
 # ---- quotes that stand alone -----------------------------------------------------------------------------------
 def test_a_pronoun_quote_brings_the_sentence_that_names_its_referent(harbour: Assistant) -> None:
     answer = harbour.ask("What will Ilse Marrow dredge?")
