@@ -50,9 +50,9 @@ from typing import Any
 from assistant.entities import AMOUNT, WHEN, Entity, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
-from ingest.sentences import split_sentences
+from ingest.sentences import is_abbreviation, split_sentences
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import ALIASES, CALENDAR_WORDS, NAME_RUN, STOP_WORDS, TITLE_WORDS
+from newsdesk.text import ALIASES, CALENDAR_WORDS, NAME_CONNECTORS, NAME_RUN, STOP_WORDS, TITLE_WORDS
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -102,9 +102,7 @@ NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | frozenset(
     """.split()
 )
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
-_ABBREVIATION = re.compile(r"\b(?:vs|v|mr|mrs|ms|dr|st|no|sen|rep|gov|gen|jr|sr|inc|corp|ltd|u\.s|u\.k)\.\s*$", re.I)
 _WORDS = re.compile(r"[^\W_]+")
-_CONNECTORS = frozenset("of and the for & de du la von van".split())
 
 
 def _key(name: str) -> str:
@@ -129,7 +127,7 @@ _ALIASES_BACK = _reverse_aliases()
 def initials(phrase: str) -> str:
     """The acronym of a capitalised phrase: "Federal Trade Commission" gives "FTC" (connectors such as "of" and
     "and" are skipped)."""
-    return "".join(w[0].upper() for w in phrase.split() if w.lower() not in _CONNECTORS and w[:1].isalpha())
+    return "".join(w[0].upper() for w in phrase.split() if w.lower() not in NAME_CONNECTORS and w[:1].isalpha())
 
 
 def looks_like_publisher(name: str) -> bool:
@@ -191,8 +189,9 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
         if any(k.start < m.end() and m.start() < k.end for k in known):
             continue
         words = m.group().split()
-        before = question[: m.start()]
-        if _SENTENCE_START.search(before) and not _ABBREVIATION.search(before):
+        before = question[: m.start()].rstrip()
+        after_abbreviation = before.endswith(".") and is_abbreviation(before, len(before) - 1)  # "Raiders vs. Lions"
+        if _SENTENCE_START.search(question[: m.start()]) and not after_abbreviation:
             words = words[1:]  # capitalised as a sentence's first word, not as a name
         run: list[str] = []
         for word in [*words, ""]:

@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.answerable import names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, MONTHS, STOP_WORDS, TITLE_WORDS, WEEKDAYS
+from newsdesk.text import CALENDAR_WORDS, MONTHS, NAME_CONNECTORS, STOP_WORDS, TITLE_WORDS, WEEKDAYS
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -173,7 +173,6 @@ _PLACES = frozenset({"GPE", "LOC", "FAC"})
 PERCENT = frozenset({"PERCENT"})
 _PEOPLE = ("er", "or", "ist", "ian", "ee")  # endings of nouns for people: driver, ambassador, referee
 _PEOPLE_NOUNS = frozenset("student official star chef nurse athlete rookie candidate defendant pilot".split())
-_IN_NAMES = frozenset("of and the for de du la von van".split())  # joins one name's words: "University of Leeds"
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
@@ -269,7 +268,7 @@ def _named(rest: str) -> frozenset[str]:
 
 def _past_names(words: Sequence[str]) -> list[str]:
     """`words` without the lower-case words that join a name's ("of" in "University of New Hampshire")."""
-    return [w for i, w in enumerate(words) if not (w in _IN_NAMES and 0 < i < len(words) - 1 and
+    return [w for i, w in enumerate(words) if not (w in NAME_CONNECTORS and 0 < i < len(words) - 1 and
                                                    words[i - 1][0].isupper() and words[i + 1][0].isupper())]
 
 
@@ -304,8 +303,8 @@ _ATTRIBUTION = frozenset(
 _LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president".split())
 
 
-_SUCCESSION = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
-_SUCCEEDS = frozenset(stem(w) for w in "successor succeed succeeds replace replaces new named appointed".split())
+_ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
+_SUCCESSOR_WORDS = frozenset(stem(w) for w in "successor succeed succeeds replace replaces new named appointed".split())
 
 
 def _role_words(question: str) -> set[str]:
@@ -328,8 +327,8 @@ def _role_words(question: str) -> set[str]:
         out.append(stem(low))
     if _LEADS & set(out):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
-    if _SUCCESSION.search(question):
-        out += _SUCCEEDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor
+    if _ASKS_SUCCESSOR.search(question):
+        out += _SUCCESSOR_WORDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor
     return set(out)
 
 

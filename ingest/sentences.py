@@ -14,7 +14,8 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])"
 _PARAGRAPH = re.compile(r"\n+")
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the full stop at `dot` ends an abbreviation ("Dr.", "vs.", "U.S.", an initial), not a sentence."""
     word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[max(0, dot - 40) : dot])
     if not word:
         return False
@@ -34,7 +35,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         cursor = start
         for match in _BOUNDARY.finditer(para):
             end = start + match.end()
-            if text[start + match.start()] == "." and _is_abbreviation(text, start + match.start()):
+            if text[start + match.start()] == "." and is_abbreviation(text, start + match.start()):
                 continue
             _add(spans, text, cursor, end)
             cursor = end

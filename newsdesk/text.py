@@ -26,6 +26,9 @@ TITLE_WORDS = frozenset(
 """Lower-cased titles and roles written capitalised before or inside a name ("Judge Amit Mehta", "French Foreign
 Minister Jean-Yves Le Drian"), which are not the name."""
 
+NAME_CONNECTORS = frozenset("of and the for & de du la von van".split())
+"""Lower-case words that join the words of one name ("University of New Hampshire", "Procter & Gamble")."""
+
 NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|von|van)\s+)?[A-Z][\w'’.&-]*)*")
 """A run of capitalised words, the way names are written: "Ba N’Daou", "Bank of England", "Lumen Robotics CEO".
 Which of its words name someone is for the caller to judge (a sentence's first word, months, titles)."""
