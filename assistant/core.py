@@ -75,7 +75,9 @@ class Assistant:
         opened = self._store
         # Checked outside the lock: against a Chroma server the check is a network round trip, which must not hold
         # up every other question (or the answerer) in this process.
-        if opened is not None and not opened.stale():  # stale: another process ingested meanwhile
+        # Stale: another process ingested meanwhile. A reader goes on while the new vectors load in the background;
+        # a writer (`create`) waits for a client that holds them.
+        if opened is not None and (not opened.stale() or (not create and opened.catch_up())):
             return opened
         with self._lock:
             if self._store is opened or self._store is None:  # not reopened by another thread meanwhile

@@ -181,9 +181,8 @@ class Retriever:
         """Cosine similarity of the question to each candidate's stored vector (one Chroma read)."""
         if q is None or not chunks:
             return {}
-        ids = {i: p.chunk_id for i, p in chunks.items()}
-        vectors = self._vectors(list(ids.values()))
-        return {i: float(vectors[c] @ q) for i, c in ids.items() if c in vectors}
+        vectors = self._vectors(list(chunks.values()))
+        return {i: float(vectors[p.chunk_id] @ q) for i, p in chunks.items() if p.chunk_id in vectors}
 
     def _fuse_dense(self, found: list[tuple[int, float]], cosine: dict[int, float]) -> list[int]:
         if not cosine:
@@ -207,12 +206,19 @@ class Retriever:
         return found
 
     # ---- relevance ------------------------------------------------------------------------------------------
-    def _vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        return {i: _unit(v) for i, v in self.store.vectors(chunk_ids).items()}
+    def _vectors(self, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
+        """The passages' stored unit vectors by chunk id. A chunk the store's client does not hold yet (another
+        process wrote it moments ago and the vectors are still loading here) is embedded from the text ingest
+        embedded, `indexed_text` (usually a hit in the shared embedding cache), so it ranks as it will after."""
+        stored = dict(self.store.vectors([p.chunk_id for p in passages]))
+        if missing := [p for p in passages if p.chunk_id not in stored]:
+            texts = [indexed_text(p) for p in missing]
+            stored.update(zip([p.chunk_id for p in missing], self.embeddings.embed_documents(texts)))
+        return {i: _unit(v) for i, v in stored.items()}
 
     def _set_relevance(self, passages: list[Passage], q: np.ndarray) -> None:
         """Cosine similarity of each passage to the question, from the vectors stored in Chroma."""
-        vectors = self._vectors([p.chunk_id for p in passages if p.relevance is None])
+        vectors = self._vectors([p for p in passages if p.relevance is None])
         for p in passages:
             if p.chunk_id in vectors:
                 p.relevance = float(vectors[p.chunk_id] @ q)

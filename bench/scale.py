@@ -14,13 +14,16 @@ Prints one JSON object (with --json) or one line per figure: factor, chunks, wri
 disk_mb, retrieve_p50_ms and retrieve_p95_ms (k = 10, the default hybrid mode, over the benchmark's dev questions,
 in this process), cold_start_s (`assistant serve` started until /healthz says ok), serve_rss_mb (that process
 after a warm-up), new_article_visible_s (from the commit of an `assistant ingest` run while it serves until a
-question to it retrieves the new article) and full_rebuilds (full keyword-index builds during that ingest).
+question to it retrieves the new article), slowest_question_after_ingest_ms and serve_rss_after_ingest_mb (the
+longest a question to it waited, and its memory, in the 20 s after that commit, while it takes in the ingest) and
+full_rebuilds (full keyword-index builds during that ingest).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -167,6 +170,9 @@ def retrieval_latency(store: Path, questions: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[max(0, math.ceil(0.95 * len(times)) - 1)]
 
 
+_AFTER_INGEST_S = 20.0  # questions keep coming this long after the new article's commit
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -212,6 +218,14 @@ def serve_figures(store: Path, workdir: Path, questions: list[str]) -> dict[str,
                 if time.perf_counter() - commit_time > 600:
                     visible = float("inf")
                     break
+            slowest = 0.0  # the longest any question waits while the server takes in the ingest
+            for q in itertools.cycle(questions):
+                if time.perf_counter() - commit_time > _AFTER_INGEST_S:
+                    break
+                asked = time.perf_counter()
+                http.post("/api/retrieve", json={"question": q, "k": 10}).raise_for_status()
+                slowest = max(slowest, time.perf_counter() - asked)
+            rss_after = _rss_mb(proc.pid)
             builds_after = int(index.meta("full_builds") or 0)
     finally:
         proc.terminate()
@@ -220,6 +234,8 @@ def serve_figures(store: Path, workdir: Path, questions: list[str]) -> dict[str,
         "cold_start_s": round(cold_start, 2),
         "serve_rss_mb": round(rss),
         "new_article_visible_s": round(visible, 2),
+        "slowest_question_after_ingest_ms": round(slowest * 1000, 1),
+        "serve_rss_after_ingest_mb": round(rss_after),
         "full_rebuilds": builds_after - builds_before,
     }
 

@@ -6,9 +6,12 @@ names, are garbage and are swept. An `in_progress` flag set for the length of an
 
 Every Store of this process opened on one embedded store directory shares one Chroma client. Chroma loads a
 directory's vectors into memory once per client and never reloads them, so vectors another process adds later stay
-invisible to it: when a store is opened after another process changed it (its generation differs from the one the
+invisible to it. When a store is opened after another process changed it (its generation differs from the one the
 shared client's vectors are current for), that directory's client alone is closed, once the calls in flight on it
-have returned, and replaced by a fresh one. Stores on other directories, or on a Chroma server, are not touched.
+have returned, and replaced by a fresh one. A store already open that finds the change (`stale`, then `catch_up`)
+opens the fresh client beside the old one and loads its vectors in a thread while the old one goes on answering
+(a question is never held up for the reload: seconds at 100x the benchmark), then swaps them. Stores on other
+directories, or on a Chroma server, are not touched.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import chromadb
 from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 
 from newsdesk.dates import day_ts
 from newsdesk.errors import AssistantError
@@ -55,16 +59,21 @@ class FileRecord:
 
 
 class _SharedClient:
-    """A Chroma client shared by the Stores of one location. `using` lends it for one call; `renew_if_behind`
-    closes it and opens a fresh one once no call is in flight (new calls wait meanwhile)."""
+    """A Chroma client shared by the Stores of one location. `using` lends it for one call. `renew_if_behind` closes
+    it and opens a fresh one once no call is in flight (new calls wait meanwhile); `renew_in_background` opens and
+    warms the fresh one beside it while calls go on, then swaps it in and closes the old one when its calls end.
+    `connect(spare)` opens a client: `spare` is a second spelling of the location, for Chroma keeps one client per
+    spelling in a process and the fresh client must not be the old one."""
 
-    def __init__(self, connect: Callable[[], Client], identity: Callable[[], object] = lambda: None) -> None:
+    def __init__(self, connect: Callable[[bool], Client], identity: Callable[[], object] = lambda: None) -> None:
         self._connect = connect
         self._identity = identity
         self._changed = threading.Condition()
-        self._busy = 0
+        self._busy: dict[int, int] = {}  # calls in flight per client (by id)
         self._renewing = False
-        self._current = [connect()]  # closed when the last Store using it is gone
+        self._spare = False  # which spelling the current client was opened under
+        self._catching_up = False  # a fresh client is being opened beside the current one
+        self._current = [connect(False)]  # closed when the last Store using it is gone
         weakref.finalize(self, _close, self._current)
         self.opened_on = identity()  # the store file the client opened (a store deleted and made again is another)
         self.generation: str | None = None  # the store generation the client's vectors are current for
@@ -77,16 +86,16 @@ class _SharedClient:
 
     @contextmanager
     def using(self) -> Iterator[Client]:
-        """The current client, not renewed until the block ends."""
+        """The current client, not closed until the block ends."""
         with self._changed:
             self._changed.wait_for(lambda: not self._renewing)
-            self._busy += 1
             client = self.client
+            self._busy[id(client)] = self._busy.get(id(client), 0) + 1
         try:
             yield client
         finally:
             with self._changed:
-                self._busy -= 1
+                self._busy[id(client)] -= 1
                 self._changed.notify_all()
 
     def wrote(self, generation: str) -> None:
@@ -94,11 +103,23 @@ class _SharedClient:
         with self._changed:
             self.generation = generation
 
+    def current_for(self, generation: str) -> bool:
+        """Whether the client's vectors are those of the store's `generation`, in the store file it opened."""
+        return self.generation == generation and self.opened_on == self._identity()
+
+    def behind(self, client: Client, generation: str) -> bool:
+        """Whether `client` may lack vectors of the store's `generation`: it is not the current client, or the current
+        one is older than that generation, or is still being swapped in (a fresh client can miss the newest vectors
+        while the old one closes)."""
+        with self._changed:
+            return client is not self.client or self._catching_up or not self.current_for(generation)
+
     def renew_if_behind(self, client: Client, generation: str) -> bool:
         """Replace `client` with a fresh one when its vectors are older than the store's `generation` (another
         process wrote since), or the store file is no longer the one it opened; returns whether it did. The first
         Store opened on a new client records its generation."""
         with self._changed:
+            self._changed.wait_for(lambda: not self._catching_up)  # a renewal in the background ends first
             if self.client is not client:
                 return False  # already renewed, by a Store opened in another thread
             if self.opened_on == self._identity() and self.generation in (None, generation):
@@ -107,10 +128,10 @@ class _SharedClient:
             log.debug("reopening the Chroma client: the store changed since it was opened (generation %s)", generation)
             self._renewing = True
             try:
-                self._changed.wait_for(lambda: self._busy == 0)
+                self._changed.wait_for(lambda: self._busy.get(id(client), 0) == 0)
                 client.close()  # stops this location's Chroma system alone: the next client loads the vectors afresh
                 try:
-                    self._current[0] = self._connect()
+                    self._current[0] = self._connect(self._spare)
                 except StoreError:
                     self.closed = True  # the next Store opened here starts a new shared client
                     raise
@@ -119,6 +140,43 @@ class _SharedClient:
                 self._renewing = False
                 self._changed.notify_all()
             return True
+
+    def renew_in_background(self, generation: str, warm: Callable[[Client], None]) -> bool:
+        """Start bringing the client up to the store's `generation` without holding up any call: a fresh client is
+        opened and `warm`ed (its vectors loaded) in a thread, then swapped in; the old one answers until then.
+        Returns False, starting nothing, when the store file is no longer the one the client opened (the store was
+        deleted and made again: it must be opened anew)."""
+        with self._changed:
+            if self.opened_on != self._identity():
+                return False
+            if self.generation == generation or self._catching_up:
+                return True
+            self._catching_up = True
+        threading.Thread(target=self._catch_up, args=(generation, warm), name="chroma-renew", daemon=True).start()
+        return True
+
+    def _catch_up(self, generation: str, warm: Callable[[Client], None]) -> None:
+        started = time.perf_counter()
+        try:
+            fresh = self._connect(not self._spare)
+            try:
+                warm(fresh)
+            except Exception:
+                fresh.close()
+                raise
+            with self._changed:
+                old, self._current[0] = self.client, fresh
+                self._spare, self.generation = not self._spare, generation
+                self._changed.wait_for(lambda: self._busy.get(id(old), 0) == 0)
+                self._busy.pop(id(old), None)
+            old.close()  # outside the lock (a second at 100x): calls meanwhile go to the fresh client
+            log.info("Chroma client renewed for generation %s in %.2f s", generation, time.perf_counter() - started)
+        except Exception:  # noqa: BLE001 - the old client keeps answering; the next question tries again
+            log.warning("could not renew the Chroma client in the background", exc_info=True)
+        finally:
+            with self._changed:
+                self._catching_up = False  # only now may the next renewal open a client under the old spelling
+                self._changed.notify_all()
 
 
 def _close(current: list[Client]) -> None:
@@ -132,7 +190,7 @@ _embedded_lock = threading.Lock()
 def _shared_client(settings: StoreSettings, create: bool) -> _SharedClient:
     """The client of a Chroma server (one per Store), or this process's client of an embedded store directory."""
     if settings.host:
-        return _SharedClient(lambda: _http_client(settings))  # one per Store, closed when the Store is gone
+        return _SharedClient(lambda _: _http_client(settings))  # one per Store, closed when the Store is gone
     path = settings.path
     if path.exists() and not path.is_dir():
         raise StoreError(f"store path {path} is a file, not a directory")
@@ -142,7 +200,9 @@ def _shared_client(settings: StoreSettings, create: bool) -> _SharedClient:
     with _embedded_lock:
         shared = _embedded.get(key)
         if shared is None or shared.closed:
-            shared = _embedded[key] = _SharedClient(lambda: _persistent_client(path), lambda: _file_identity(path))
+            shared = _embedded[key] = _SharedClient(
+                lambda spare: _persistent_client(path, spare), lambda: _file_identity(path)
+            )
         return shared
 
 
@@ -155,10 +215,12 @@ def _http_client(settings: StoreSettings) -> Client:
     return cast(Client, client)
 
 
-def _persistent_client(path: Path) -> Client:
+def _persistent_client(path: Path, spare: bool = False) -> Client:
+    """An embedded client of `path`; `spare` spells the path another way ("path/."), so Chroma opens a second one."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return cast(Client, chromadb.PersistentClient(path=str(path), settings=_chroma_settings()))
+        spelled = os.path.join(path, ".") if spare else str(path)
+        return cast(Client, chromadb.PersistentClient(path=spelled, settings=_chroma_settings()))
     except PermissionError:
         raise StoreError(f"cannot write the store at {path}: permission denied") from None
     except Exception as exc:  # noqa: BLE001
@@ -235,13 +297,16 @@ class Store:
     def _collections(self) -> Iterator[tuple[Collection, Collection]]:
         """The chunk and manifest collections of the current client, held for one call."""
         with self._shared.using() as client:
-            bound = self._bound
-            if bound is None or bound[0] is not client:  # the client was renewed: the same collections on the new one
-                name = self.settings.collection
-                chunks = client.get_collection(name, embedding_function=None)
-                bound = (client, chunks, client.get_collection(f"{name}__manifest", embedding_function=None))
-                self._bound = bound
-            yield bound[1], bound[2]
+            yield self._bind(client)
+
+    def _bind(self, client: Client) -> tuple[Collection, Collection]:
+        bound = self._bound
+        if bound is None or bound[0] is not client:  # the client was renewed: the same collections on the new one
+            name = self.settings.collection
+            chunks = client.get_collection(name, embedding_function=None)
+            bound = (client, chunks, client.get_collection(f"{name}__manifest", embedding_function=None))
+            self._bound = bound
+        return bound[1], bound[2]
 
     @property
     def client(self) -> Client:
@@ -279,7 +344,25 @@ class Store:
             _heartbeat(self.client, self.settings)
             return False
         self.checked_generation = self.generation()
+        if self.checked_generation != self.opened_at and self._shared.current_for(self.checked_generation):
+            self.opened_at = self.checked_generation  # the shared client was renewed meanwhile
         return self.checked_generation != self.opened_at
+
+    def catch_up(self) -> bool:
+        """After `stale` said so: renew this embedded store's client in the background so that the vectors another
+        process wrote become visible, while calls go on with the current one (`vectors` leaves out the chunks it
+        does not hold yet). False when the store must be opened anew instead (deleted and made again)."""
+        if self.settings.host or self.checked_generation is None:
+            return False
+        return self._shared.renew_in_background(self.checked_generation, self._warm)
+
+    def _warm(self, client: Client) -> None:
+        """Load a fresh client's vectors, so the first question after the swap does not wait for them."""
+        chunks = client.get_collection(self.settings.collection, embedding_function=None)
+        got: Any = chunks.get(limit=1, include=["embeddings"])
+        if len(got["ids"]):
+            first: list[Sequence[float]] = [list(got["embeddings"][0])]
+            chunks.query(query_embeddings=first, n_results=1, include=[])
 
     def search(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The k nearest chunks to `vector`, best first, score = cosine similarity."""
@@ -292,10 +375,11 @@ class Store:
         return [_passage(i, d, m, 1.0 - distance) for i, d, m, distance in rows]
 
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, Sequence[float]]:
-        """The stored vectors of chunks by id (unknown ids are left out)."""
-        with self._collections() as (chunks, _):
-            got: Any = chunks.get(ids=list(chunk_ids), include=["embeddings"])
-        return dict(zip(got["ids"], got["embeddings"]))
+        """The stored vectors of chunks by id (unknown ids are left out, and so are chunks another process wrote
+        since this process's client loaded its vectors)."""
+        with self._shared.using() as client:
+            chunks, _ = self._bind(client)
+            return _vectors(chunks, list(chunk_ids), lambda: self._shared.behind(client, self.generation()))
 
     def iter_passages(self, where: dict[str, Any] | None = None) -> Iterator[Passage]:
         """Every chunk, page by page."""
@@ -453,6 +537,22 @@ class Store:
         record: dict[str, Any] = {"generation": "", "removals": 0, **self.state(), **changes, "kind": "state"}
         with self._collections() as (_, manifest):
             manifest.upsert(ids=["state:ingest"], embeddings=NO_VECTOR, metadatas=[record])
+
+
+def _vectors(chunks: Collection, ids: list[str], behind: Callable[[], bool]) -> dict[str, Sequence[float]]:
+    """The vectors of `ids` this client holds. Chroma fails a whole read naming a chunk written since its client
+    loaded the vectors (an embedded store another process added to): when the client is `behind` the store, the read
+    is split in halves until the chunks it lacks are found and left out; otherwise the failure is raised."""
+    try:
+        got: Any = chunks.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"]))
+    except InternalError:
+        if not behind():
+            raise
+        if len(ids) == 1:
+            return {}
+        half = len(ids) // 2
+        return {**_vectors(chunks, ids[:half], lambda: True), **_vectors(chunks, ids[half:], lambda: True)}
 
 
 def _passage(chunk_id: str | None, text: str | None, meta: dict[str, Any] | None, score: float) -> Passage:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,3 +106,30 @@ def test_searches_in_flight_while_the_client_is_renewed_all_succeed(tmp_path: Pa
         for future in searching:
             future.result(timeout=300)  # no search failed
     assert seen[0] == ["a1-0"] and seen[-1] == ["a1-0", "a2-0"]
+
+
+def test_an_open_store_catches_up_in_the_background_and_answers_meanwhile(tmp_path: Path) -> None:
+    """A reader that finds another process's ingest keeps answering from its loaded vectors (leaving out the chunks
+    it does not hold yet) while a fresh client loads them beside it; then it has them, with no reopening."""
+    store = open_store(tmp_path / "one")
+    write(store, "a1", [1.0, 0.0, 0.0])
+    assert sorted(store.vectors(["a1-0"])) == ["a1-0"]
+    write_in_another_process(tmp_path / "one", "a2", [1.0, 0.1, 0.0])
+
+    assert store.stale()
+    assert sorted(store.vectors(["a1-0", "a2-0", "a9-0"])) == ["a1-0"]  # a2 is written, but not in this copy
+    assert store.catch_up()
+    deadline = time.monotonic() + 120
+    while store.stale() and time.monotonic() < deadline:  # meanwhile every read succeeds, from one copy or the other
+        assert "a1-0" in store.vectors(["a1-0", "a2-0"]) and "a1-0" in nearest(store, [1.0, 0.0, 0.0])
+    assert not store.stale()
+    assert sorted(store.vectors(["a1-0", "a2-0", "a9-0"])) == ["a1-0", "a2-0"]
+    assert nearest(store, [1.0, 0.0, 0.0]) == ["a1-0", "a2-0"]
+
+    # Again: the fresh client is opened under the other spelling of the path each time.
+    write_in_another_process(tmp_path / "one", "a3", [1.0, 0.2, 0.0])
+    assert store.stale() and store.catch_up()
+    while store.stale() and time.monotonic() < deadline:
+        store.vectors(["a1-0"])
+    assert nearest(store, [1.0, 0.0, 0.0]) == ["a1-0", "a2-0", "a3-0"]
+

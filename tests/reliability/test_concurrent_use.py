@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from assistant import Answer, Assistant
+from ingest.store import Store
 from tests.fixtures.core import EXAMPLES, SEED_QUESTION, make_settings
 from tests.fixtures.web_process import ServeProcess, clean_env, serve_processes
 
@@ -83,6 +84,45 @@ def test_readers_keep_answering_while_an_ingest_writes(store_copy: Path, tmp_pat
     assert asked >= 3
 
 
+def test_a_reader_answers_from_another_process_s_new_article_while_its_vectors_load(
+    store_copy: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first question after another process's ingest is not held up while this process loads the store's
+    vectors afresh (seconds on a big store): it is answered at once, the new article included and ranked on the
+    vector ingest gave it, while the old copy of the vectors goes on serving."""
+    loading, release = threading.Event(), threading.Event()
+    warm = Store._warm
+
+    def held_warm(store: Store, client: Any) -> None:
+        loading.set()
+        release.wait(120)
+        warm(store, client)
+
+    monkeypatch.setattr(Store, "_warm", held_warm)
+    reader = Assistant(make_settings(store_copy, cache_dir))
+    assert cites(reader.ask(SEED_QUESTION), BA_NDAOU)  # this process has loaded the vectors
+    wire = tmp_path / "wire"
+    write_wire(wire, 200, 1)
+    subprocess.run([ASSISTANT, "ingest", str(wire), "--store", str(store_copy), "-q"], check=True, capture_output=True)
+    question, fact = (
+        f"Which committee elected {chair(200)} as its chair?",
+        f"The {_TOPICS[200 % len(_TOPICS)]} committee of district 200",
+    )
+    try:
+        held = reader.retrieve(question, k=3)
+        answer = reader.ask(question)
+        assert loading.is_set() and reader.store().stale()  # the fresh copy is still loading
+    finally:
+        release.set()
+    assert fact in held[0].text and held[0].relevance is not None
+    assert cites(answer, f"{fact} elected {chair(200)}"), answer.answer
+    deadline = time.monotonic() + 120
+    while reader.store().stale() and time.monotonic() < deadline:  # the fresh copy is swapped in
+        reader.retrieve(question, k=3)
+    after = reader.retrieve(question, k=3)
+    assert after[0].chunk_id == held[0].chunk_id and after[0].relevance == pytest.approx(held[0].relevance, abs=1e-4)
+
+
 # ---- server mode: two `assistant serve` processes, one `chroma run` server ----------------------------------------
 
 
@@ -94,10 +134,16 @@ def two_servers(
     with its own keyword index (as on two machines): each must take in another process's ingest by itself."""
     host, port = chroma_server
     work = tmp_path_factory.mktemp("two-servers")
-    server = {"ASSISTANT_STORE__HOST": host, "ASSISTANT_STORE__PORT": str(port), "ASSISTANT_STORE__COLLECTION": "two_apps"}
+    server = {
+        "ASSISTANT_STORE__HOST": host,
+        "ASSISTANT_STORE__PORT": str(port),
+        "ASSISTANT_STORE__COLLECTION": "two_apps",
+    }
     env = clean_env(work, cache_dir, **server, ASSISTANT_STORE__INDEX_CACHE=str(work / "ingest-index"))
     subprocess.run([ASSISTANT, "ingest", str(EXAMPLES), "-q"], env=env, check=True, capture_output=True)
-    machines = [clean_env(work, cache_dir, **server, ASSISTANT_STORE__INDEX_CACHE=str(work / f"index-{n}")) for n in (1, 2)]
+    machines = [
+        clean_env(work, cache_dir, **server, ASSISTANT_STORE__INDEX_CACHE=str(work / f"index-{n}")) for n in (1, 2)
+    ]
     with serve_processes(work, machines) as servers:
         yield servers, env
 
@@ -108,7 +154,9 @@ def ask(base: str, question: str) -> dict[str, Any]:
     return response.json()
 
 
-def test_two_servers_over_one_chroma_server_answer_alike(two_servers: tuple[list[ServeProcess], dict[str, str]]) -> None:
+def test_two_servers_over_one_chroma_server_answer_alike(
+    two_servers: tuple[list[ServeProcess], dict[str, str]],
+) -> None:
     servers, _ = two_servers
     health = [httpx.get(f"{s.base}/healthz").json() for s in servers]
     assert [h["status"] for h in health] == ["ok", "ok"]
@@ -125,7 +173,9 @@ def test_both_servers_answer_during_and_after_another_process_ingests(
     servers, env = two_servers
     wire = tmp_path / "wire"
     write_wire(wire, 100, 8)
-    proc = subprocess.Popen([ASSISTANT, "ingest", str(wire), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [ASSISTANT, "ingest", str(wire), "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     asked, deadline = 0, time.monotonic() + 300
     try:
         while proc.poll() is None and time.monotonic() < deadline:
