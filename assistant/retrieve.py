@@ -103,7 +103,9 @@ class Retriever:
             return interleave(rankings, k)
         ranked, cosine, chunks = self._keyword_rankings(plan, index, vector_of)
         q = vector_of()
-        rankings = [[chunks[i].model_copy(update={"relevance": cosine.get(i)}) for i in r] for r in ranked]
+        for i, passage in chunks.items():  # read for this question alone: set in place, not copied
+            passage.relevance = cosine.get(i)
+        rankings = [[chunks[i] for i in r] for r in ranked]
         passages = interleave(rankings, k)
         if len(passages) < k and self.settings.mode == "hybrid" and q is not None:
             # Too few chunks share a word with the question (a typo, another language): the vectors fill the rest.
