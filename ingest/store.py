@@ -379,7 +379,9 @@ class Store:
         since this process's client loaded its vectors)."""
         with self._shared.using() as client:
             chunks, _ = self._bind(client)
-            return _vectors(chunks, list(chunk_ids), lambda: self._shared.behind(client, self.generation()))
+            # Behind what `stale` last read, not a fresh read: that would take the client again from inside this call.
+            known = self.checked_generation or self.opened_at
+            return _vectors(chunks, list(chunk_ids), lambda: self._shared.behind(client, known))
 
     def iter_passages(self, where: dict[str, Any] | None = None) -> Iterator[Passage]:
         """Every chunk, page by page."""
