@@ -557,6 +557,26 @@ def _holds(text: str, keys: Sequence[str]) -> bool:
     return any(s.startswith(k) or (len(s) >= 4 and k.startswith(s)) for s in stems for k in keys)
 
 
+_AGENT_ENDINGS = ("er", "or", "r")  # "founder" for "found", "creator" for "creat", "manager" for "manag"
+# Acts that news writes with either word, and irregular verbs' past forms (stems): "King established the WTA" answers
+# "When did King found the WTA?", "built by Tessaly Marine" "Which company builds ...?".
+_SAME_ACTS = tuple(frozenset(g.split()) for g in (
+    "found establish creat launch start form", "buy bought acquir purchas", "sell sold", "win won", "lose lost",
+    "die death dead", "retir resign quit", "hire appoint name", "build built", "pay paid", "spend spent", "lead led",
+    "leav left", "hold held", "bring brought", "give gave given", "begin began begun", "write wrote written",
+    "teach taught", "steal stole stolen", "rise rose risen", "fall fell fallen", "grow grew grown", "sink sank sunk",
+    "meet met", "send sent", "keep kept", "choos chose chosen", "fli flew flown", "run ran", "tell told",
+))
+
+
+def _names_act(text: str, keys: Sequence[str]) -> bool:
+    """Whether `text` has a word whose stem is one of `keys`, the same act in another word ("established" for
+    "found") or a doer of one ("founder"), not merely a word that starts like one ("foundation")."""
+    stems = set(_stems(_WORDS.findall(text)))
+    acts = {w for k in keys for w in next((g for g in _SAME_ACTS if k in g), {k})}
+    return any(a in stems or any(a + e in stems for e in _AGENT_ENDINGS) for a in acts)
+
+
 def _in_context(text: str) -> list[tuple[str, str]]:
     """Each sentence of `text` with its context: itself and the sentence before it, which often says what it is
     about ("Traffic through the harbour grew again. The port counted 1,240 ships."). A sentence answers a rule
@@ -583,7 +603,7 @@ def missing_kind(reading: Reading) -> str | None:
     candidates = []
     for p in about:
         for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
-            if _shares_stem(context, keys) or any(_mentions(sentence, n) for n in subject):
+            if _names_act(context, keys) if keys else any(_mentions(sentence, n) for n in subject):
                 if pattern is not None and pattern.search(sentence):
                     return None
                 candidates.append(sentence)

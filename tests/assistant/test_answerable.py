@@ -393,11 +393,24 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(Reading(question, [undated])) == "no passage about Harborview gives a date for “approve”, “flood”, “budget”"
     dated = _news("Harborview's council approved the flood budget on Tuesday.")
     assert missing_kind(Reading(question, [undated, dated])) is None
-    named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date in one sentence
-    assert missing_kind(Reading(question, [named])) is None
+    named = _news("Tuesday brought a long debate to Harborview.")  # the subject and a date, but not the act asked about
+    assert missing_kind(Reading(question, [named])) == missing_kind(Reading(question, [undated]))
+    assert missing_kind(Reading("When did Harborview hold its debate?", [named])) is None
     after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
     assert missing_kind(Reading(question, [after])) is None  # the date in the sentence after the question's words
     assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
+
+
+def test_the_act_asked_about_may_be_written_in_another_word_but_not_in_a_longer_one() -> None:
+    question = "When did Odile Marchetti found Tessaly Marine?"
+    established = _news("Odile Marchetti established Tessaly Marine at Port Venn in 1971.")
+    assert missing_kind(Reading(question, [established])) is None
+    founder = _news("Tessaly Marine's founder Odile Marchetti. The yard opened its second dock in 1988.")
+    assert missing_kind(Reading(question, [founder])) is None  # "founder" names the act, the date follows
+    foundation = _news("The Odile Marchetti foundation gave Tessaly Marine's apprentices a grant in 2019.")
+    assert missing_kind(Reading(question, [foundation])) == (
+        "no passage about Odile Marchetti or Tessaly Marine gives a date for “found”"
+    )
 
 
 def test_a_sum_of_money_must_be_written_as_one() -> None:
