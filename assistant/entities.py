@@ -9,6 +9,7 @@ once per process, and results are cached per text.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,8 +72,23 @@ def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
             if len(_memo) + len(todo) > _MEMO_MAX:
                 _memo.clear()
             for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
-                _memo[text] = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+                found = (Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+                _memo[text] = tuple(part for e in found for part in _split_officer(e))
         return [_memo[t] for t in texts]
+
+
+# An officer's title inside an organisation the model read as one name ("Nvidia CFO Colette Kress"): the firm, then
+# the person. The title itself (CEO, CFO, COO, CTO, CMO, CIO) belongs to neither.
+_OFFICER = re.compile(r"(?:^|\s)C[A-Z]O\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)+)$")
+
+
+def _split_officer(e: Entity) -> tuple[Entity, ...]:
+    """`e`, or the firm and the person of an ORG entity that holds an officer's title before a full name."""
+    if e.label != "ORG" or (m := _OFFICER.search(e.text)) is None:
+        return (e,)
+    firm = e.text[: m.start()].rstrip()
+    person = Entity(m.group("name"), "PERSON", e.start + m.start("name"), e.end)
+    return (Entity(firm, "ORG", e.start, e.start + len(firm)), person) if firm else (person,)
 
 
 def entities(text: str) -> tuple[Entity, ...]:

@@ -311,7 +311,7 @@ def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
     presiding over ..." gives "judg"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer";
-    "Who did he appoint as prime minister?" "appoint", "prim", "minister")."""
+    "Who did he appoint as prime minister?" "appoint", "prim", "minister"), and their initials ("cfo")."""
     words = _past_names(_WORD.findall(question))[1:]
     if words and words[0].lower() == "which":
         words = words[1:]
@@ -325,6 +325,8 @@ def _role_words(question: str) -> set[str]:
         if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
         out.append(stem(low))
+    if len(out) >= 2:
+        out.append("".join(w[0] for w in out))  # the title's initials: "CFO" for "chief financial officer"
     if _LEADS & set(out):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
     if _ASKS_SUCCESSOR.search(question):

@@ -259,6 +259,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         # "head of": a leader's titles count as the role
         ("Who was head of Alameda Research?", "Alameda Research's former CEO, Caroline Ellison, spoke.", 1.0),
         ("Who was head of Alameda Research?", "Alameda's chief technology officer, Gary Wang, spoke.", OFF_ROLE),
+        # a title's initials are the title, and a firm's officer is a person, not part of the firm's name
+        ("Who is Spotify's chief financial officer?", "In a call with investors, CFO Paul Vogel said so.", 1.0),
+        ("Who is Nvidia's chief financial officer?", "Nvidia CFO Colette Kress told analysts.", 1.0),
         # which + a role: a person in that role
         (
             "Which judge is presiding over the antitrust case?",
