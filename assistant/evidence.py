@@ -206,6 +206,7 @@ class AnswerType:
     preferred: frozenset[str]
     roles: frozenset[str] = frozenset()
     unit: str = ""  # "year", "month" or "day" a when-question asks for (the date must name it), "duration" for how long
+    title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
 
 
 def asks_name(question: str) -> bool:
@@ -227,10 +228,12 @@ def answer_type(question: str) -> AnswerType | None:
     q = question.lower().strip()
     if asks_name(question):
         roles = frozenset(_role_words(question))
+        if title := _title(question, roles):
+            roles |= _initials_of(title)  # "CFO" for "chief financial officer"
         m = _WHICH.match(question.strip())
         if m is None:
-            return AnswerType(NAMED, PERSON, roles)
-        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles)
+            return AnswerType(NAMED, PERSON, roles, title=title)
+        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title)
     if q.startswith("where "):
         return AnswerType(NAMED, _PLACES)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
@@ -311,7 +314,7 @@ def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
     presiding over ..." gives "judg"; "Who is Spotify's chief financial officer?" "chief", "financial", "officer";
-    "Who did he appoint as prime minister?" "appoint", "prim", "minister"), and their initials ("cfo")."""
+    "Who did he appoint as prime minister?" "appoint", "prim", "minister")."""
     words = _past_names(_WORD.findall(question))[1:]
     if words and words[0].lower() == "which":
         words = words[1:]
@@ -325,13 +328,34 @@ def _role_words(question: str) -> set[str]:
         if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
         out.append(stem(low))
-    if len(out) >= 2:
-        out.append("".join(w[0] for w in out))  # the title's initials: "CFO" for "chief financial officer"
     if _LEADS & set(out):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
     if _ASKS_SUCCESSOR.search(question):
         out += _SUCCESSOR_WORDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor
     return set(out)
+
+
+def _initials_of(title: Sequence[str]) -> set[str]:
+    """The initials a title is written as: "cfo" for "chief financial officer", also "ceo" for "chief executive"."""
+    out = {"".join(w[0] for w in title)}
+    if len(title) == 2 and title[0] == "chief":
+        out.add(f"c{title[1][0]}o")
+    return out
+
+
+def _title(question: str, roles: frozenset[str]) -> tuple[str, ...]:
+    """The stems of a title of two or more words the question asks about ("chief financial officer", "prime
+    minister": lower-case words running into a title word, all of them roles), else ()."""
+    run: list[str] = []
+    for w in _WORD.findall(question):
+        low = _key(w)
+        if w[0].isupper() or low in STOP_WORDS:
+            run = []
+            continue
+        run.append(low)
+        if low in TITLE_WORDS and len(run) >= 2 and all(stem(x) in roles for x in run):
+            return tuple(stem(x) for x in run)
+    return ()
 
 
 def _key(word: str) -> str:
@@ -414,8 +438,8 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
     return out
 
 
-def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
-    """Whether a role stem stands within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
+def _near(text: str, start: int, end: int, roles: frozenset[str]) -> set[str]:
+    """The role stems that stand within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
     matches one it begins ("found" matches "founder"), and each part of a hyphenated word counts ("10-point")."""
     words = [
         (m.start(), m.end(), stem(w))
@@ -424,20 +448,29 @@ def _near(text: str, start: int, end: int, roles: frozenset[str]) -> bool:
     ]
     inside = [k for k, (s, e, _) in enumerate(words) if s < end and start < e]
     if not inside:
-        return False
+        return set()
     near = words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]
-    return any(
-        w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w))) for _, _, w in near for r in roles
-    )
+    return {
+        r for _, _, w in near for r in roles if w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w)))
+    }
+
+
+def _holds_role(kind: AnswerType, near: set[str]) -> bool:
+    """Whether the role words near an answer (`near`) give it the role asked about: any of them, but a title of two
+    or more words whole or by its initials ("defence minister" is not "prime minister")."""
+    if not kind.title:
+        return bool(near)
+    return set(kind.title) <= near or bool(near & _initials_of(kind.title))
 
 
 def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
     """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
-    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role, `NO_ANSWER` without one."""
+    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title), `NO_ANSWER`
+    without one."""
     best = NO_ANSWER
     for e, start, end in _answers(question, kind, text, ents):
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
-        if kind.roles and not _near(text, start, end, kind.roles):
+        if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles)):
             fit *= OFF_ROLE
         best = max(best, fit)
     return best
