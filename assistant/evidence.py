@@ -451,7 +451,10 @@ def _near(text: str, start: int, end: int, roles: frozenset[str]) -> set[str]:
         return set()
     near = words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]
     return {
-        r for _, _, w in near for r in roles if w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w)))
+        r
+        for _, _, w in near
+        for r in roles
+        if w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w)))
     }
 
 
