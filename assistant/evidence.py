@@ -624,6 +624,36 @@ def about_subject(question: str, units: Sequence[Candidate]) -> list[float]:
     return [1.0 if (n := named[u.passage.chunk_id]) == most else FEWER_NAMES if n else OFF_SUBJECT for u in units]
 
 
+OTHER_SUBJECT = 0.85  # a who-quote naming none of the question's names, when another with a name in role names one
+
+
+# "the country's new prime minister", "the company said": a sentence pointing back at a subject named before it.
+_POINTS_BACK = re.compile(
+    r"\b(?:the|its)\s+(?:country|nation|company|firm|startup|business|group|club|team|city|state|government|league|"
+    r"party|organi[sz]ation|agency|network|studio|bank|band|school|university)\b", re.I
+)
+
+
+def names_subject(
+    question: str, units: Sequence[Candidate], read: Sequence[int], factors: Sequence[float]
+) -> list[float]:
+    """For each quote of a question that asks for a name, `OTHER_SUBJECT` when it holds a name of the asked type but
+    names none of the question's names, nor points back at one ("the country's", "Its ..."), while another names
+    one ("Brightline was founded in 2019 by ..." against "Ana Ruiz, founder of the payments startup Ledgerly, ..."
+    for "Who founded the startup Brightline?"); else 1.0."""
+    out = [1.0] * len(units)
+    if not asks_name(question):
+        return out
+    subject = [n for n in subject_names(question, sorted({u.passage.source for u in units})) if _key(n) not in _WIDE]
+    answering = [k for k in read if factors[k] > NO_ANSWER]
+    naming = {k for k in answering if any(names_it(units[k].text, n) for n in subject)}
+    if naming:
+        for k in answering:
+            if k not in naming and not (_POINTS_BACK.search(units[k].text) or pronoun_led(units[k].text)):
+                out[k] = OTHER_SUBJECT
+    return out
+
+
 OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
 JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
 
@@ -664,7 +694,8 @@ def quotes(
     for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
         factors[k] = f
     about = about_subject(question, units)
-    scores = [lead * f * a for lead, f, a in zip(leads, factors, about)]
+    named = names_subject(question, units, read, factors)
+    scores = [lead * f * a * n for lead, f, a, n in zip(leads, factors, about, named)]
     return units, lift_followers(question, units, scores, leads, factors, after), vectors
 
 

@@ -18,6 +18,7 @@ from assistant.evidence import (
     OFF_ROLE,
     OFF_SUBJECT,
     OTHER_LABEL,
+    OTHER_SUBJECT,
     PASSAGE_SHARE,
     Candidate,
     about_subject,
@@ -25,6 +26,7 @@ from assistant.evidence import (
     answer_type_factor,
     asks_name,
     candidates,
+    names_subject,
     quotability,
     relevance,
     standalone,
@@ -456,6 +458,21 @@ def test_a_quote_from_a_passage_about_the_subject_ranks_above_one_about_another(
                           for n, t in enumerate(texts)])
     wide = "When did steam ferries first run in the United States?"  # a country only places the story
     assert about_subject(wide, ferries) == [1.0, 1.0]
+
+
+def test_a_who_quote_naming_the_subject_ranks_above_one_naming_another() -> None:
+    text = (
+        "Amir Konigsberg, founder of the search startup Twiggle, praised the idea. "
+        "Deft was founded in 2019 by Alex Gunnarson. "
+        "The company's other founder, Zach Hudson, wrote its first code."
+    )
+    units = candidates([Passage(chunk_id="0:0", article_id="0", title="t", text=text, start=0, end=len(text))])
+    assert [u.text.split(",")[0] for u in units] == ["Amir Konigsberg", "Deft was founded in 2019 by Alex Gunnarson.",
+                                                     "The company's other founder"]
+    question = "Who founded the search startup Deft?"
+    assert names_subject(question, units, [0, 1, 2], [1.0, 1.0, 1.0]) == [OTHER_SUBJECT, 1.0, 1.0]  # "the company's"
+    assert names_subject(question, units, [0, 1, 2], [1.0, NO_ANSWER, 1.0]) == [1.0, 1.0, 1.0]  # no answer names Deft
+    assert names_subject("Why was Deft founded?", units, [0, 1, 2], [1.0, 1.0, 1.0]) == [1.0, 1.0, 1.0]  # no name asked
 
 
 def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistant) -> None:
