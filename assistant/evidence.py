@@ -466,12 +466,19 @@ def _holds_role(kind: AnswerType, near: set[str]) -> bool:
     return set(kind.title) <= near or bool(near & _initials_of(kind.title))
 
 
+_SINCE = re.compile(r"since\b", re.IGNORECASE)
+_FROM = re.compile(r"\b(?:since|from)\s+(?:(?:the|early|late|mid)[\s-]+)?\W?$", re.IGNORECASE)
+
+
 def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
     """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
     about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title), `NO_ANSWER`
     without one."""
     best = NO_ANSWER
+    since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     for e, start, end in _answers(question, kind, text, ents):
+        if since and not _FROM.search(text, 0, start):
+            continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
         if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles)):
             fit *= OFF_ROLE
@@ -510,11 +517,18 @@ OTHER_NUMBER = 0.85  # a sentence without the number the question gives ("beat b
 def _pinned(question: str, texts: Sequence[str]) -> list[float]:
     """`OTHER_NUMBER` for each sentence that lacks every number the question gives when another sentence has one
     (a number pins down the event asked about: "Which team did India beat by 302 runs?"), else 1.0."""
-    numbers = set(_NUMBER.findall(question))
+    numbers = {m.group() for m in _NUMBER.finditer(question) if not _in_name(question, m.start(), m.group())}
     has = [bool(numbers & set(_NUMBER.findall(t))) for t in texts]
     if not any(has):
         return [1.0] * len(texts)
     return [1.0 if h else OTHER_NUMBER for h in has]
+
+
+def _in_name(question: str, start: int, number: str) -> bool:
+    """Whether the number at `start` is part of a name ("Top 50", "Fortune 500", "iPhone 15"): it follows a word
+    with a capital that does not begin the question; a year is never part of a name here."""
+    before = question[:start].split()
+    return len(before) > 1 and any(c.isupper() for c in before[-1]) and not _YEAR.fullmatch(number)
 
 
 _GOAL = re.compile(r"\b(?:goal|aim|purpose|intention)\b[^.;]{0,60}?\b(?:is|was)\s+to\s+[a-z]", re.IGNORECASE)

@@ -314,6 +314,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
             "Work on the barriers is expected to begin in 2025.",
             NO_ANSWER,
         ),
+        # since when: the date a thing began from ("since 2004"), not another date of it
+        ("Since what year has the Gazette run its skippers list?", "The Gazette has run the list since 2004.", 1.0),
+        ("Since what year has the Gazette run its skippers list?", "The Gazette ran the 2024 list in May.", NO_ANSWER),
         # how many: a number of the counted thing
         ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
         ("How many ships did the port handle last year?", "The port employs 300 people.", OFF_ROLE),
@@ -401,6 +404,13 @@ def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
             "Which team did India beat by 302 runs at the World Cup?",
             "India have booked a semi-final place, thrashing Sri Lanka by 302 runs at the Wankhede Stadium.",
             id="number-in-question",
+        ),
+        pytest.param(  # "Top 40" is a name: it pins no event, so the sentence without "40" is not ranked down
+            "The Harbour Gazette has published its annual list of the Top 40 skippers of 2024. "
+            "The paper has kept up the tradition since 2004, with a vote of its readers.",
+            "Since what year has the Harbour Gazette published its Top 40 skippers list?",
+            "The paper has kept up the tradition since 2004, with a vote of its readers.",
+            id="number-in-a-name",
         ),
         pytest.param(  # the first sentence restates the question, naming only an authority: the next names the judge
             "A judge ruled on Tuesday that Tessaly Marine broke its contract, a clear win for the Venn Harbour "
