@@ -20,7 +20,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 6. **A kind of answer no passage gives** ("How much did EBT-101 cost to develop?"): the question asks for a date, a
    sum of money, an amount or an organisation, and no sentence of a passage naming the subject holds one (a spaCy
    entity of assistant.entities, or a written year or sum) beside a key word of the question or the subject's name.
-   A person given a role ("Port director Helga Marsh") is no organisation.
+   A person given a role ("Port director Helga Marsh") is no organisation. A price ("How much does a fishing licence
+   cost?") must be given for the thing asked about: its head noun or one of its names in the sentence.
 7. **A year no passage has** ("Who topped the list in 2002?").
 8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
    publisher (or naming that person) names the topic's names with a word of it.
@@ -585,6 +586,25 @@ def _in_context(text: str) -> list[tuple[str, str]]:
     return [(s, f"{sentences[i - 1]} {s}" if i else s) for i, s in enumerate(sentences)]
 
 
+_COST_OF = re.compile(r"^how\s+much\s+(?:does|do|did|will|would)\s+(?P<thing>.+?)\s+cost\b", re.IGNORECASE)
+_PRICES = re.compile(
+    r"\b(?:costs?|costing|price[sd]?|pricing|fees?|sells?|selling|sold|retails?|charges?|charged)\b", re.IGNORECASE
+)
+_OF_WORDS = re.compile(r"\s+(?:of|on|to|in|at|for|from|with)\s+", re.IGNORECASE)
+
+
+def _priced(question: str, subject: Sequence[str]) -> tuple[str, list[str]]:
+    """For "How much does <thing> cost?", the thing's head noun (its last lower-case word before "of", "on", ...:
+    "license" in "a sports betting license", "pass" in "a monthly pass on the Quarry Bay ferry") and the question's
+    names within the thing ("Quarry Bay"); ("", []) for other questions or a thing without a lower-case head."""
+    m = _COST_OF.match(" ".join(question.split()))
+    if m is None:
+        return "", []
+    thing = m.group("thing")
+    words = [w for w in _WORDS.findall(_OF_WORDS.split(thing)[0]) if not w[0].isupper() and w.lower() not in STOP_WORDS]
+    return (words[-1] if words else ""), [n for n in subject if n in thing]
+
+
 def missing_kind(reading: Reading) -> str | None:
     """Why the passages cannot give the kind of answer the question asks for ("no passage about Satoshi Tajiri
     gives a date for “retire”"): among the retrieved passages that name the question's subject, no sentence holds
@@ -600,10 +620,17 @@ def missing_kind(reading: Reading) -> str | None:
     about = reading.about()
     if not about:
         return None  # named differently (an acronym, a short form): not this rule's to judge
+    head, priced = _priced(question, subject)
+    if head:  # "How much does a sports betting license cost?": a sum beside "license", not beside "bettors"
+        keys = _stems([head])
     candidates = []
     for p in about:
         for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
-            if _names_act(context, keys) if keys else any(_mentions(sentence, n) for n in subject):
+            if head:  # the thing priced is named in the sentence, or in the one before when this one prices
+                context = context if _PRICES.search(sentence) else sentence
+            if any(_mentions(sentence, n) for n in priced) or (
+                _names_act(context, keys) if keys else any(_mentions(sentence, n) for n in subject)
+            ):
                 if pattern is not None and pattern.search(sentence):
                     return None
                 candidates.append(sentence)
@@ -614,7 +641,7 @@ def missing_kind(reading: Reading) -> str | None:
             for e in found
         ):
             return None
-    words = ", ".join(f"“{w}”" for w in content_words(question, subject)[:3])
+    words = ", ".join(f"“{w}”" for w in ([head] if head else content_words(question, subject)[:3]))
     article = "an" if kind[0] in "aeiou" else "a"
     return f"no passage about {_either(subject)} gives {article} {kind}" + (f" for {words}" if words else "")
 

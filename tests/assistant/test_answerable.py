@@ -417,10 +417,23 @@ def test_a_sum_of_money_must_be_written_as_one() -> None:
     question = "How much did the repairs to the Saltmarsh railway cost?"
     weeks = _news("The Saltmarsh railway reopened after six weeks of repairs costing far more than planned.")
     assert missing_kind(Reading(question, [weeks])) == (
-        "no passage about Saltmarsh gives a sum of money for “repairs”, “railway”, “cost”"
+        "no passage about Saltmarsh gives a sum of money for “repairs”"
     )
     assert missing_kind(Reading(question, [_news("The Saltmarsh repairs cost forty crowns a metre.")])) is None
     assert missing_kind(Reading(question, [_news("Repairs to the Saltmarsh line cost €2.1 million.")])) is None
+
+
+def test_a_price_must_be_given_for_the_thing_asked_about() -> None:
+    question = "How much does a fishing licence cost in Harborview?"
+    offer = _news(
+        "Harborview's bait shop has applied for a fishing licence. "
+        "Its opening offer gives new anglers $20 back on their first rod."
+    )
+    assert missing_kind(Reading(question, [offer])) == "no passage about Harborview gives a sum of money for “licence”"
+    priced = _news("Harborview will issue its first fishing licences in May. Each costs $35 a season.")
+    assert missing_kind(Reading(question, [priced])) is None  # the sentence before names the thing this one prices
+    named = _news("A Harborview licence will set anglers back $35.")
+    assert missing_kind(Reading(question, [named])) is None
 
 
 def test_an_organisation_must_be_named_beside_the_subject_or_the_question_s_words() -> None:
