@@ -13,7 +13,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
    shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
-   that gives that attribute; or for a measure (attendance, revenue, a rate, prize money, ...; `_MEASURES`), and no
+   that gives that attribute (for a person's own, in a sentence naming them or opening "He ..." after one); or
+   for a measure (attendance, revenue, a rate, prize money, ...; `_MEASURES`), and no
    such passage writes a word of it and a number.
 5. **A count no passage gives** ("How many paying subscribers does Deft have?"): no sentence of a passage naming the
    subject writes a number just before the counted thing along with a word of the question or the subject's name.
@@ -53,7 +54,15 @@ from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
 from ingest.sentences import is_abbreviation, split_sentences
 from newsdesk.settings import RetrievalSettings
-from newsdesk.text import ALIASES, CALENDAR_WORDS, NAME_CONNECTORS, NAME_RUN, STOP_WORDS, TITLE_WORDS
+from newsdesk.text import (
+    ALIASES,
+    CALENDAR_WORDS,
+    NAME_CONNECTORS,
+    NAME_RUN,
+    STOP_WORDS,
+    TITLE_WORDS,
+    pronoun_led,
+)
 from newsdesk.types import Passage
 
 _CAP = r"[A-Z][\w'’.&-]*"
@@ -354,6 +363,9 @@ _ATTRIBUTE_EVIDENCE = {
 }
 
 
+_PERSONAL = frozenset({"salary", "age", "height", "net worth", "date of birth"})  # given beside the person's name
+
+
 def asked_attribute(question: str) -> tuple[str, str] | None:
     """The attribute a question asks for and of what ("What is the population of Harborview?" gives
     ("population", "Harborview")), when it asks for one in a plain shape; else None."""
@@ -399,9 +411,18 @@ def missing_attribute(reading: Reading) -> str | None:
     if subject.endswith(named[-1]):
         named = named[-1:]  # "Gogoro CEO Horace Luke": the attribute is the last name's, the others place it
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
+    names = [v for n in named for v in [*variants(n), *_short_forms(n)]]
     for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
-        if evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n)):
+        if not (evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n))):
+            continue
+        if attribute not in _PERSONAL:
             return None
+        # a person's own: the sentence giving it names them, or follows one that does and says "he" or "she"
+        for sentence, context in _in_context(p.text):
+            if evidence.search(sentence) and any(
+                _mentions(context if pronoun_led(sentence) else sentence, v) for v in names
+            ):
+                return None
     return f"no passage gives the {attribute} of {subject}"
 
 

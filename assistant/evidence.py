@@ -16,7 +16,15 @@ from langchain_core.embeddings import Embeddings
 from assistant.answerable import names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
-from newsdesk.text import CALENDAR_WORDS, MONTHS, NAME_CONNECTORS, STOP_WORDS, TITLE_WORDS, WEEKDAYS
+from newsdesk.text import (
+    CALENDAR_WORDS,
+    MONTHS,
+    NAME_CONNECTORS,
+    STOP_WORDS,
+    TITLE_WORDS,
+    WEEKDAYS,
+    pronoun_led,
+)
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -113,10 +121,6 @@ _AUXILIARIES = (
     "weren't don't doesn't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't"
 ).split()
 # A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
-_PRONOUN_LEAD = re.compile(
-    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"[.!…][\"'”’)\]]*$")
 
 
@@ -142,11 +146,6 @@ def asks_yes_no(question: str) -> bool:
 def announces_reason(sentence: str) -> bool:
     """Whether the sentence announces that a reason or a way follows ("... has revealed why ...")."""
     return bool(_ANNOUNCES.search(sentence)) and not sentence.rstrip().endswith("?")
-
-
-def pronoun_led(sentence: str) -> bool:
-    """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent."""
-    return bool(_PRONOUN_LEAD.match(sentence))
 
 
 ASKING = 0.6  # a sentence that asks a question ranks below one that states

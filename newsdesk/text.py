@@ -82,3 +82,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "mlb": ("Major League Baseball",),
     "nhl": ("National Hockey League",),
 }
+
+
+_PRONOUN_LEAD = re.compile(
+    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
+    re.IGNORECASE,
+)
+
+
+def pronoun_led(sentence: str) -> bool:
+    """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent."""
+    return bool(_PRONOUN_LEAD.match(sentence))

@@ -280,6 +280,18 @@ def test_a_birth_date_needs_a_passage_saying_born() -> None:
     assert missing_attribute(Reading(question, [born])) is None
 
 
+def test_an_attribute_is_given_in_a_sentence_about_the_subject() -> None:
+    question = "What is Harborview harbour master Maria Lopez's salary?"
+    other = _news("Maria Lopez welcomed the new pilot. The pilot will be paid $90,000 a year, the board said.")
+    assert missing_attribute(Reading(question, [other])) == (
+        "no passage gives the salary of Harborview harbour master Maria Lopez"
+    )  # the passage names her and a salary, but the salary is another's
+    follows = _news("Maria Lopez has run the harbour since 2019. She is paid $85,000 a year.")
+    assert missing_attribute(Reading(question, [follows])) is None  # the sentence after the one naming her
+    surname = _news("The board praised Maria Lopez. Lopez earns $85,000 a year.")
+    assert missing_attribute(Reading(question, [surname])) is None  # named by her surname
+
+
 # ---- rule 5: a count no passage gives ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("question", "thing"),
