@@ -512,6 +512,9 @@ _KIND_QUESTIONS = (
     ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
                                 r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
     ("sum of money", re.compile(r"^what\s+(?:did|does|do|will|would)\s+.+?\s+(?:pay|spend|charge)\s+for\b", re.I)),
+    ("sum of money", re.compile(  # "What transfer fee did X pay ...?"
+        r"^what\s+(?:[a-z]+\s+)?(?:fee|price|fine|salary|wage|bid)\s+(?:did|does|do|will|would)\s", re.I
+    )),
     ("amount", re.compile(r"^how\s+much\b", re.I)),
     ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
                            r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club)\b", re.I)),

@@ -386,6 +386,8 @@ def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
         ("In what year was Tessaly Marine founded?", "date"),
         ("How much did the Saltmarsh repairs cost?", "sum of money"),
         ("What did Tessaly Marine pay for the Port Venn yard?", "sum of money"),
+        ("What transfer fee did Lakeside FC pay for Omar Reyes?", "sum of money"),
+        ("What fee structure did the harbour board choose?", None),
         ("How much rain fell on Harborview?", "amount"),
         ("Which bakery chain sponsors Lakeside Stadium?", "organisation"),
         ("Which party does Ana Petrov represent?", "organisation"),
