@@ -11,7 +11,7 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
    `retrieval.min_relevance`.
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
-   shape, for a population, price, age, salary, height or net worth of a named subject ("What was X's salary as
+   shape, for a population, price, age, salary, height, weight or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
    that gives that attribute (for a person's own, in a sentence naming them or opening "He ..." after one); or
    for a measure (attendance, revenue, a rate, prize money, ...; `_MEASURES`), and no
@@ -304,7 +304,7 @@ _MEASURES = (
 )
 # The words besides its own that give a measure.
 _MEASURE_WORDS = {"attendance": "crowd|spectators", "death toll": "killed|dead|died|deaths", "valuation": "valued"}
-_ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|net worth|annual salary|{_MEASURES}"
+_ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|weight|net worth|annual salary|{_MEASURES}"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
 # Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
 _QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
@@ -332,6 +332,11 @@ _ATTRIBUTE_QUESTIONS = (
         re.IGNORECASE,
     ),
     re.compile(r"^how (?P<attribute>old|tall|rich) (?:is|was|are|were) (?P<subject>[^?]+?)\s*\??$", re.IGNORECASE),
+    re.compile(  # "What did X weigh in at for the fight?", "How much does X weigh?"
+        rf"^(?:what|how much)\s+(?:did|does|do|will)\s+(?P<subject>[^?]+?)\s+(?P<attribute>weigh)(?:\s+in)?(?:\s+at)?"
+        rf"{_QUALIFIER}\s*\??$",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"^(?:when|(?:in\s+)?what\s+year|on\s+what\s+date)\s+(?:was|were)\s+(?P<subject>[^?]+?)\s+(?P<attribute>born)"
         r"\s*\??$",
@@ -344,7 +349,7 @@ _ATTRIBUTE_QUESTIONS = (
 _ATTRIBUTE_NAMES = {
     "old": "age", "tall": "height", "rich": "net worth", "people": "population", "inhabitants": "population",
     "residents": "population", "pay": "salary", "annual salary": "salary", "cost": "price", "wage": "salary",
-    "wages": "salary", "earn": "salary", "born": "date of birth",
+    "wages": "salary", "earn": "salary", "born": "date of birth", "weigh": "weight",
 }
 _ATTRIBUTE_EVIDENCE = {
     "population": re.compile(
@@ -356,6 +361,9 @@ _ATTRIBUTE_EVIDENCE = {
     "salary": re.compile(
         r"\bsalar\w*|\bpaid\b|\bpay\b|\bpays\b|\bearn\w*|\bcompensation\b|\bwages?\b|\bincome\b", re.IGNORECASE
     ),
+    "weight": re.compile(
+        r"\d\s?(?:kg|kilograms?|kilos?|lbs?|pounds|stone)\b|\bweigh(?:s|ed)?(?:\s+in)?(?:\s+at)?\s+\d", re.IGNORECASE
+    ),
     "height": re.compile(r"\btall\b|\bheight\b|\d\s?(?:feet|foot|ft|metres|meters|m|cm|inches)\b", re.IGNORECASE),
     "net worth": re.compile(
         rf"\bnet worth\b|\bworth\b|\bfortune\b|\bwealth\w*|\bbillionaire\b|{_MONEY}", re.IGNORECASE
@@ -363,7 +371,8 @@ _ATTRIBUTE_EVIDENCE = {
 }
 
 
-_PERSONAL = frozenset({"salary", "age", "height", "net worth", "date of birth"})  # given beside the person's name
+# A person's own attributes: given beside the person's name.
+_PERSONAL = frozenset({"salary", "age", "height", "weight", "net worth", "date of birth"})
 
 
 def asked_attribute(question: str) -> tuple[str, str] | None:

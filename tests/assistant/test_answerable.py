@@ -248,6 +248,8 @@ def test_answerable_questions_pass(index: KeywordIndex, question: str) -> None:
         ("What revenue did Lumen Robotics report for 2022?", ("revenue", "Lumen Robotics")),
         ("In what year was Odile Marchetti born?", ("date of birth", "Odile Marchetti")),
         ("When was harbour master Ilse Marrow born?", ("date of birth", "harbour master Ilse Marrow")),
+        ("What did Anton Petrov weigh in at for the title fight?", ("weight", "Anton Petrov")),
+        ("How much does Anton Petrov weigh?", ("weight", "Anton Petrov")),
         ("What did Brightpath install along the river?", None),
         ("Who sets the price of a monthly pass?", None),
         ("Does the Metro Wire article suggest that ferry prices rise, while the Harbor Gazette reports a new boat?", None),
@@ -278,6 +280,14 @@ def test_a_birth_date_needs_a_passage_saying_born() -> None:
     assert missing_attribute(reading) == "no passage gives the date of birth of Odile Marchetti"  # 1995 is no birth
     born = said.model_copy(update={"text": "Odile Marchetti, born in Port Venn in 1961, chairs the harbour board."})
     assert missing_attribute(Reading(question, [born])) is None
+
+
+def test_a_weight_is_a_number_with_its_unit() -> None:
+    question = "What did Anton Petrov weigh in at for the title fight?"
+    division = _news("Cruiserweight Anton Petrov won the title fight in the first round.")
+    assert missing_attribute(Reading(question, [division])) == "no passage gives the weight of Anton Petrov"
+    weighed = _news("Anton Petrov weighed in at 90.3kg on Friday.")
+    assert missing_attribute(Reading(question, [weighed])) is None
 
 
 def test_an_attribute_is_given_in_a_sentence_about_the_subject() -> None:
