@@ -420,7 +420,7 @@ def missing_attribute(reading: Reading) -> str | None:
     if subject.endswith(named[-1]):
         named = named[-1:]  # "Gogoro CEO Horace Luke": the attribute is the last name's, the others place it
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
-    names = [v for n in named for v in [*variants(n), *_short_forms(n)]]
+    called = [v for n in named for v in [*variants(n), *_short_forms(n)]]
     for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
         if not (evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n))):
             continue
@@ -429,7 +429,7 @@ def missing_attribute(reading: Reading) -> str | None:
         # a person's own: the sentence giving it names them, or follows one that does and says "he" or "she"
         for sentence, context in _in_context(p.text):
             if evidence.search(sentence) and any(
-                _mentions(context if pronoun_led(sentence) else sentence, v) for v in names
+                _mentions(context if pronoun_led(sentence) else sentence, v) for v in called
             ):
                 return None
     return f"no passage gives the {attribute} of {subject}"
