@@ -320,11 +320,12 @@ def _role_words(question: str) -> set[str]:
     out: list[str] = []
     for w in words:
         low = w.lower().replace("’", "'")
-        if not out and (low in _SKIPPED or w[0].isupper() or low.endswith("'s")):
+        named = w[0].isupper() and low not in TITLE_WORDS  # "CEO" is a title, "Binance" a name
+        if not out and (low in _SKIPPED or named or low.endswith("'s")):
             continue
         if low in ("as", "the", "a", "an") or low in _NO_ROLE:
             continue  # "appoint as prime minister", "won the mayoral election", "the individual facing ..."
-        if w[0].isupper() or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
+        if named or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
         out.append(stem(low))
     if _LEADS & set(out):
@@ -336,24 +337,34 @@ def _role_words(question: str) -> set[str]:
 
 def _initials_of(title: Sequence[str]) -> set[str]:
     """The initials a title is written as: "cfo" for "chief financial officer", also "ceo" for "chief executive"."""
+    if any(w in TITLE_WORDS and len(w) == 3 for w in title):
+        return set()  # "interim CEO" has no initials of its own
     out = {"".join(w[0] for w in title)}
     if len(title) == 2 and title[0] == "chief":
         out.add(f"c{title[1][0]}o")
     return out
 
 
+_WHEN_HELD = frozenset("new former current next previous incoming outgoing then".split())
+
+
 def _title(question: str, roles: frozenset[str]) -> tuple[str, ...]:
     """The stems of a title of two or more words the question asks about ("chief financial officer", "prime
-    minister": lower-case words running into a title word, all of them roles), else ()."""
-    run: list[str] = []
+    minister", "interim CEO": a run of words up to its last title word, all of them roles), else ()."""
+    runs: list[list[str]] = [[]]
     for w in _WORD.findall(question):
         low = _key(w)
-        if w[0].isupper() or low in STOP_WORDS:
-            run = []
-            continue
-        run.append(low)
-        if low in TITLE_WORDS and len(run) >= 2 and all(stem(x) in roles for x in run):
-            return tuple(stem(x) for x in run)
+        # "interim CEO" is a title; "named" in "named interim CEO" is what was done, not part of it
+        if (w[0].isupper() and low not in TITLE_WORDS) or low in STOP_WORDS or low.endswith("ed"):
+            runs.append([])
+        else:
+            runs[-1].append(low)
+    for run in runs:
+        while run and run[0] in _WHEN_HELD:
+            run = run[1:]  # "the new chief executive" holds the title "chief executive"
+        ends = [k for k, x in enumerate(run) if x in TITLE_WORDS]
+        if ends and ends[-1] >= 1 and all(stem(x) in roles for x in run[: ends[-1] + 1]):
+            return tuple(stem(x) for x in run[: ends[-1] + 1])
     return ()
 
 
@@ -437,8 +448,8 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
     return out
 
 
-def _near(text: str, start: int, end: int, roles: frozenset[str]) -> set[str]:
-    """The role stems that stand within `NEAR_ROLE` content words of `text[start:end]`, or inside it; a stem also
+def _near(text: str, start: int, end: int, roles: frozenset[str], reach: int = NEAR_ROLE) -> set[str]:
+    """The role stems that stand within `reach` content words of `text[start:end]`, or inside it; a stem also
     matches one it begins ("found" matches "founder"), and each part of a hyphenated word counts ("10-point")."""
     words = [
         (m.start(), m.end(), stem(w))
@@ -448,7 +459,7 @@ def _near(text: str, start: int, end: int, roles: frozenset[str]) -> set[str]:
     inside = [k for k, (s, e, _) in enumerate(words) if s < end and start < e]
     if not inside:
         return set()
-    near = words[max(0, inside[0] - NEAR_ROLE) : inside[-1] + NEAR_ROLE + 1]
+    near = words[max(0, inside[0] - reach) : inside[-1] + reach + 1]
     return {
         r
         for _, _, w in near
@@ -479,7 +490,8 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
-        if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles)):
+        reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
+        if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles, reach)):
             fit *= OFF_ROLE
         best = max(best, fit)
     return best

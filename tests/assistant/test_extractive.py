@@ -227,6 +227,21 @@ def test_a_title_is_not_part_of_the_name_it_precedes() -> None:
     assert answer_type_factor(question, "French Foreign Minister Jean-Yves Le Drian had strongly opposed this.") == 1.0
 
 
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Who is Spotify's chief financial officer?", ("chief", "financial", "officer")),
+        ("Who was named interim CEO of Tessaly Marine?", ("interim", "ceo")),  # "named" is the act
+        ("Who is the acting chief executive of the VHA?", ("act", "chief", "executiv")),  # up to the last title word
+        ("Who is the new chief executive of Ineos Sport?", ("chief", "executiv")),  # "new" says when, not which
+        ("Who is the CEO of Binance now?", ()),
+    ],
+)
+def test_a_title_of_several_words_is_read_whole(question: str, title: tuple[str, ...]) -> None:
+    kind = answer_type(question)
+    assert kind is not None and kind.title == title
+
+
 def test_a_year_alone_is_not_how_many_or_how_much() -> None:
     question = "How much do the Ray-Ban Meta smart glasses cost?"
     year = "The Google Glass Explorer Edition first introduced us to smart glasses in 2013."
@@ -269,6 +284,11 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("Who is the prime minister of Orlen?", "Orlen's defence minister, Tomas Brell, resigned.", OFF_ROLE),
         ("Who is the prime minister of Orlen?", "Orlen's prime minister, Tomas Brell, resigned.", 1.0),
         ("Who is the chief executive of Ineos Sport?", "Ineos Sport CEO Jean-Claude Blanc spoke on Monday.", 1.0),
+        # a title written in capitals is a title, not a name: "CEO" is the role, "now" is not
+        ("Who is the CEO of Tessaly Marine now?", "John Miller, the yard's CEO, spoke on Monday.", 1.0),
+        ("Who is the CEO of Tessaly Marine now?", "John Miller now works at the yard.", OFF_ROLE),
+        ("Who was named interim CEO of Tessaly Marine?", "Its CTO and now interim CEO, John Miller, spoke.", 1.0),
+        ("Who was named interim CEO of Tessaly Marine?", "Its CEO, John Miller, spoke on Monday.", OFF_ROLE),
         # which + a role: a person in that role
         (
             "Which judge is presiding over the antitrust case?",
