@@ -107,6 +107,10 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     )
 )
 _WORD = re.compile(r"\w")  # a line with no letter or digit left after the cuts goes too
+RULES_ID = hashlib.sha256(
+    "\n".join(p.pattern for p in (_JUNK_LINE, *(r for _, _, r in _LINE_RULES + _CUT_RULES))).encode()
+).hexdigest()[:8]
+"""Identifies the boilerplate rules: a store cleaned by other rules is cleaned again on its next ingest."""
 
 _SOURCE_LINE = re.compile(r"^\s*source\s*:\s*(?P<source>.+?)\s*$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^\s*(?:title\s*:\s*|#\s+)(?P<title>.+?)\s*$", re.IGNORECASE)

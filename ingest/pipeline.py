@@ -15,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from ingest.chunk import chunk_article, embedding_text
+from ingest.clean import RULES_ID
 from ingest.embed import CachedEmbeddings, MiniLMEmbedder
 from ingest.embed_workers import embedded_batches, worker_count
 from ingest.lease import WriterLease, busy_message
@@ -96,8 +97,9 @@ class ChunkBudget:
 
     @property
     def signature(self) -> str:
-        """Identifies the chunking; a change re-chunks every article on the next ingest."""
-        return f"{self.tokens.name}/{self.max_tokens}/{self.overlap}/v2"
+        """Identifies the cleaning and chunking; a change re-reads and re-chunks every article on the next ingest
+        (chunks whose text is unchanged come from the vector cache)."""
+        return f"{self.tokens.name}/{self.max_tokens}/{self.overlap}/v2/clean-{RULES_ID}"
 
 
 def chunk_budget(embeddings: Embeddings, settings: IngestSettings) -> ChunkBudget:
@@ -263,7 +265,7 @@ def run_ingest(
                 store.forget_file(gone_file)
         referenced = {a for record in store.files().values() for a in record.article_ids}
         gone = [a for a in store.articles() if a not in referenced]
-        report.removed = len(gone)
+        report.removed = max(0, len(gone) - report.updated)  # an updated article's old record is no removal
         store.delete_articles(gone)
         log.debug("removed %d articles no file names", len(gone))
 

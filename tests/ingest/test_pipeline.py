@@ -57,11 +57,22 @@ def test_changed_file_replaces_its_chunks(corpus: Path, tmp_path: Path, cache_di
     old_ids = {p.chunk_id for p in assistant.store().iter_passages() if p.title.startswith("Harborview")}
     md.write_text(md.read_text().replace("7 to 2", "8 to 1"))
     report = assistant.ingest([corpus])
-    assert (report.added, report.updated, report.unchanged) == (0, 1, 4)
+    assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 4, 0)
     harbor = [p for p in assistant.store().iter_passages() if p.title.startswith("Harborview")]
     assert harbor and not old_ids & {p.chunk_id for p in harbor}
     assert all("8 to 1" in p.text for p in harbor if "voted" in p.text)
     assert len(assistant.store().articles()) == 5
+
+
+def test_new_cleaning_rules_clean_a_store_again(
+    corpus: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.pipeline.RULES_ID", "earlier")  # a store cleaned by other boilerplate rules
+    first = _assistant(tmp_path, cache_dir).ingest([corpus])
+    monkeypatch.undo()
+    again = _assistant(tmp_path, cache_dir).ingest([corpus])
+    assert (again.unchanged, again.chunks, again.embedded) == (5, first.chunks, 0)  # re-read, vectors from the cache
+    assert _assistant(tmp_path, cache_dir).ingest([corpus]).chunks == 0
 
 
 def test_prune_drops_articles_of_deleted_files(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:

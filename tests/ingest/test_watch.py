@@ -118,7 +118,7 @@ def test_a_changed_file_replaces_its_chunks(drop: Path, assistant: Assistant) ->
     before = {p.chunk_id for p in assistant.store().iter_passages()}
     _put(story, _story("harbour", " The mayor spoke on Tuesday."), 2000)
     report = _settled(watcher).report
-    assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 0, 1)
+    assert (report.added, report.updated, report.unchanged, report.removed) == (0, 1, 0, 0)  # replaced, not removed
     passages = list(assistant.store().iter_passages())
     assert not before & {p.chunk_id for p in passages}
     assert [("The mayor spoke on Tuesday." in p.text) for p in passages] == [True]
