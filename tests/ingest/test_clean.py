@@ -110,6 +110,8 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("caption", "(Photo by Jane Doe/Getty Images)"),
         ("caption", "Image: Harbor Council"),
         ("caption", "Credit: AP"),
+        ("caption", "via Imago RECORD DATE NOT STATED Ana Lima during the weigh-in ceremony. EDITORIAL USE ONLY"),
+        ("caption", "via Getty HARBORVIEW, MAINE - MAY 4: Ana Lima speaks at the harbour."),
         ("caption", "The new ferry leaves the terminal on Monday. Photograph: Jo Bloggs/Reuters"),
         ("caption", "Residents gather in the square on Sunday. Ana Lima | Bloomberg | Getty Images"),
         ("caption", "Dock workers unload the first ship. (Image credit: Sam Roe via Getty Images)"),
