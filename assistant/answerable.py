@@ -39,7 +39,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     rule 3, and turned off with rule 2 (`retrieval.max_name_chunks = -1`).
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 12 read
-the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions.
+the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10
+and 11 a passage about the subject is one that names it or another retrieved chunk of an article that does.
 """
 
 from __future__ import annotations
@@ -256,10 +257,18 @@ class Reading:
         text = f"{passage.title}. {passage.text}"
         return short_forms and (_by_short_form(text, name) or _spells_out(text, name))
 
-    def about(self, subject: Sequence[str] | None = None, short_forms: bool = False) -> list[Passage]:
-        """The passages that name one of `subject` (default: the question's names)."""
+    def about(
+        self, subject: Sequence[str] | None = None, short_forms: bool = False, articles: bool = False
+    ) -> list[Passage]:
+        """The passages that name one of `subject` (default: the question's names); with `articles`, every
+        retrieved passage of an article one of whose passages names one (a later chunk calls "Bob Menendez" only
+        "Menendez")."""
         wanted = self.subject if subject is None else subject
-        return [p for p in self.passages if any(self.names_it(p, n, short_forms) for n in wanted)]
+        naming = [p for p in self.passages if any(self.names_it(p, n, short_forms) for n in wanted)]
+        if not articles:
+            return naming
+        ids = {p.article_id for p in naming}
+        return [p for p in self.passages if p.article_id in ids]
 
 
 def _found(name: str, index: KeywordView, max_chunks: int) -> bool:
@@ -650,7 +659,7 @@ def missing_kind(reading: Reading) -> str | None:
         return None
     keys = key_words(question, subject)
     labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
-    about = reading.about()
+    about = reading.about(articles=True)
     if not about:
         return None  # named differently (an acronym, a short form): not this rule's to judge
     head, priced = _priced(question, subject)
@@ -705,7 +714,7 @@ def missing_successor(reading: Reading) -> str | None:
     named = {w.lower() for n in subject for w in _WORDS.findall(n)}
     words = [w for w in _WORDS.findall(q) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
     keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))  # roles count
-    about = reading.about()
+    about = reading.about(articles=True)
     if not subject or not keys or not about:
         return None
     candidates = [
@@ -750,7 +759,7 @@ def missing_words(reading: Reading) -> str | None:
     keys = list(dict.fromkeys(_stems(own)))
     if not subject or len(keys) < _MIN_OWN_WORDS:
         return None
-    about = reading.about()
+    about = reading.about(articles=True)
     if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
         return None
     words = [f"“{w}”" for w in own]

@@ -425,6 +425,17 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
 
 
+def test_a_later_chunk_of_an_article_about_the_subject_is_about_it_too() -> None:
+    question = "How much in gold bars did investigators find at Sen. Bob Menendez's home?"
+    first = _news("Sen. Bob Menendez pleaded not guilty on Wednesday.").model_copy(update={"chunk_id": "a:0"})
+    later = _news("A raid of Menendez's house turned up $100,000 in gold bars.").model_copy(update={"chunk_id": "a:1"})
+    assert missing_kind(Reading(question, [first, later])) is None  # same article: "Menendez" is Bob Menendez
+    other = later.model_copy(update={"article_id": "b"})
+    assert missing_kind(Reading(question, [first, other])) == (
+        "no passage about Bob Menendez gives an amount for “gold”, “bars”, “investigators”"
+    )
+
+
 def test_the_act_asked_about_may_be_written_in_another_word_but_not_in_a_longer_one() -> None:
     question = "When did Odile Marchetti found Tessaly Marine?"
     established = _news("Odile Marchetti established Tessaly Marine at Port Venn in 1971.")
