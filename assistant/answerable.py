@@ -837,7 +837,7 @@ def missing_from_source(reading: Reading) -> str | None:
     return f"no article from {publisher} mentions {_either(subject)}"
 
 
-_YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?![\w%.,-]\w)")
+_YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?!s\b)(?![\w%.,-]\w)")  # "the 1980s" is a decade
 
 
 def missing_year(reading: Reading) -> str | None:

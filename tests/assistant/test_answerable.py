@@ -535,6 +535,8 @@ def test_a_year_the_question_names_must_be_in_a_passage() -> None:
     assert missing_year(Reading(question, [later, _news("The 2002 regatta went to Quarry Bay.")])) is None
     assert missing_year(Reading(question, [_news("The regatta.", published_at="2002-07-01")])) is None
     assert missing_year(Reading("What did Tech News 2017 say?", [later], ["Tech News 2017"])) is None  # a publisher's name
+    decade = "What led Marta Quell to leave the harbour board in the early 1980s?"  # a decade, not the year 1980
+    assert missing_year(Reading(decade, [later])) is None
 
 
 def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None:
