@@ -429,9 +429,10 @@ def missing_attribute(reading: Reading) -> str | None:
     if subject.endswith(named[-1]):
         named = named[-1:]  # "Gogoro CEO Horace Luke": the attribute is the last name's, the others place it
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
-    called = [v for n in named for v in [*variants(n), *_short_forms(n)]]
+    full = [v for n in named for v in variants(n)]
+    called = full + [f for n in named for f in _short_forms(n)]
     for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
-        if not (evidence.search(p.text) and any(_mentions(p.text, v) for n in named for v in variants(n))):
+        if not (evidence.search(p.text) and any(_mentions(p.text, v) for v in full)):
             continue
         if attribute not in _PERSONAL:
             return None

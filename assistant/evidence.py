@@ -120,7 +120,6 @@ _AUXILIARIES = (
     "is are was were do does did has have had can could will would should shall may might must isn't aren't wasn't "
     "weren't don't doesn't didn't hasn't haven't hadn't can't couldn't won't wouldn't shouldn't"
 ).split()
-# A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
 _SENTENCE_END = re.compile(r"[.!…][\"'”’)\]]*$")
 
 
@@ -486,11 +485,11 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
     without one."""
     best = NO_ANSWER
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
+    reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
     for e, start, end in _answers(question, kind, text, ents):
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
-        reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
         if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles, reach)):
             fit *= OFF_ROLE
         best = max(best, fit)

@@ -84,6 +84,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
 _PRONOUN_LEAD = re.compile(
     r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
     re.IGNORECASE,
