@@ -203,7 +203,8 @@ class AnswerType:
     labels: frozenset[str]
     preferred: frozenset[str]
     roles: frozenset[str] = frozenset()
-    unit: str = ""  # "year", "month" or "day" a when-question asks for (the date must name it), "duration" for how long
+    unit: str = ""  # "year", "month" or "day" a when-question asks for (the date must name it), else "time";
+    # "duration" for how long
     title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
 
 
@@ -235,7 +236,7 @@ def answer_type(question: str) -> AnswerType | None:
     if q.startswith("where "):
         return AnswerType(NAMED, _PLACES)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
-        unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else ""
+        unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else "time"
         return AnswerType(WHEN, WHEN, _acts(question), unit=unit)
     if (m := _HOW_MUCH.match(q)) is not None:
         kind = m.group("kind")
@@ -399,14 +400,28 @@ _DURATION = frozenset(
     "second seconds minute minutes min mins hour hours hr hrs day days night nights week weeks month months year years "
     "decade decades season seasons".split()
 )
+_AT_A_TIME = frozenset("ago later earlier before after since".split())
+
+
+def _length_of_time(text: str) -> bool:
+    """Whether a date is a length of time only: a number and a unit ("seven years", "the past 18 months"), no year,
+    month or weekday, nor a word that places it ("two years ago")."""
+    words = {_key(w) for w in _PART.findall(text)}
+    counted = any(ch.isdigit() for ch in text) or bool(words & _NUMBER_WORDS)
+    return bool(words & _DURATION) and counted and not (_YEAR.search(text) or words & (CALENDAR_WORDS | _AT_A_TIME))
+
+
 _LONG_THING = re.compile(r"\s+(?:is|was|are|were)\s+(?:the|a|an)\b")  # "How long is the bridge?": a length
 
 
 def _names_unit(text: str, unit: str) -> bool:
     """Whether a date names the unit asked for: a year ("1973"), a month ("May") or a day ("Monday", "14"); an
-    amount or date a duration ("eleven minutes", "2-3 hours", not "Monday") for "how long"."""
+    amount or date a duration ("eleven minutes", "2-3 hours", not "Monday") for "how long"; a point in time, not a
+    length of one ("seven years", "one year"), for another when-question."""
     if unit == "duration":
         return bool({_key(w) for w in _PART.findall(text)} & _DURATION)
+    if unit == "time":
+        return not _length_of_time(text)
     if unit == "year":
         return bool(_YEAR.search(text))
     words = {_key(w) for w in _WORD.findall(text)}
