@@ -38,9 +38,13 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     retrieved passage names any of them, even by a short form or spelled out from an acronym. Checked right after
     rule 3, and turned off with rule 2 (`retrieval.max_name_chunks = -1`).
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 12 read
-the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10
-and 11 a passage about the subject is one that names it or another retrieved chunk of an article that does.
+13. **A thing no passage about the subject names** ("What valuation did Simply Homes raise at?"): a short question
+    names what it asks for right after its question word, and the head noun of it (or a word news uses for the same
+    thing: "sales" for "revenue") is in no passage about the subject. Rule 4's attributes are left to rule 4.
+
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 13 read
+the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
+11 and 13 a passage about the subject is one that names it or another retrieved chunk of an article that does.
 """
 
 from __future__ import annotations
@@ -732,12 +736,13 @@ def missing_successor(reading: Reading) -> str | None:
 
 def _abbreviates(text: str, question: str) -> bool:
     """Whether `text` writes an acronym of two to five consecutive words of `question` ("ARR" for "annual recurring
-    revenue", "CFO" for "chief financial officer")."""
+    revenue", "CFO" for "chief financial officer"), or of them after one more word ("CAGR" for "annual growth
+    rate")."""
     words = _WORDS.findall(question)
     for i in range(len(words)):
         for j in range(i + 2, min(len(words), i + 5) + 1):
             letters = initials(" ".join(words[i:j]))
-            if len(letters) >= 2 and re.search(rf"\b{letters}s?\b", text):
+            if len(letters) >= 2 and re.search(rf"\b[A-Z]?{letters}s?\b", text):
                 return True
     return False
 
@@ -765,6 +770,58 @@ def missing_words(reading: Reading) -> str | None:
         return None
     words = [f"“{w}”" for w in own]
     return f"no passage about {_either(subject)} has {_either(words)}"
+
+
+# "How much severance did ...", "What valuation did ...", "What is the towing capacity of ...": the thing asked for,
+# named by lower-case words right after the question word.
+_THING = r"(?P<thing>(?:[a-z][\w'’-]*\s+){0,2}?[a-z][\w'’-]*)"
+_THING_QUESTIONS = (
+    re.compile(rf"^(?i:how\s+much)\s+{_THING}\s+{_AUX}\s"),
+    re.compile(rf"^(?i:what)\s+{_THING}\s+(?:did|does|do|has|have|had|will|would)\s"),
+    re.compile(rf"^(?i:what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+the)\s+{_THING}\s+(?:of|for|at|in)\s"),
+)
+# Heads that name a kind of answer rather than a thing an article writes ("What year ...", "What is the name of ...").
+_KIND_HEADS = frozenset(
+    """money amount number total sum share percentage proportion name title year date day month time kind type sort
+    way part role position product reason reasons""".split()
+)
+# Things news writes with either word ("sales of $2bn" is a revenue).
+_SAME_THINGS = tuple(frozenset(_stems(g.split())) for g in (
+    "revenue revenues sales turnover", "price cost costs priced", "valuation valued worth", "salary pay paid wage earn",
+    "fee paid", "score won beat lost drew", "funding raised", "severance payout",
+))
+
+
+def asked_thing(question: str) -> str | None:
+    """The head noun of the thing a short question asks for, when it names one in a plain shape ("severance" in
+    "How much severance did X receive?", "capacity" in "What is the towing capacity of X?"); None otherwise, and
+    for heads that only say the kind of answer ("What year ...", "How much money ...")."""
+    q = " ".join(question.split())
+    for pattern in _THING_QUESTIONS:
+        if m := pattern.match(q):
+            words = _OF_WORDS.split(m.group("thing"))[0].split()
+            if words and words[0] not in STOP_WORDS and words[-1] not in _KIND_HEADS | STOP_WORDS:
+                return words[-1]
+            return None
+    return None
+
+
+def missing_thing(reading: Reading) -> str | None:
+    """Why the passages cannot give the thing a short question asks for ("no passage about Simply Homes mentions a
+    valuation"): its head noun (`asked_thing`), endings aside or in a word news uses for it (`_SAME_THINGS`:
+    "sales" for "revenue"), is in no retrieved passage about the question's subject, nor written there as an
+    acronym of the question's words ("CAGR"). Attributes are rule 4's to judge. None for other questions,
+    questions naming no one, or when no passage names the subject as the question does."""
+    question, subject = reading.question, reading.subject
+    head = asked_thing(question)
+    if head is None or asked_attribute(question) or len(question.split()) > _MAX_KIND_WORDS or not subject:
+        return None  # an attribute (rule 4) is given in words of its own: "12,000 residents" is a population
+    keys = _stems([head])
+    keys = sorted({k for g in _SAME_THINGS if keys[0] in g for k in g} | set(keys))
+    about = reading.about(articles=True)
+    if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
+        return None  # "CAGR" is a growth rate
+    return f"no passage about {_either(subject)} mentions {'an' if head[0] in 'aeiou' else 'a'} {head}"
 
 
 _ROLE_BEFORE = re.compile(r"(?<![\w'’-])([a-z][a-z-]+)\s+$")
@@ -887,7 +944,7 @@ def missing_subject(reading: Reading) -> str | None:
     return f"no passage retrieved names {_either(subject)}"
 
 
-# Rules 4 to 11, in the order they are tried (after rule 12): the first reason found is the one a reader is shown.
+# Rules 4 to 11 and 13, in the order they are tried (after rule 12): the first reason found is the one a reader is shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
@@ -897,4 +954,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_report,
     missing_from_source,
     missing_words,
+    missing_thing,
 )

@@ -15,6 +15,7 @@ from assistant.answerable import (
     absent_names,
     asked_attribute,
     asked_kind,
+    asked_thing,
     counted_thing,
     initials,
     looks_like_publisher,
@@ -25,6 +26,7 @@ from assistant.answerable import (
     missing_report,
     missing_subject,
     missing_successor,
+    missing_thing,
     missing_words,
     missing_year,
     names,
@@ -512,6 +514,38 @@ def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -
     assert missing_words(Reading("Why did Odile Marchetti resign?", [board])) is None  # one word of its own: a synonym may do
     # "old" asks for a number; "passed away" is two words for one: too few of its own to judge by
     assert missing_words(Reading("How old was Odile Marchetti when she passed away?", [board])) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("How much severance did Odile Marchetti receive?", "severance"),
+        ("What valuation did Tessaly Marine raise its round at?", "valuation"),
+        ("What is the towing capacity of the Kestrel tug?", "capacity"),
+        ("What annual list price has Tessaly Marine set for its ferry pass?", "price"),
+        # the kind of answer, not a thing an article writes
+        ("What year did Odile Marchetti join the board?", None),
+        ("How much money has Tessaly Marine raised?", None),
+        ("What is the name of Tessaly Marine's new ferry?", None),
+        ("How much did Tessaly Marine pay?", None),
+        ("How much per month does the ferry pass cost?", None),
+    ],
+)
+def test_the_thing_a_question_asks_for_is_its_head_noun(question: str, thing: str | None) -> None:
+    assert asked_thing(question) == thing
+
+
+def test_the_thing_asked_for_must_be_in_a_passage_about_the_subject() -> None:
+    question = "What valuation did Tessaly Marine raise its round at?"
+    round_ = _news("Tessaly Marine raised €20 million in a round led by Harbour Capital.")
+    assert missing_thing(Reading(question, [round_])) == "no passage about Tessaly Marine mentions a valuation"
+    valued = _news("The round valued Tessaly Marine at €200 million.")  # "valued": endings aside
+    assert missing_thing(Reading(question, [round_, valued])) is None
+    sales = _news("Tessaly Marine's sales reached €50 million last year.")  # another word for the same thing
+    assert missing_thing(Reading("How much revenue did Tessaly Marine report last year?", [sales])) is None
+    cagr = _news("Tessaly Marine expects a CAGR of 12% for ferry traffic.")  # an acronym of the question's words
+    assert missing_thing(Reading("What annual growth rate does Tessaly Marine forecast?", [cagr])) is None
+    assert missing_thing(Reading("What valuation did the round reach?", [round_])) is None  # names no one
 
 
 def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
