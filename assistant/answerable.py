@@ -944,7 +944,7 @@ def missing_subject(reading: Reading) -> str | None:
     return f"no passage retrieved names {_either(subject)}"
 
 
-# Rules 4 to 11 and 13, in the order they are tried (after rule 12): the first reason found is the one a reader is shown.
+# Rules 4 to 11 and 13, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
