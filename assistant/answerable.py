@@ -28,8 +28,9 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    publisher (or naming that person) names the topic's names with a word of it.
 9. **A cited publisher silent on the subject** ("Which company did The Verge say bought Taylor Swift's masters?"): a
    short question names one publisher of the store, and no passage from it names the question's other names.
-10. **A person still to come** ("Who will be Everton's next chairman?"): no sentence of a passage naming the subject
-    holds a word of the question, a word of what is to come ("will", "named", "successor", "interim") and a person.
+10. **A person still to come** ("Who will be Everton's next chairman?"), or who came ("Who replaced X?"): no
+    sentence of a passage naming the subject holds a word of the question, a word of what is to come ("will",
+    "named", "successor", "interim") and a person.
 11. **A subject without what is asked of it** ("What prison sentence did Caroline Ellison receive?"): a short
     question has three or more words of its own, and none of them is in any passage naming its subject.
 
@@ -696,7 +697,10 @@ def missing_kind(reading: Reading) -> str | None:
 # "Who will be Everton's next chairman?", "Who is expected to replace ...?": a person still to come. A passage says who
 # when a sentence with a word of the question or of succession ("successor", "acting") names someone along with a
 # word of what is to come ("will", "named", "interim", ...).
-_WHO_TO_COME = re.compile(r"^who\s+(?:will|would|could|might|is\s+(?:going|expected|set|likely)\s+to)\s+", re.I)
+_WHO_TO_COME = re.compile(
+    r"^who\s+(?:will|would|could|might|is\s+(?:going|expected|set|likely)\s+to|(?=replaced\s|succeeded\s|took\s+over\s))",
+    re.I,
+)
 _SUCCESSION = (
     r"named|appointed|chosen|elected|successor|succeed\w*|replac\w*|takes?\s+over|incoming|designate|interim|acting"
 )
@@ -708,17 +712,19 @@ _SUCCEEDS = re.compile(rf"\b(?:{_SUCCESSION})\b", re.I)
 
 def missing_successor(reading: Reading) -> str | None:
     """Why the passages cannot say who is still to come ("no passage says who will be Everton's next chairman after
-    Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, and no
-    sentence of a passage naming the subject holds a word of what is to come ("will", "named", "successor",
-    "interim"), a word of the question (a role such as "chairman" counts) or of succession ("successor", "acting"),
+    Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, or who
+    replaced (succeeded, took over from) one, and no sentence of a passage naming the subject holds a word of what is
+    to come ("will", "named", "successor", "interim"), a word of the question (a role such as "chairman" or "CEO"
+    counts) or of succession ("successor", "acting"),
     and a person other than the subject (or an organisation: the small model reads a lone surname as one). None for
     other questions, or when such a sentence exists."""
     q, subject = " ".join(reading.question.split()), reading.subject
     if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
         return None
     named = {w.lower() for n in subject for w in _WORDS.findall(n)}
-    words = [w for w in _WORDS.findall(q) if len(w) > 2 and not w[0].isupper() and not w.isdigit()]
-    keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))  # roles count
+    words = [w for w in _WORDS.findall(q) if len(w) > 2 and not w.isdigit()]
+    words = [w for w in words if not w[0].isupper() or w.lower() in TITLE_WORDS]  # roles count, "CEO" too
+    keys = set(_stems([w for w in words if w.lower() not in _LIGHT_WORDS and w.lower() not in named]))
     about = reading.about(articles=True)
     if not subject or not keys or not about:
         return None

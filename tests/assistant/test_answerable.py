@@ -501,6 +501,19 @@ def test_a_person_still_to_come_must_be_named_as_such() -> None:
     assert missing_successor(Reading("Who will be the next chairman?", [past])) is None  # no subject named
 
 
+def test_who_replaced_someone_must_be_named_as_such() -> None:
+    founder = _news("Tessaly Marine was led by co-founder and CEO Arjun Mehta until he resigned in May.")
+    question = "Who replaced Arjun Mehta as CEO of Tessaly Marine?"
+    assert missing_successor(Reading(question, [founder])) == (
+        "no passage says who replaced Arjun Mehta as CEO of Tessaly Marine"
+    )
+    new_ceo = _news("Dana Whitlock, Tessaly Marine's head of ferries, will be the new CEO, Arjun Mehta said.")  # "CEO"
+    assert missing_successor(Reading(question, [founder, new_ceo])) is None
+    assert missing_successor(Reading("Who took over as CEO of Tessaly Marine?", [founder])) == (
+        "no passage says who took over as CEO of Tessaly Marine"
+    )
+
+
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
     question = "What prison sentence did Odile Marchetti receive?"
     board = _news("Odile Marchetti told the harbour board that fares will not rise.")
