@@ -20,6 +20,7 @@ from newsdesk.text import (
     CALENDAR_WORDS,
     MONTHS,
     NAME_CONNECTORS,
+    NAME_RUN,
     STOP_WORDS,
     TITLE_WORDS,
     WEEKDAYS,
@@ -232,6 +233,8 @@ def answer_type(question: str) -> AnswerType | None:
         m = _WHICH.match(question.strip())
         if m is None:
             return AnswerType(NAMED, PERSON, roles, title=title)
+        if m.group("noun").lower() in _PLACE_NOUNS and roles == {stem(m.group("noun").lower())}:
+            roles |= _acts(question)  # "In which city was X born?": born there, rarely "the city of ..."
         return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title)
     if q.startswith("where "):
         return AnswerType(NAMED, _PLACES)
@@ -462,6 +465,18 @@ def _with_calendar_names(text: str, ents: Sequence[Entity]) -> list[Entity]:
     return out
 
 
+def _with_named_kind(noun: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> list[Entity]:
+    """`ents` and, for "Which journal ...", the capitalised name a sentence writes right after the noun ("the journal
+    Cell Metabolism") where the model found none, labelled as the answer the question prefers."""
+    out = list(ents)
+    label = "ORG" if "ORG" in kind.preferred else min(kind.preferred)
+    for m in re.finditer(rf"\b(?i:{re.escape(noun)}s?\s+(?:of\s+)?)(?=[A-Z])", text):
+        run = NAME_RUN.match(text, m.end())
+        if run and not any(e.start < run.end() and run.start() < e.end for e in ents):
+            out.append(Entity(run.group(), label, run.start(), run.end()))
+    return out
+
+
 def _near(text: str, start: int, end: int, roles: frozenset[str], reach: int = NEAR_ROLE) -> set[str]:
     """The role stems that stand within `reach` content words of `text[start:end]`, or inside it; a stem also
     matches one it begins ("found" matches "founder"), and each part of a hyphenated word counts ("10-point")."""
@@ -521,6 +536,8 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
         if kind.labels & WHEN:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
+        if (m := _WHICH.match(question.strip())) is not None and kind.labels == NAMED:
+            found = [_with_named_kind(m.group("noun"), kind, t, ents) for t, ents in zip(texts, found)]
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()

@@ -334,6 +334,15 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
             "Work on the barriers is expected to begin in 2025.",
             NO_ANSWER,
         ),
+        # which X: a name the sentence writes right after the asked noun, even where the model finds none
+        (
+            "Which journal published the study on seal sleep?",
+            "A recent study published in the journal Cell Metabolism suggests seals sleep.",
+            1.0,
+        ),
+        ("Which journal published the study on seal sleep?", "A study published last week suggests seals sleep.", NO_ANSWER),
+        # which place: the act asked about places it ("born in"), without the word "city"
+        ("In which city was the harbour master born?", "The harbour master, born in Port Venn, retired.", 1.0),
         # when: a point in time, not a length of one ("seven years"), unless placed ("two years ago")
         ("When is the harbour master due to be sentenced?", "Sentencing is set for Feb. 20.", 1.0),
         ("When is the harbour master due to be sentenced?", "The harbour master was sentenced to seven years.", NO_ANSWER),
