@@ -185,7 +185,7 @@ _MONEY_MEASURES = frozenset(
 _SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-_ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day)\b")
+_ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day|date)\b")
 _CALLED = re.compile(r"^what\s+(?:is|was|are|were)\b.*\b(?:called|named)\W*$")  # "What is the therapy called?"
 # "How many passing yards ...", "How much money ...": the words after "many" / "much" name the counted thing.
 _HOW_MUCH = re.compile(r"^how\s+(?P<kind>many|much|old|long|far|big|tall|often|large|high)\b(?P<rest>.*)")
@@ -204,7 +204,7 @@ class AnswerType:
     labels: frozenset[str]
     preferred: frozenset[str]
     roles: frozenset[str] = frozenset()
-    unit: str = ""  # "year", "month" or "day" a when-question asks for (the date must name it), else "time";
+    unit: str = ""  # "year", "month", "day" or "date" a when-question asks for (the date must name it), else "time";
     # "duration" for how long
     title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
 
@@ -430,6 +430,8 @@ def _names_unit(text: str, unit: str) -> bool:
     words = {_key(w) for w in _WORD.findall(text)}
     if unit == "month":
         return bool(words & MONTHS)
+    if unit == "date":  # a month or weekday ("Aug. 11, 2014", "Monday"), not a year alone
+        return bool(words & CALENDAR_WORDS) and not _length_of_time(text)
     if unit == "day":
         return bool(words & WEEKDAYS) or any(w.isdigit() and len(w) <= 2 for w in words)
     return True
