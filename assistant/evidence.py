@@ -91,7 +91,8 @@ _CAUSE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|cited|"
     r"citing(?!\s+(?:(?:un)?named\s+|anonymous\s+|several\s+|two\s+|three\s+)?(?:sources?|people|persons?|"
     r"officials?|insiders?|a\s+(?:source|person|spokes\w+)))|"
-    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|"
+    r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|forc(?:ed|ing)|prompt(?:ed|ing)|"
+    r"trigger(?:ed|ing)|caus(?:ed|ing)|sparked|"
     r"for (?:failing|not|refusing|breaking|violating|missing|ignoring))\b",
     re.IGNORECASE,
 )

@@ -480,6 +480,8 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor(question, "The board fired Osei, citing late ferries.") == 1.0
     penalty = "Tessaly Marine faces a penalty for breaching the harbour's safety rules."  # a breach is a reason
     assert answer_type_factor("Why was Tessaly Marine penalised?", penalty) == 1.0
+    storm = "A storm in the bay forced the yard to postpone the launch of its ferry."  # what forced it is the cause
+    assert answer_type_factor("Why did the yard postpone the ferry launch?", storm) == 1.0
 
 
 def _two_articles() -> list[Passage]:
