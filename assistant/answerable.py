@@ -800,15 +800,17 @@ _SAME_THINGS = tuple(frozenset(_stems(g.split())) for g in (
 
 def asked_thing(question: str) -> str | None:
     """The head noun of the thing a short question asks for, when it names one in a plain shape ("severance" in
-    "How much severance did X receive?", "capacity" in "What is the towing capacity of X?"); None otherwise, and
-    for heads that only say the kind of answer ("What year ...", "How much money ...")."""
+    "How much severance did X receive?", "capacity" in "What is the towing capacity of X?"), past a head that only
+    says the kind of answer ("prize" in "How much prize money ..."); None otherwise ("What year ...", "How much
+    money ...")."""
     q = " ".join(question.split())
     for pattern in _THING_QUESTIONS:
         if m := pattern.match(q):
             words = _OF_WORDS.split(m.group("thing"))[0].split()
-            if words and words[0] not in STOP_WORDS and words[-1] not in _KIND_HEADS | STOP_WORDS:
-                return words[-1]
-            return None
+            if not words or words[0] in STOP_WORDS:
+                return None
+            # "prize money": the word that says which money
+            return next((w for w in reversed(words) if w not in _KIND_HEADS | STOP_WORDS), None)
     return None
 
 

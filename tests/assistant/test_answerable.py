@@ -536,6 +536,7 @@ def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -
         ("What valuation did Tessaly Marine raise its round at?", "valuation"),
         ("What is the towing capacity of the Kestrel tug?", "capacity"),
         ("What annual list price has Tessaly Marine set for its ferry pass?", "price"),
+        ("How much prize money did Tessaly Marine win?", "prize"),  # past a head that says the kind of answer
         # the kind of answer, not a thing an article writes
         ("What year did Odile Marchetti join the board?", None),
         ("How much money has Tessaly Marine raised?", None),
