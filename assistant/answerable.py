@@ -302,13 +302,15 @@ def _either(names: Sequence[str]) -> str:
 
 
 _CURRENCY = (
-    r"(?:(?:million|billion|thousand|bn|m|k)\s?)?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|usd|eur|gbp)\b"
+    r"(?:(?:million|billion|thousand|bn|m|k)\s?)?(?:dollars|euros|pounds|crowns|yen|yuan|rupees|francs|shekels|usd|eur|"
+    r"gbp|nis)\b"
 )
+_CODES = r"\b(?:USD|EUR|GBP|NIS|ILS|CHF|JPY|CNY|INR|AUD|CAD|Rs)\.?\s?\d"  # "NIS 405 million", "Rs 500 crore"
 _NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
     r"|seventy|eighty|ninety|hundred)"
 )
-_MONEY = rf"[$€£¥]\s?\d|\d[\d,.]*\s?{_CURRENCY}"
+_MONEY = rf"[$€£¥₪₹]\s?\d|{_CODES}|\d[\d,.]*\s?{_CURRENCY}"
 # Measures a passage gives in their own words ("revenue of $2 billion", "97% occupancy"). Left out: measures often
 # given without their word ("will hold 12 billion litres" is a capacity; "a 4-1 win" a score; weights, speeds).
 _MEASURES = (
@@ -608,10 +610,11 @@ def _holds(text: str, keys: Sequence[str]) -> bool:
 
 _AGENT_ENDINGS = ("er", "or", "r")  # "founder" for "found", "creator" for "creat", "manager" for "manag"
 # Acts that news writes with either word, and irregular verbs' past forms (stems): "King established the WTA" answers
-# "When did King found the WTA?", "built by Tessaly Marine" "Which company builds ...?".
+# "When did King found the WTA?", "built by Tessaly Marine" "Which company builds ...?", "bought it for NIS 405
+# million" "How much did he pay for it?".
 _SAME_ACTS = tuple(frozenset(g.split()) for g in (
-    "found establish creat launch start form", "buy bought acquir purchas", "sell sold", "win won", "lose lost",
-    "die death dead", "retir resign quit", "hire appoint name", "build built", "pay paid", "spend spent", "lead led",
+    "found establish creat launch start form", "buy bought acquir purchas pay paid", "sell sold", "win won",
+    "lose lost", "die death dead", "retir resign quit", "hire appoint name", "build built", "spend spent", "lead led",
     "leav left", "hold held", "bring brought", "give gave given", "begin began begun", "write wrote written",
     "teach taught", "steal stole stolen", "rise rose risen", "fall fell fallen", "grow grew grown", "sink sank sunk",
     "meet met", "send sent", "keep kept", "choos chose chosen", "fli flew flown", "run ran", "tell told",

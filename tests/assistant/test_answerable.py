@@ -427,6 +427,16 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
 
 
+def test_a_price_paid_may_be_written_as_a_purchase_in_any_currency() -> None:
+    question = "How much did Odile Marchetti pay for Tessaly Marine?"
+    bought = _news("Odile Marchetti bought Tessaly Marine for NIS 405 million from its founders.")
+    assert missing_kind(Reading(question, [bought])) is None  # "bought for" is a price paid; "NIS 405 million" a sum
+    rented = _news("Odile Marchetti bought Tessaly Marine from its founders.")
+    assert missing_kind(Reading(question, [rented])) == (
+        "no passage about Odile Marchetti or Tessaly Marine gives a sum of money for “pay”"
+    )
+
+
 def test_a_later_chunk_of_an_article_about_the_subject_is_about_it_too() -> None:
     question = "How much in gold bars did investigators find at Sen. Bob Menendez's home?"
     first = _news("Sen. Bob Menendez pleaded not guilty on Wednesday.").model_copy(update={"chunk_id": "a:0"})
