@@ -152,9 +152,19 @@ def announces_reason(sentence: str) -> bool:
 ASKING = 0.6  # a sentence that asks a question ranks below one that states
 
 
+# A photo credit left on a line of its own: "Getty Images | Reuters", "AP Photo/File".
+_CREDIT_ONLY = re.compile(
+    r"^(?:(?:getty\s+images|reuters|ap|afp|epa|bloomberg|shutterstock|imago|photo|file|pool)\b[\s|/,;:-]*)+$",
+    re.IGNORECASE,
+)
+
+
 def quotability(sentence: str) -> float:
     """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
-    fragment without an end mark (a headline, a caption)."""
+    fragment without an end mark (a headline, a caption); nothing for a photo credit alone ("Getty Images |
+    Reuters")."""
+    if _CREDIT_ONLY.match(sentence.strip()):
+        return 0.0
     if sentence.rstrip().endswith("?"):
         return ASKING
     if pronoun_led(sentence):
@@ -713,6 +723,28 @@ def names_subject(
     return out
 
 
+# "Who is the CEO of Binance now?": a sentence where someone leaves a post, and no one comes to it, names no one
+# who holds it now.
+_NOW = re.compile(r"\b(?:now|currently|current|today|presently)\b", re.IGNORECASE)
+_LEAVES = re.compile(
+    r"\b(?:step(?:s|ped|ping)?\s+down|former|ex-|resign\w*|ousted|oust|fired|sacked|depart\w*|outgoing|"
+    r"previous|quit|left)\b", re.IGNORECASE
+)
+_COMES = re.compile(
+    r"\b(?:new|will\s+be|named|appointed|succe(?:ed|eded|eds|ssor)|replac\w*|t(?:ook|akes?)\s+over|interim|acting|"
+    r"incoming)\b", re.IGNORECASE
+)
+
+
+def held_now(question: str, texts: Sequence[str], factors: Sequence[float]) -> list[float]:
+    """`factors`, where a question asks who holds a post now ("Who is the CEO of Binance now?", "... currently"), with
+    `NO_ANSWER` at most for a sentence in which someone leaves ("stepping down", "former", "resigned") and no one
+    comes ("new", "named", "will be", "replaced"): the one who left does not hold it now."""
+    if not (asks_name(question) and _NOW.search(question)):
+        return list(factors)
+    return [min(f, NO_ANSWER) if _LEAVES.search(t) and not _COMES.search(t) else f for t, f in zip(texts, factors)]
+
+
 OUT_OF_REACH = 0.4  # a quote whose lead is below this share of the best lead is not read for entities
 JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's referent) ranks below a single sentence
 
@@ -752,6 +784,7 @@ def quotes(
     factors = [NO_ANSWER] * len(units)
     for k, f in zip(read, answer_type_factors(question, [firsts[k] for k in read])):
         factors[k] = f
+    factors = held_now(question, firsts, factors)
     about = about_subject(question, units)
     named = names_subject(question, units, read, factors)
     scores = [lead * f * a * n for lead, f, a, n in zip(leads, factors, about, named)]
@@ -820,6 +853,8 @@ def lift_followers(
     out = list(scores)
     reason = asks_reason_or_way(question)
     for i, j in after.items():
+        if not quotability(cands[j].text):
+            continue  # a photo credit is no answer, whatever comes before it
         if (reason and announces_reason(cands[i].text)) or _sets_scene(factors[i], factors[j]):
             out[j] = max(out[j], leads[i])
     return out
