@@ -199,7 +199,7 @@ _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day|date)\b")
 _CALLED = re.compile(r"^what\s+(?:is|was|are|were)\b.*\b(?:called|named)\W*$")  # "What is the therapy called?"
 # "How many passing yards ...", "How much money ...": the words after "many" / "much" name the counted thing.
-_HOW_MUCH = re.compile(r"^how\s+(?P<kind>many|much|old|long|far|big|tall|often|large|high)\b(?P<rest>.*)")
+_HOW_MUCH = re.compile(r"^(?:by\s+)?how\s+(?P<kind>many|much|old|long|far|big|tall|often|large|high)\b(?P<rest>.*)")
 _APPOSITION = re.compile(r",\s*|\s+and\s+")
 NEAR_ROLE = 4  # content words between an answer and a role word of the question for the answer to hold that role
 OFF_ROLE = 0.8  # an answer of the asked type that holds none of the question's roles ranks below one that does

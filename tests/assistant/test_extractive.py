@@ -356,6 +356,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("Since what year has the Gazette run its skippers list?", "The Gazette ran the 2024 list in May.", NO_ANSWER),
         # how many: a number of the counted thing
         ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
+        # by how much: an amount or a share
+        ("By how much did harbour traffic fall?", "Harbour traffic fell 12% on the year.", 1.0),
+        ("By how much did harbour traffic fall?", "Harbour traffic fell again on the year.", NO_ANSWER),
         ("How many ships did the port handle last year?", "The port employs 300 people.", OFF_ROLE),
         ("How many ships did the port handle last year?", "The port handled more ships than ever.", NO_ANSWER),
         # how long: a duration, not a day
