@@ -125,22 +125,32 @@ _AUXILIARIES = (
 _SENTENCE_END = re.compile(r"[.!…][\"'”’)\]]*$")
 
 
+# "According to Adobe, how much did ...?": the source a question cites before it asks.
+_CITED_FIRST = re.compile(r"^\s*according\s+to\s+[^,?]{1,80},\s*", re.IGNORECASE)
+
+
+def asked(question: str) -> str:
+    """The question without a source it cites before it asks ("According to Adobe, how much ..." gives "how much
+    ...")."""
+    return _CITED_FIRST.sub("", question, count=1)
+
+
 def asks_why(question: str) -> bool:
     """Whether the question asks for a reason ("Why ...", "What caused ...", "For what reason ...")."""
-    q = question.lower().lstrip()
+    q = asked(question).lower().lstrip()
     return q.startswith(_WHY)
 
 
 def asks_reason_or_way(question: str) -> bool:
     """Whether the question asks why, or how something was done (not "how many", "how much", ...)."""
-    q = question.lower().lstrip()
+    q = asked(question).lower().lstrip()
     return asks_why(question) or (q.startswith("how ") and not q.startswith(_NOT_MANNER))
 
 
 def asks_yes_no(question: str) -> bool:
     """Whether the question is answered yes or no ("Is ...", "Did X and Y both report ...", "Does the article from A
     agree with B ...")."""
-    words = question.lower().replace("’", "'").split()
+    words = asked(question).lower().replace("’", "'").split()
     return bool(words) and words[0] in _AUXILIARIES
 
 
@@ -223,6 +233,7 @@ class AnswerType:
 def asks_name(question: str) -> bool:
     """Whether the question asks for someone or something named: "Who ...", "Whose ...", "Which judge ...", "In which
     country ..." (not "Which year ...", nor a choice between names it gives: "Which ..., X or Y?")."""
+    question = asked(question)
     q = question.lower().lstrip()
     if q.startswith(("who ", "whom ", "whose ")):
         return True
@@ -236,6 +247,7 @@ def answer_type(question: str) -> AnswerType | None:
     """The named-entity type of the answer a question asks for: a person (or another name) for "who" and "which
     judge", a place for "where" and "which country", a date for "when" and "what year", an amount for "how many",
     "how much", "how old" and "what is the revenue ..."; None for other questions (why, what, yes/no, scores)."""
+    question = asked(question)
     q = question.lower().strip()
     if asks_name(question):
         roles = frozenset(_role_words(question))

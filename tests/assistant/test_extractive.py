@@ -356,6 +356,9 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("Since what year has the Gazette run its skippers list?", "The Gazette ran the 2024 list in May.", NO_ANSWER),
         # how many: a number of the counted thing
         ("How many ships did the port handle last year?", "The port handled 1,240 ships last year.", 1.0),
+        # a source cited before the question does not hide what it asks
+        ("According to the Gazette, how many ships did the port handle?", "The port handled 1,240 ships.", 1.0),
+        ("According to the Gazette, how many ships did the port handle?", "The port handled more ships.", NO_ANSWER),
         # by how much: an amount or a share
         ("By how much did harbour traffic fall?", "Harbour traffic fell 12% on the year.", 1.0),
         ("By how much did harbour traffic fall?", "Harbour traffic fell again on the year.", NO_ANSWER),
@@ -491,6 +494,8 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor(question, "The board fired Osei, citing late ferries.") == 1.0
     penalty = "Tessaly Marine faces a penalty for breaching the harbour's safety rules."  # a breach is a reason
     assert answer_type_factor("Why was Tessaly Marine penalised?", penalty) == 1.0
+    assert answer_type_factor("According to the Courier, why was Tessaly Marine penalised?", penalty) == 1.0
+    assert answer_type_factor("According to the Courier, why was Tessaly Marine penalised?", "It was.") == NO_ANSWER
     storm = "A storm in the bay forced the yard to postpone the launch of its ferry."  # what forced it is the cause
     assert answer_type_factor("Why did the yard postpone the ferry launch?", storm) == 1.0
 
