@@ -718,9 +718,8 @@ def missing_successor(reading: Reading) -> str | None:
     Bill Kenwright"): a short question asks who will be (or replace, lead, ...) something of a named subject, or who
     replaced (succeeded, took over from) one, and no sentence of a passage naming the subject holds a word of what is
     to come ("will", "named", "successor", "interim"), a word of the question (a role such as "chairman" or "CEO"
-    counts) or of succession ("successor", "acting"),
-    and a person other than the subject (or an organisation: the small model reads a lone surname as one). None for
-    other questions, or when such a sentence exists."""
+    counts) or of succession ("successor", "acting"), and a person other than the subject (or an organisation: the
+    small model reads a lone surname as one). None for other questions, or when such a sentence exists."""
     q, subject = " ".join(reading.question.split()), reading.subject
     if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
         return None

@@ -225,8 +225,9 @@ class AnswerType:
     labels: frozenset[str]
     preferred: frozenset[str]
     roles: frozenset[str] = frozenset()
-    unit: str = ""  # "year", "month", "day" or "date" a when-question asks for (the date must name it), else "time";
-    # "duration" for how long
+    # The unit a when-question asks for, which the date must name ("year", "month", "day", "date"; else "time", a point
+    # in time), or "duration" for how long.
+    unit: str = ""
     title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
 
 
@@ -561,7 +562,7 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
         if kind.labels & WHEN:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
-        if (m := _WHICH.match(question.strip())) is not None and kind.labels == NAMED:
+        if (m := _WHICH.match(asked(question).strip())) is not None and kind.labels == NAMED:
             found = [_with_named_kind(m.group("noun"), kind, t, ents) for t, ents in zip(texts, found)]
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
