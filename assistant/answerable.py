@@ -179,8 +179,10 @@ def unknown_publishers(question: str, sources: Sequence[str]) -> list[str]:
                 name = m.group("name")
                 if name.split()[0].lower() in CALENDAR_WORDS or any(k.start < end and start < k.end for k in known):
                     continue
-                if (must_look and not looks_like_publisher(name)) or _is_source(name, heads):
-                    continue
+                if (must_look and not looks_like_publisher(name)) or _is_source(name, heads) or _key(name) in ALIASES:
+                    continue  # "a report in the EU": a place, no publisher
+                if _CODE.fullmatch(name):
+                    continue  # "did Uber report in Q3": a quarter
                 found.append(re.sub(r"['’]s$", "", name))
     return list(dict.fromkeys(found))
 
@@ -188,8 +190,13 @@ def unknown_publishers(question: str, sources: Sequence[str]) -> list[str]:
 _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 
+_CODE = re.compile(r"Q[1-4]|H[12]|FY\d{2}(?:\d{2})?")  # "Q3", "H1", "FY24": a quarter or a half year, no name
+
+
 def _is_word_of_a_name(word: str) -> bool:
     bare = word.rstrip(".").replace("’", "'").removesuffix("'s")
+    if _CODE.fullmatch(bare):
+        return False
     if bare.isupper() and len(bare) > 1 and bare.lower() not in {"ceo", "cfo", "coo", "cto", "cio", "ceos"}:
         return True  # an acronym ("WHO", "US"), unless a title
     return bare.lower() not in NOT_NAMES
@@ -252,15 +259,16 @@ class Reading:
         return subject_names(self.question, self.sources)
 
     def names_it(self, passage: Passage, name: str, short_forms: bool = False) -> bool:
-        """Whether the passage's title or text names `name` or an alias of it; with `short_forms`, also as an
-        article names it after its first mention (`_short_forms`)."""
+        """Whether the passage's title or text names `name`, an alias of it or, for an acronym, the phrase it stands
+        for ("Changpeng Zhao" for "CZ"); with `short_forms`, also as an article names it after its first mention
+        (`_short_forms`)."""
         k = id(passage)
         if k not in self._folded:
             self._folded[k] = fold(f"{passage.title}. {passage.text}")
         if any(_mentions_folded(self._folded[k], v) for v in variants(name)):
             return True
         text = f"{passage.title}. {passage.text}"
-        return short_forms and (_by_short_form(text, name) or _spells_out(text, name))
+        return _spells_out(text, name) or (short_forms and _by_short_form(text, name))
 
     def about(
         self, subject: Sequence[str] | None = None, short_forms: bool = False, articles: bool = False
@@ -454,9 +462,11 @@ def missing_attribute(reading: Reading) -> str | None:
 
 _AUX = r"(?:did|does|do|were|was|have|has|had|are|is|will|can|would|could)"
 # "How many paying subscribers does Deft have?": the counted thing is what comes before the first auxiliary verb
-# ("paying subscribers"), or the one word after "how many" when no auxiliary follows ("How many people watched ...").
+# ("paying subscribers"), else the words before a verb in the past ("How many fossil fuel lobbyists attended ..."),
+# else the one word after "how many".
 _HOW_MANY = (
     re.compile(rf"^how many\s+(?P<thing>(?:[\w'’.-]+\s+){{0,5}}?)(?={_AUX}\b)", re.IGNORECASE),
+    re.compile(r"^(?i:how many)\s+(?P<thing>(?:[a-z][\w'’.-]*\s+){0,3}?[a-z][\w'’.-]*)(?=\s+[a-z]+ed\b)"),
     re.compile(r"^how many\s+(?P<thing>[\w'’.-]+)", re.IGNORECASE),
 )
 _COUNT = (
@@ -487,9 +497,9 @@ def _short_forms(name: str) -> list[str]:
 
 
 def names_it(text: str, name: str) -> bool:
-    """Whether `text` names `name`: the name or an alias of it, or its short form (`_short_forms`) written as a
-    name is (capitalised as in the question)."""
-    return any(_mentions(text, v) for v in variants(name)) or _by_short_form(text, name)
+    """Whether `text` names `name`: the name or an alias of it, its short form (`_short_forms`) written as a name is
+    (capitalised as in the question), or for an acronym the phrase it stands for ("Changpeng Zhao" for "CZ")."""
+    return any(_mentions(text, v) for v in variants(name)) or _by_short_form(text, name) or _spells_out(text, name)
 
 
 def _spells_out(text: str, acronym: str) -> bool:
@@ -517,7 +527,7 @@ def missing_count(reading: Reading) -> str | None:
                      for w in nouns)
     # Between the number and the thing, lower-case words only ("40 solar-powered kiosks"): "7 Verge Score Ray-Ban
     # Meta smart glasses" counts no glasses.
-    counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?\s+(?i:{stems})\w*")
+    counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?[\s-]+(?i:{stems})\w*")  # "10-point"
     own = [w for w in thing.split() if w.islower()]
     subject = [n for n in reading.subject if own or n not in thing]
     # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.

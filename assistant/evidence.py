@@ -739,6 +739,7 @@ def names_subject(
 # "Who is the CEO of Binance now?": a sentence where someone leaves a post, and no one comes to it, names no one
 # who holds it now.
 _NOW = re.compile(r"\b(?:now|currently|current|today|presently)\b", re.IGNORECASE)
+_NOW_WORDS = 12  # "Who is the CEO of Binance now?" is short
 _LEAVES = re.compile(
     r"\b(?:step(?:s|ped|ping)?\s+down|former|ex-|resign\w*|ousted|oust|fired|sacked|depart\w*|outgoing|"
     r"previous|quit|left)\b", re.IGNORECASE
@@ -750,11 +751,11 @@ _COMES = re.compile(
 
 
 def held_now(question: str, texts: Sequence[str], factors: Sequence[float]) -> list[float]:
-    """`factors`, where a question asks who holds a post now ("Who is the CEO of Binance now?", "... currently"), with
-    `NO_ANSWER` at most for a sentence in which someone leaves ("stepping down", "former", "resigned") and no one
-    comes ("new", "named", "will be", "replaced"): the one who left does not hold it now."""
-    if not (asks_name(question) and _NOW.search(question)):
-        return list(factors)
+    """`factors`, where a short question asks who holds a post now ("Who is the CEO of Binance now?", "...
+    currently"), with `NO_ANSWER` at most for a sentence in which someone leaves ("stepping down", "former",
+    "resigned") and no one comes ("new", "named", "will be", "replaced"): the one who left does not hold it now."""
+    if not (asks_name(question) and _NOW.search(question)) or len(question.split()) > _NOW_WORDS:
+        return list(factors)  # a long question's "now" is about something else ("... but is now facing ...")
     return [min(f, NO_ANSWER) if _LEAVES.search(t) and not _COMES.search(t) else f for t, f in zip(texts, factors)]
 
 

@@ -26,6 +26,7 @@ from assistant.evidence import (
     answer_type_factor,
     asks_name,
     candidates,
+    held_now,
     names_subject,
     quotability,
     relevance,
@@ -189,6 +190,16 @@ def test_standalone_joins_a_pronoun_sentence_to_a_naming_one_only() -> None:
     ]
     assert all(text[u.start : u.end] == u.text for u in units)
     assert isinstance(units[1], Candidate) and units[1].start == 0
+
+
+def test_who_holds_a_post_now_is_not_the_one_who_left() -> None:
+    left = "Arjun Mehta is stepping down as chief executive of Tessaly Marine."
+    came = "Dana Whitlock will be the new chief executive, Arjun Mehta said."
+    question = "Who is the chief executive of Tessaly Marine now?"
+    assert held_now(question, [left, came], [1.0, 1.0]) == [NO_ANSWER, 1.0]
+    assert held_now("Who was the chief executive of Tessaly Marine?", [left, came], [1.0, 1.0]) == [1.0, 1.0]
+    long = "Who is the founder of the shipyard who built the first electric ferry of the bay and is now leaving it?"
+    assert held_now(long, [left, came], [1.0, 1.0]) == [1.0, 1.0]  # a long question's "now" is about something else
 
 
 def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
