@@ -191,11 +191,13 @@ _POSSESSIVE = re.compile(r"(?:['’]s|s['’])$")
 
 
 _CODE = re.compile(r"Q[1-4]|H[12]|FY\d{2}(?:\d{2})?")  # "Q3", "H1", "FY24": a quarter or a half year, no name
+# Units an article writes joined to a number ("50Whr", "16GB"), which the keyword index never holds alone.
+_UNITS = frozenset("wh whr kwh mwh gwh mah ghz mhz khz gb tb mb kb gbps mbps mph kph fps hz".split())
 
 
 def _is_word_of_a_name(word: str) -> bool:
     bare = word.rstrip(".").replace("’", "'").removesuffix("'s")
-    if _CODE.fullmatch(bare):
+    if _CODE.fullmatch(bare) or bare.lower() in _UNITS:
         return False
     if bare.isupper() and len(bare) > 1 and bare.lower() not in {"ceo", "cfo", "coo", "cto", "cio", "ceos"}:
         return True  # an acronym ("WHO", "US"), unless a title

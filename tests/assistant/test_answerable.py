@@ -137,6 +137,7 @@ def test_names_skip_sentence_starts_and_known_publishers() -> None:
         ("What was the score of Raiders vs. Lions on Monday?", ["Raiders", "Lions"]),  # "vs." ends no sentence
         ("How much revenue did Tessaly Marine report in Q3 2023?", ["Tessaly Marine"]),  # a quarter, no name
         ("Did Tessaly Marine's FY24 sales fall?", ["Tessaly Marine's"]),
+        ("What is the Kestrel ferry's battery capacity in Whr?", ["Kestrel"]),  # a unit, no name
     ],
 )
 def test_months_weekdays_titles_and_question_words_are_not_names(question: str, found: list[str]) -> None:
