@@ -767,6 +767,12 @@ def _abbreviates(text: str, question: str) -> bool:
     return False
 
 
+def _written(passages: Sequence[Passage], keys: Sequence[str], question: str) -> bool:
+    """Whether a passage's title or text has a word of `keys` (stems, endings aside) or an acronym of the
+    question's words ("ARR" for "annual recurring revenue", "CAGR" for "annual growth rate")."""
+    return any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in passages)
+
+
 _MIN_OWN_WORDS = 3  # with fewer, one paraphrase ("passed away" for "died") would leave none of them in a passage
 
 
@@ -786,7 +792,7 @@ def missing_words(reading: Reading) -> str | None:
     if not subject or len(keys) < _MIN_OWN_WORDS:
         return None
     about = reading.about(articles=True)
-    if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
+    if not about or _written(about, keys, question):
         return None
     words = [f"“{w}”" for w in own]
     return f"no passage about {_either(subject)} has {_either(words)}"
@@ -838,11 +844,11 @@ def missing_thing(reading: Reading) -> str | None:
     head = asked_thing(question)
     if head is None or asked_attribute(question) or len(question.split()) > _MAX_KIND_WORDS or not subject:
         return None  # an attribute (rule 4) is given in words of its own: "12,000 residents" is a population
-    keys = _stems([head])
-    keys = sorted({k for g in _SAME_THINGS if keys[0] in g for k in g} | set(keys))
+    stem = _stems([head])[0]
+    keys = sorted({k for g in _SAME_THINGS if stem in g for k in g} | {stem})
     about = reading.about(articles=True)
-    if not about or any(_holds(p.title + " " + p.text, keys) or _abbreviates(p.text, question) for p in about):
-        return None  # "CAGR" is a growth rate
+    if not about or _written(about, keys, question):
+        return None
     return f"no passage about {_either(subject)} mentions {'an' if head[0] in 'aeiou' else 'a'} {head}"
 
 
