@@ -329,7 +329,7 @@ _ATTRIBUTION = frozenset(
 )
 
 
-_LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president".split())
+_LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president director".split())
 
 
 _ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
@@ -345,6 +345,7 @@ def _role_words(question: str) -> set[str]:
     if words and words[0].lower() == "which":
         words = words[1:]
     out: list[str] = []
+    whole: list[str] = []  # the words unsplit: "co-led" a round is no leader's title
     for w in words:
         low = w.lower().replace("’", "'")
         named = w[0].isupper() and low not in TITLE_WORDS  # "CEO" is a title, "Binance" a name
@@ -354,8 +355,9 @@ def _role_words(question: str) -> set[str]:
             continue  # "appoint as prime minister", "won the mayoral election", "the individual facing ..."
         if named or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():
             break
-        out.append(stem(low))
-    if _LEADS & set(out):
+        whole.append(stem(low))
+        out += [stem(part) for part in _PART.findall(low) if part not in STOP_WORDS and len(part) > 2]
+    if _LEADS & set(whole):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
     if _ASKS_SUCCESSOR.search(question):
         out += _SUCCESSOR_WORDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor

@@ -288,6 +288,10 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         # "head of": a leader's titles count as the role
         ("Who was head of Alameda Research?", "Alameda Research's former CEO, Caroline Ellison, spoke.", 1.0),
         ("Who was head of Alameda Research?", "Alameda's chief technology officer, Gary Wang, spoke.", OFF_ROLE),
+        ("Who heads Ineos Sport?", "Mark Rushbrook, the global director of Ineos Sport, spoke on Monday.", 1.0),
+        # a hyphenated role is read by its parts ("co-founder" holds "founder"); "co-led" a round is no title
+        ("Which co-founder told Tessaly Marine's staff?", "Its founder, John Miller, spoke to the staff.", 1.0),
+        ("Which firm co-led the round for Deft?", "Deft's CEO, Alex Gunnarson, thanked everyone.", OFF_ROLE),
         # a title's initials are the title, and a firm's officer is a person, not part of the firm's name
         ("Who is Spotify's chief financial officer?", "In a call with investors, CFO Paul Vogel said so.", 1.0),
         ("Who is Nvidia's chief financial officer?", "Nvidia CFO Colette Kress told analysts.", 1.0),
