@@ -329,7 +329,9 @@ _ATTRIBUTION = frozenset(
 )
 
 
-_LEADS = frozenset(stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president director".split())
+_LEADS = frozenset(
+    stem(w) for w in "head lead leader leads led runs boss ceo chairman chair president director".split()
+)
 
 
 _ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
