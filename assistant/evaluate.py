@@ -28,6 +28,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from ingest.clean import strip_boilerplate
 from ingest.sentences import split_sentences
 from ingest.store import Store
 from newsdesk.errors import AssistantError
@@ -114,9 +115,16 @@ def squash(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
+def stored_form(fact: str) -> str:
+    """A gold fact as ingest stores its line: without a boilerplate part ("6d ago 22.54 GMT" before a live-blog
+    entry); whole when a rule would drop all of it."""
+    return strip_boilerplate(fact)[0] or fact
+
+
 def retrieval_scores(texts: Sequence[str], facts: Sequence[str], k: int = 10) -> dict[str, float]:
-    """The paper's per-question retrieval scores for the retrieved chunk texts (best first) against gold facts."""
-    gold = list(dict.fromkeys(squash(f) for f in facts))
+    """The paper's per-question retrieval scores for the retrieved chunk texts (best first) against gold facts, each
+    in its stored form."""
+    gold = list(dict.fromkeys(squash(stored_form(f)) for f in facts))
     found: set[str] = set()
     first: int | None = None
     average_precision = 0.0

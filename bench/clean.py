@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assistant.evaluate import stored_form  # noqa: E402
 from ingest.clean import normalize_inline, strip_boilerplate  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
@@ -65,13 +66,14 @@ def main() -> None:
     lines_cut, chars_cut = sum(map(len, cut_lines.values())), sum(cut_chars.values())
     articles = len(set().union(*touched.values())) if touched else 0
     print(f"{'all':<16}{lines_cut:>8}{chars_cut:>12}{100 * chars_cut / max(total_chars, 1):>8.2f}%{articles:>10}")
-    print("(tweet, credit, disclosure cut part of a line, and the line when nothing is left; the others whole lines)")
+    print("(tweet, timestamp, credit, disclosure cut part of a line, and the line when nothing is left;"
+          " the others whole lines)")
 
     qa = args.path.with_name("qa_dev.jsonl")
     if qa.exists():
         facts = [e for line in qa.read_text(encoding="utf-8").splitlines() for e in json.loads(line)["evidence"]]
         lost = [e for e in facts if e["doc_id"] in before and squeeze(e["fact"]) in before[e["doc_id"]]
-                and squeeze(e["fact"]) not in after[e["doc_id"]]]
+                and squeeze(stored_form(e["fact"])) not in after[e["doc_id"]]]
         print(f"evidence facts ({qa.name}): {len(facts)}, cut by a rule: {len(lost)}")
         for e in lost:
             print(f"  cut fact {e['doc_id']}: {e['fact'][:160]!r}")

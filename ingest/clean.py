@@ -99,6 +99,12 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ("tweet", ("twitter.com", "t.co/", "(@"), r"""\s*(?:https?://)?(?:pic\.twitter\.com|t\.co)/\w+
             | \s*—\s*[^—]{1,80}\(@\w{1,15}\)\s+(?-i:January|February|March|April|May|June|July|August|September
                 |October|November|December)\ \d{1,2},\ \d{4}$"""),
+        # a live blog's time stamps: "6d ago 23.36 GMT" or "9:05 p.m. —" before an entry, "Updated at 23.20 GMT" on
+        # its own line
+        ("timestamp", ("ago", "updated", "a.m", "p.m", "am", "pm"), r"""
+              ^\d{1,2}[smhd]\ ago\s+\d{1,2}[.:]\d{2}\s+(?-i:[A-Z]{2,4})\b\s*
+            | ^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s+(?-i:[A-Z]{2,4})\b)?\s*(?:[—–:-]\s*)?
+            | ^(?:last\ )?updated(?:\ at|:)?\s+\d{1,2}[.:]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+(?-i:[A-Z]{2,4}))?$"""),
         # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
         ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",

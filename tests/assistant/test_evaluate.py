@@ -64,6 +64,12 @@ def test_whitespace_and_unicode_forms_do_not_matter() -> None:
     assert retrieval_scores(["The council voted 7 to 3"], [F1])["hits@10"] == 0.0
 
 
+def test_a_fact_is_found_as_ingest_stores_it() -> None:
+    stored = f"Intro. {F1}"  # ingest cut the live blog's time stamp before the entry
+    assert retrieval_scores([stored], [f"6d ago 22.54 GMT {F1}"])["hits@4"] == 1.0
+    assert retrieval_scores([stored], [f"Tuesday: {F1}"])["hits@4"] == 0.0
+
+
 def test_answer_matching() -> None:
     assert lenient_match("It was Sam Bankman-Fried [1]", "Sam Bankman-Fried")
     assert lenient_match("YES it did", "Yes")

@@ -129,6 +129,8 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("navigation", "Home › News › Harbor"),
         ("navigation", "Scores | Fixtures | Tables | Results"),
         ("advertisement", "Advertisement"),
+        ("timestamp", "Updated at 23.20 GMT"),
+        ("timestamp", "Last updated: 10:32am BST"),
         ("advertisement", "ADVERTISEMENT Article continues below this ad"),
     ],
 )
@@ -140,6 +142,14 @@ def test_boilerplate_lines_are_dropped(rule: str, line: str) -> None:
 def test_a_dropped_line_leaves_no_gap_and_a_title_keeps_its_words() -> None:
     assert normalize_text(f"{BEFORE}\nMORE: The harbour plan\n{AFTER}") == f"{BEFORE}\n{AFTER}"
     assert normalize_inline("MORE: The harbour plan") == "MORE: The harbour plan"
+
+
+def test_a_live_blog_entry_loses_its_time_stamp_only() -> None:
+    entry = "England’s miserable white-ball year ends with another series defeat."
+    assert strip_boilerplate(f"6d ago 23.19 GMT {entry}") == (entry, "timestamp")
+    assert strip_boilerplate(f"9:05 p.m. — {entry}") == (entry, "timestamp")
+    assert strip_boilerplate(f"2:05 PM IST: {entry}") == (entry, "timestamp")
+    assert strip_boilerplate(f"The ferry left 2d ago 10.30 GMT. {entry}") == (f"The ferry left 2d ago 10.30 GMT. {entry}", "")
 
 
 def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
@@ -157,6 +167,7 @@ def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
         "The mayor said the fee, {{price}} in the leaked draft, was a placeholder.",
         "More: that was the word from the harbour master, who asked for more ferries.",
         "By Tuesday, the river had risen.",
+        "Updated at 10 a.m. on Monday, the timetable adds two ferries.",
         "By then, the council had voted.",
         "By Jane Doe's count, 40 boats sank.",
         "Reporting by the Harbor Times showed the fares were wrong.",
