@@ -81,6 +81,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "nba": ("National Basketball Association",),
     "mlb": ("Major League Baseball",),
     "nhl": ("National Hockey League",),
+    "td": ("touchdown",),
+    "tnf": ("Thursday Night Football",),
+    "snf": ("Sunday Night Football",),
+    "mnf": ("Monday Night Football",),
+    "wc": ("World Cup",),
+    "isp": ("internet service provider", "internet provider"),
+    "ipo": ("initial public offering",),
+    "vc": ("venture capital",),
 }
 
 

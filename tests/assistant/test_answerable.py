@@ -678,6 +678,10 @@ def test_a_short_question_whose_names_no_passage_names_is_refused() -> None:
     assert missing_subject(Reading("Where did Odile Marchetti move?", [by_surname])) is None  # by her surname
     spelled = _news("The Valdria Harbour Authority named an acting chief executive.")
     assert missing_subject(Reading("Who is acting CEO of the VHA?", [spelled])) is None  # the acronym spelled out
+    provider = _news("Harbour internet service provider TideNet collapsed for lack of fuel.")
+    assert missing_subject(Reading("which harbour ISP collapsed?", [provider])) is None  # a common noun's acronym
+    punt = _news("The Gulls scored first on a punt returned for a touchdown by Ana Lima.")
+    assert missing_subject(Reading("who had the punt return TD for the gulls?", [punt])) is None
     long = "How much did Microsoft offer to acquire the robot vacuum maker that a Verge review praised in the autumn?"
     assert missing_subject(Reading(long, [vacuums])) is None  # a long question's names span several articles
 

@@ -172,6 +172,8 @@ def test_clauses_are_searched_apart_without_publishers_or_dates() -> None:
         ("Who is Spotify's chief financial officer?", "Who is Spotify's chief financial officer? CFO"),
         ("Who is the CEO of Lumen Robotics?", "Who is the CEO of Lumen Robotics? chief executive"),
         ("What did the FTC say?", "What did the FTC say? Federal Trade Commission"),
+        ("who had the punt return TD?", "who had the punt return TD? touchdown"),
+        ("Which ISP failed?", "Which ISP failed? internet service provider internet provider"),
         ("What did the US say to us about AI?", "What did the US say to us about AI?"),  # too common to search for
         ("Who leads the interim government?", "Who leads the interim government?"),
     ],
