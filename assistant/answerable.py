@@ -534,7 +534,7 @@ def missing_count(reading: Reading) -> str | None:
     subject = [n for n in reading.subject if own or n not in thing]
     # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
     keys = set(key_words(reading.question, subject)) - set(_stems(_WORDS.findall(thing)))
-    for p in reading.about(subject, short_forms=True) if subject else reading.passages:
+    for p in reading.about(subject, short_forms=True, articles=True) if subject else reading.passages:
         for sentence, context in _in_context(p.text):
             if not counted.search(sentence):
                 continue

@@ -354,6 +354,17 @@ def test_a_count_must_come_from_a_passage_that_names_the_subject() -> None:
                          [passage("It has spent 325 weeks in the UK charts.")])) is None  # "UK": a short name
 
 
+def test_a_count_may_come_from_another_passage_of_an_article_that_names_the_subject() -> None:
+    question = "How many cycles did the NTU hydrogel battery survive?"
+    named = Passage(chunk_id="b:0", article_id="b", title="Batteries", text="NTU researchers built a hydrogel battery.",
+                    start=0, end=41, relevance=0.5)
+    cycles = "The battery kept its capacity over 18,000 charge cycles."
+    later = Passage(chunk_id="b:1", article_id="b", title="Batteries", text=cycles, start=42, end=42 + len(cycles))
+    elsewhere = later.model_copy(update={"article_id": "c", "chunk_id": "c:1"})
+    assert missing_count(Reading(question, [named, later])) is None
+    assert missing_count(Reading(question, [named, elsewhere])) == "no passage gives a number of cycles"
+
+
 def test_assistant_refuses_the_population_of_harborview(assistant: Assistant) -> None:
     answer = assistant.ask("What is the population of Harborview?")
     assert answer.refused and answer.answer == REFUSAL and answer.citations == []
