@@ -22,6 +22,7 @@ from assistant.refusal import refusal
 from assistant.rerank import Reranker
 from assistant.retrieve import Retriever
 from assistant.stream import AnswerStream
+from assistant.typed_question import recased, spell_out
 from ingest.embed import CachedEmbeddings, make_embeddings
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.store import Store
@@ -176,29 +177,35 @@ class Assistant:
         self, question: str, history: History | None, k: int | None, answerer: Answerer
     ) -> Iterator[str | Answer]:
         # LLM answerers expose their LangChain model as `llm`; it rewrites follow-ups (the rules are the fallback).
-        query = condense(question, history, llm=getattr(answerer, "llm", None) if history else None)
+        query = spell_out(condense(question, history, llm=getattr(answerer, "llm", None) if history else None))
         for item in self._standalone(query, k, answerer):
             if isinstance(item, Answer):
-                item.question, item.search_query = question, query
+                item.question = question
                 item.answered_by = describe_answerer(answerer.name, self.settings)
             yield item
 
     def _standalone(self, question: str, k: int | None, answerer: Answerer) -> Iterator[str | Answer]:
-        """Text deltas, then the Answer, for a question that needs no history."""
+        """Text deltas, then the Answer, for a question that needs no history. A question typed in lower case is
+        recased from the passages first retrieved (assistant/typed_question.py) and retrieved again; the Answer
+        carries what was answered as `search_query`."""
         retriever = self.retriever()
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
+        cased = recased(question, passages, retriever.keyword_view()) if self.settings.retrieval.recase else question
+        if cased != question:
+            question = cased  # the vector of the question as typed stands (MiniLM reads no case)
+            passages = retriever.retrieve(question, k, vector=vector)
         reason = unanswerable_reason(question, passages, retriever.keyword_view(), self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)
             answer = refusal(question, answerer.name, reason)
-            answer.passages = passages
+            answer.passages, answer.search_query = passages, question
             yield answer.answer
             yield answer
             return
         for item in answerer.stream(question, passages, vector):
             if isinstance(item, Answer):
-                item.passages = passages
+                item.passages, item.search_query = passages, question
             yield item
 
     def stats(self) -> dict[str, Any]:

@@ -419,6 +419,14 @@ class KeywordView:
                 total[keys] += scores
         return total
 
+    def holding(self, word: str, n: int) -> list[Passage]:
+        """Up to `n` live chunks holding `word`, in the order they were indexed (not the best matches: a chunk that
+        repeats a word is more often one that names something with it)."""
+        scores = self.scores(word)
+        if scores is None:
+            return []
+        return self.passages([int(d) for d in np.flatnonzero(scores > 0)[:n]])
+
     def scores_of(self, queries: Sequence[str]) -> list[np.ndarray | None]:
         """`scores` of each query, each a new array. When the first query's words hold those of all the others (a
         question and its clauses), each word is added up once: the first query's scores are the others' summed, plus

@@ -1,6 +1,7 @@
 """Answers and refusals on questions asked the way people ask them, per question type, over the MultiHop-RAG corpus.
 
-    .venv/bin/python -m bench.answers [QUESTIONS.jsonl] [--store DIR] [--k 10] [--llm extractive] [--json]
+    .venv/bin/python -m bench.answers [QUESTIONS.jsonl] [--store DIR] [--k 10] [--llm extractive] [--lower-case]
+        [--json]
 
 QUESTIONS.jsonl defaults to bench/questions/multihop_natural.jsonl: questions written from the corpus's articles
 (who / when / how many / why / what / yes-no, with the accepted answer strings of each), a third of them on-topic
@@ -9,12 +10,14 @@ hold the corpus (`assistant ingest ../shared/eval/multihop-rag/corpus.jsonl --st
 question goes through `Assistant.ask` and is scored as `assistant eval --answers` scores it: accuracy (a gold string
 in the answer), the gold string in the answer's first sentence, false refusals, unanswerable questions refused, and
 the seconds each answer took (`Assistant.ask`, retrieval included).
+`--lower-case` asks every question in lower case, as many people type into a chat box ("who runs binance now").
 `--json` prints the whole report (per question included) instead of the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -34,6 +37,7 @@ def main() -> None:
     parser.add_argument(
         "--llm", choices=["extractive", "local", "openai"], help="Answerer (default: settings llm.mode)."
     )
+    parser.add_argument("--lower-case", action="store_true", help="Ask every question in lower case.")
     parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
     args = parser.parse_args()
 
@@ -46,14 +50,15 @@ def main() -> None:
     setup = EvalSetup(
         store=str(args.store), k=args.k, chunk_tokens=tokens, chunk_overlap=overlap, answer_k=settings.retrieval.k
     )
-    report = evaluate(
-        load_qa(args.questions), lambda q: assistant.retrieve(q, args.k), setup, ask=assistant.ask, progress=False
-    )
+    items = load_qa(args.questions)
+    if args.lower_case:
+        items = [dataclasses.replace(item, question=item.question.lower()) for item in items]
+    report = evaluate(items, lambda q: assistant.retrieve(q, args.k), setup, ask=assistant.ask, progress=False)
     if args.json:
         json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return
-    print(f"{args.questions.name}, answerer {settings.llm.mode}")
+    print(f"{args.questions.name}{' in lower case' if args.lower_case else ''}, answerer {settings.llm.mode}")
     print(format_report(report))
 
 

@@ -124,6 +124,12 @@ def _tokenizer(max_length: int) -> Tokenizer:
         return tok
 
 
+def common_words() -> frozenset[str]:
+    """The words MiniLM's (uncased) vocabulary holds whole: everyday English and the most frequent names ("big",
+    "new", "fortune", "microsoft"), not "binance" or "tajiri"."""
+    return frozenset(w for w in _tokenizer(0).get_vocab() if w.isalpha())
+
+
 def _pad(encs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     width = max(len(e.ids) for e in encs)
     ids = np.zeros((len(encs), width), np.int32)

@@ -125,6 +125,11 @@ class RetrievalSettings(BaseModel):
     check_publishers: bool = Field(
         True, description="Refuse a question that names a publisher the store does not hold (\"a Bloomberg article\")."
     )
+    recase: bool = Field(
+        True,
+        description="Read a question typed all in lower case (\"who runs binance now\") with its names written as "
+        "the store writes them, so the refusal rules can find them (assistant/typed_question.py).",
+    )
     max_name_chunks: int = Field(
         0, ge=-1, le=100,
         description="Refuse a question naming something (a capitalised name) found in at most this many chunks, "

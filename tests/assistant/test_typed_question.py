@@ -1,0 +1,91 @@
+"""Questions as people type them: shorthand spelled out, lower-case names recased from the store's own text."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant
+from assistant.keyword import KeywordIndex, KeywordView
+from assistant.typed_question import recased, spell_out, typed_in_lower_case
+from newsdesk.types import Passage
+
+COUPLE = "Longtime couple Will Smith and Jada Pinkett Smith married in 1997. Will Smith said he will not comment."
+EXCHANGE = "The exchange Binance named Richard Teng its CEO. The University of Vellmore studied the move."
+WIRE = "The figures were first reported by Reuters on Monday, Reuters repeated them, and a Reuters chart followed."
+
+
+def _passage(n: int, text: str, source: str = "Harbor Times") -> Passage:
+    return Passage(chunk_id=f"c{n}", article_id=f"a{n}", title=f"Story {n}", source=source, text=text, start=0,
+                   end=len(text), relevance=0.5)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store_index() -> KeywordView:
+    passages = [_passage(1, COUPLE), _passage(2, EXCHANGE), _passage(3, WIRE, source="Tidewater Post")]
+    return KeywordIndex.build(passages, "test").view()
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("what yr did they marry", "what year did they marry"),
+        ("who took 3 wkts in the last 2 wks", "who took 3 wickets in the last 2 weeks"),
+        ("who had the punt return TD", "who had the punt return TD"),  # an upper-case acronym is an alias's business
+        ("What year did they marry?", "What year did they marry?"),
+    ],
+)
+def test_shorthand_is_spelled_out(typed: str, spelled: str) -> None:
+    assert spell_out(typed) == spelled
+
+
+def test_a_question_with_a_title_case_word_after_its_first_is_not_lower_case() -> None:
+    assert typed_in_lower_case("who leads openai") and typed_in_lower_case("who's the CEO of binance")
+    assert not typed_in_lower_case("Who leads OpenAI?") and not typed_in_lower_case("who leads Binance now")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("what year did jada pinkett smith marry will smith", "What year did Jada Pinkett Smith marry Will Smith"),
+        ("who will lead binance", "Who will lead Binance"),  # "will" stays a verb: "Will Binance" is not written
+        ("who is the ceo of binance?", "Who is the CEO of Binance?"),
+        ("which university studied binance's move?", "Which university studied Binance's move?"),  # the asked noun
+        ("Who leads OpenAI?", "Who leads OpenAI?"),  # typed with capitals: as typed
+    ],
+)
+def test_lower_case_names_are_written_as_the_passages_write_them(
+    store_index: KeywordView, typed: str, read: str
+) -> None:
+    retrieved = [_passage(1, COUPLE), _passage(2, EXCHANGE)]
+    assert recased(typed, retrieved, store_index) == read
+
+
+def test_a_name_the_passages_lack_is_read_from_chunks_holding_it_or_left(store_index: KeywordView) -> None:
+    retrieved = [_passage(2, EXCHANGE)]
+    assert recased("what did reuters report about binance", retrieved, store_index) == (
+        "What did Reuters report about Binance"  # from the Reuters chunk, which was not retrieved
+    )
+    assert recased("which country will host cop29", retrieved, store_index) == "Which country will host COP29"
+    assert recased("how many jurors heard binance's case", retrieved, store_index) == (
+        "How many jurors heard Binance's case"  # in no chunk, but a word, not a name
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("what did the tidewater post report about binance?", "What did the Tidewater Post report about Binance?"),
+        ("according to harbor times, who leads binance?", "According to Harbor Times, who leads Binance?"),
+        ("which firm is on the verge of a post of its own?", "Which firm is on the verge of a post of its own?"),
+        ("how big is will smith's fortune?", "How big is Will Smith's fortune?"),  # everyday words stay
+    ],
+)
+def test_a_publisher_is_recased_where_the_question_cites_it(store_index: KeywordView, typed: str, read: str) -> None:
+    assert recased(typed, [_passage(1, COUPLE), _passage(2, EXCHANGE)], store_index) == read
+
+
+def test_a_question_typed_in_lower_case_is_refused_as_the_typed_one_is(assistant: Assistant) -> None:
+    typed, cased = assistant.ask("what is the population of harborview?"), assistant.ask("What is the population of Harborview?")
+    assert typed.refused and typed.refusal_reason == cased.refusal_reason == "no passage gives the population of Harborview"
+    assert typed.question == "what is the population of harborview?"
+    assert typed.search_query == "What is the population of Harborview?"
