@@ -203,7 +203,13 @@ _WHAT_MEASURE = re.compile(
 _MONEY_MEASURES = frozenset(
     "revenue price cost value valuation salary budget fine fee worth funding profit loss sales".split()
 )
-_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+# A score: "a 16-13 victory", "won 3-1", "Bears 16, Panthers 13"; not a season's record, "(3-7)", "drops to 1-8".
+_SCORE = re.compile(
+    r"(?<![(\d])(?<!\bto\s)\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?!\))"
+    r"|\b[A-Z][\w.'’-]*\s\d{1,3},\s(?:[A-Z][\w.'’-]*\s){1,2}\d{1,3}\b"
+)
+# "bears panthers final score": a score asked for as one types into a search box
+_ENDS_SCORE = re.compile(r"\b(?:final|full-time|half-time)\s+score\W*$")
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day|date)\b")
@@ -571,7 +577,7 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
-    if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score":
+    if ((m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score") or _ENDS_SCORE.search(q):
         return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
     if asks_why(question):
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act

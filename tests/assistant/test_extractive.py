@@ -266,6 +266,11 @@ def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
     score = "The 49ers won 42-19 at Lincoln Financial Field."
     scene = "The Eagles fell for the second time this season, routed by the 49ers at home."
     assert answer_type_factor(question, score) > answer_type_factor(question, scene)
+    # typed as a search; a line score is a score, a season's record is not
+    question = "gulls vs herons final score"
+    line = "Final: Gulls 16, Herons 13"
+    record = "The Gulls pick up their third win, while the Herons drop to 1-8 (1-8 on the road)."
+    assert answer_type_factor(question, line) == 1.0 and answer_type_factor(question, record) == NO_ANSWER
     question = "What annual growth rate does IoT Analytics forecast for the digital twin market?"
     rate = "The digital twin market is expanding, with a projected CAGR of 30% between 2023 and 2027."
     other = "A new report from IoT Analytics highlights eight notable trends in digital twins."
