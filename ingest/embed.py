@@ -11,6 +11,7 @@ warning is logged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -124,6 +125,7 @@ def _tokenizer(max_length: int) -> Tokenizer:
         return tok
 
 
+@functools.cache
 def common_words() -> frozenset[str]:
     """The words MiniLM's (uncased) vocabulary holds whole: everyday English and the most frequent names ("big",
     "new", "fortune", "microsoft"), not "binance" or "tajiri"."""
