@@ -128,8 +128,8 @@ def _publishers_named(question: str, sources: Sequence[str]) -> str:
 
 
 def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> str:
-    """`question` with its first letter capitalised and, when it is typed in lower case (`typed_in_lower_case`), its
-    names written as the store writes them.
+    """`question` as typed or, when it is typed in lower case (`typed_in_lower_case`), with its first letter
+    capitalised and its names written as the store writes them.
 
     A publisher of the store is written as the store writes it where the question cites it (`_publishers_named`). A
     word is recased to the capitalised form the retrieved passages (or, when they lack it, the first chunks holding
@@ -141,9 +141,9 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
     write the pair capitalised more often than not ("will smith" → "Will Smith", but "who will lead Binance" keeps
     "will"). The question word and the noun right after "which" or "what" stay.
     """
-    question = question[:1].upper() + question[1:]
     if not typed_in_lower_case(question):
         return question
+    question = question[:1].upper() + question[1:]
     forms, common = _Forms(passages), common_words()
     question = _publishers_named(question, index.sources())
     tokens = list(_TOKEN.finditer(question))

@@ -51,6 +51,7 @@ def test_a_question_with_a_title_case_word_after_its_first_is_not_lower_case() -
         ("who is the ceo of binance?", "Who is the CEO of Binance?"),
         ("which university studied binance's move?", "Which university studied Binance's move?"),  # the asked noun
         ("Who leads OpenAI?", "Who leads OpenAI?"),  # typed with capitals: as typed
+        ("who leads OpenAI?", "who leads OpenAI?"),
     ],
 )
 def test_lower_case_names_are_written_as_the_passages_write_them(
