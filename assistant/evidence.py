@@ -51,12 +51,12 @@ _IRREGULAR = {
 
 def stem(word: str) -> str:
     """A crude stem, so inflections of one word match in overlap scoring ("stepped", "steps" and "step" give
-    "step"; "reasons" gives "reason"; "paid" gives "pay")."""
+    "step"; "reasons" gives "reason"; "married" gives "marry"; "paid" gives "pay")."""
     if word in _IRREGULAR:
         word = _IRREGULAR[word]
-    for suffix in ("ies", "ing", "ed", "es", "s"):
+    for suffix in ("ies", "ied", "ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
             break
     word = word.removesuffix("e") if len(word) > 3 else word
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":

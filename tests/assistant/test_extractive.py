@@ -423,6 +423,8 @@ def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: fro
         ["paid", "pays", "paying", "pay"],  # an irregular past is its verb's: "Which franchise paid ..." / "paying"
         ["led", "leads", "leading", "lead"],
         ["sold", "sells", "sell"],
+        ["married", "marries", "marrying", "marry"],  # "Whom did she marry?" / "who he married in 1997"
+        ["applied", "applies", "apply"],
     ],
 )
 def test_inflections_share_a_stem(words: list[str]) -> None:
