@@ -37,16 +37,19 @@ _JUNK_LINE = re.compile(
 _NAME = r"(?-i:[A-Z][\w'’.-]*(?:\ (?:[A-Z][\w'’.-]*|de|van|von|da|al))*)"  # a capitalised name: Jane Doe, Ana de Souza
 _SENTENCE_START = r"(?:^|(?<=[.!?]\ )|(?<=[.!?][”\"’)]\ ))"  # where a sentence of a paragraph begins
 # A photo credit ending a line: "(Photo by X/Getty Images)", "(Image credit: X)", "(AFP via Getty Images)",
-# "Photograph: Name/Agency", "Credit: AP", "Mandatory Credit: Name-USA TODAY Sports", "Name | Bloomberg | Getty Images"
+# "Photograph: Name/Agency", "Credit: AP", "Mandatory Credit: Name-USA TODAY Sports", "Name | Bloomberg | Getty Images",
+# "GIF by Name / The Verge"
 _CREDIT = rf"""(?:
     \((?:top\ |file\ )?(?:photo|image|picture)s?(?:\ credits?)?\s*(?:by\b|:)[^()]*\)
   | \([^()]*\b(?:getty\ ?images|shutterstock|ap\ photo)\b[^()]*\)
   | (?:mandatory\ )?(?:photograph|photographer|photo|image|illustration|picture|credit|courtesy)s?(?:\ credits?)?\s*:
     \s*(?:[^.!?:]|\.(?=\S)){{1,80}}
   | {_SENTENCE_START}[^.!?]*\b(?:getty\ images|shutterstock)(?:\ file)?
+  | {_SENTENCE_START}(?:gif|photo|image|video|illustration|animation)s?\ by\ {_NAME}(?:\ ?/\ ?{_NAME})*
     )$"""
 _CREDIT_WORDS = (
-    "photo", "image", "picture", "illustration", "video", "credit", "courtesy", "getty", "shutterstock", "imago", "via "
+    "photo", "image", "picture", "illustration", "video", "gif", "animation", "credit", "courtesy", "getty",
+    "shutterstock", "imago", "via ",
 )
 _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, triggers, re.compile(pattern, re.IGNORECASE | re.VERBOSE))
