@@ -191,11 +191,12 @@ class Assistant:
         retriever = self.retriever()
         vector = retriever.query_vector(question)
         passages = retriever.retrieve(question, k, vector=vector)
-        cased = recased(question, passages, retriever.keyword_view()) if self.settings.retrieval.recase else question
+        view = retriever.keyword_view()
+        cased = recased(question, passages, view) if self.settings.retrieval.recase else question
         if cased != question:
             question = cased  # the vector of the question as typed stands (MiniLM reads no case)
             passages = retriever.retrieve(question, k, vector=vector)
-        reason = unanswerable_reason(question, passages, retriever.keyword_view(), self.settings.retrieval)
+        reason = unanswerable_reason(question, passages, view, self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)
             answer = refusal(question, answerer.name, reason)

@@ -235,6 +235,7 @@ class AnswerType:
     # in time), or "duration" for how long.
     unit: str = ""
     title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
+    noun: str = ""  # the noun a "which" question asks for ("journal" in "Which journal published ...?")
 
 
 def asks_name(question: str) -> bool:
@@ -265,7 +266,7 @@ def answer_type(question: str) -> AnswerType | None:
             return AnswerType(NAMED, PERSON, roles, title=title)
         if m.group("noun").lower() in _PLACE_NOUNS and roles == {stem(m.group("noun").lower())}:
             roles |= _acts(question)  # "In which city was X born?": born there, rarely "the city of ..."
-        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title)
+        return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title, noun=m.group("noun"))
     if q.startswith("where "):
         return AnswerType(NAMED, _PLACES)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
@@ -572,8 +573,8 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
         if kind.labels & WHEN:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
-        if (m := _WHICH.match(asked(question).strip())) is not None and kind.labels == NAMED:
-            found = [_with_named_kind(m.group("noun"), kind, t, ents) for t, ents in zip(texts, found)]
+        if kind.noun:
+            found = [_with_named_kind(kind.noun, kind, t, ents) for t, ents in zip(texts, found)]
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()

@@ -97,7 +97,7 @@ class _Forms:
 
 
 _ASKED_NOUN = re.compile(r"^(?:which|what|whose)$", re.IGNORECASE)  # "which university ...": the noun asked for
-_CODE = re.compile(r"(?=[a-z-]*\d)(?=\d*[a-z])[a-z\d-]{2,12}")  # letters and digits: "cop29", "ps5"
+_LETTERS_AND_DIGITS = re.compile(r"(?=[a-z-]*\d)(?=\d*[a-z])[a-z\d-]{2,12}")  # letters and digits: "cop29", "ps5"
 COMMON_CAPITALISED = 2  # capitalised uses a common word needs to be read as a name
 SAMPLE = 10  # chunks read for how the store writes a word the retrieved passages do not
 
@@ -159,7 +159,7 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
         form = forms.cased(base, usual)
         if form is None and (sample := index.holding(base, SAMPLE)):
             form = forms.add(sample).cased(base, usual)
-        elif form is None and _CODE.fullmatch(base) and index.chunks_with(base) == 0:
+        elif form is None and _LETTERS_AND_DIGITS.fullmatch(base) and index.chunks_with(base) == 0:
             form = base.upper()  # "cop29": a code no chunk holds, a name to look for, not a word of the language
         if form:
             out[k] = form + word[len(base) :]
