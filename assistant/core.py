@@ -7,13 +7,14 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain_core.tools import StructuredTool
 
 from assistant import entities
 from assistant.answerable import unanswerable_reason
 from assistant.condense import condense
+from assistant.keyword import KeywordView
 from assistant.keyword_sync import indexes
 from assistant.lc import AnswerChain, NewsRetriever, NewsVectorStore, search_tool
 from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_answerer, offered_modes
@@ -34,6 +35,13 @@ from newsdesk.types import Answer, Passage
 log = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]] | Sequence[dict[str, str]]
+
+
+class _Search(NamedTuple):
+    question: str  # as read: recased when typed in lower case
+    passages: list[Passage]
+    vector: list[float]
+    view: KeywordView
 
 
 class Assistant:
@@ -147,8 +155,22 @@ class Assistant:
         return Retriever(store, self.embeddings, self.settings.retrieval, self._reranker, view)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """Ranked passages for a question, best first."""
-        return self.retriever().retrieve(question, k)
+        """Ranked passages for a question, best first, read as `ask` reads it (shorthand spelled out, a question
+        typed in lower case recased)."""
+        return self._search(spell_out(" ".join(question.split())), k).passages
+
+    def _search(self, question: str, k: int | None) -> _Search:
+        """The question as read, its ranked passages, its vector and the keyword view they came from. A question
+        typed in lower case is recased from the passages first retrieved (assistant/typed_question.py) and
+        retrieved again."""
+        retriever = self.retriever()
+        vector = retriever.query_vector(question)
+        passages = retriever.retrieve(question, k, vector=vector)
+        view = retriever.keyword_view()
+        cased = recased(question, passages, view) if self.settings.retrieval.recase else question
+        if cased != question:  # the vector of the question as typed stands (MiniLM reads no case)
+            passages = retriever.retrieve(cased, k, vector=vector)
+        return _Search(cased, passages, vector, view)
 
     def ask(
         self, question: str, history: History | None = None, k: int | None = None, llm: str | None = None
@@ -185,17 +207,9 @@ class Assistant:
             yield item
 
     def _standalone(self, question: str, k: int | None, answerer: Answerer) -> Iterator[str | Answer]:
-        """Text deltas, then the Answer, for a question that needs no history. A question typed in lower case is
-        recased from the passages first retrieved (assistant/typed_question.py) and retrieved again; the Answer
-        carries what was answered as `search_query`."""
-        retriever = self.retriever()
-        vector = retriever.query_vector(question)
-        passages = retriever.retrieve(question, k, vector=vector)
-        view = retriever.keyword_view()
-        cased = recased(question, passages, view) if self.settings.retrieval.recase else question
-        if cased != question:
-            question = cased  # the vector of the question as typed stands (MiniLM reads no case)
-            passages = retriever.retrieve(question, k, vector=vector)
+        """Text deltas, then the Answer, for a question that needs no history; the Answer carries the question as
+        read (`_search`) as `search_query`."""
+        question, passages, vector, view = self._search(question, k)
         reason = unanswerable_reason(question, passages, view, self.settings.retrieval)
         if reason is not None:
             log.debug("refused %r: %s", question, reason)

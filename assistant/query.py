@@ -138,11 +138,14 @@ def fold(text: str) -> str:
 _WORDS = re.compile(r"[^\W_]+")
 
 
+_BRACKETED = re.compile(r"\s*\([^()]*\)\s*$")  # "Saltmarsh Gazette (fictional example)"
+
+
 def _aliases(source: str) -> set[str]:
-    """Ways a question may name `source`: in full, without a leading "The", and its name before " | " or " - "."""
-    names = {source}
+    """Ways a question may name `source`: in full, without a leading "The", its name before " | " or " - ", and
+    without a closing note in brackets ("Reuters (UK)")."""
     head = re.split(r"\s+[|\-–—:]\s+", source, maxsplit=1)[0]
-    names.add(head)
+    names = {source, head, _BRACKETED.sub("", head)}
     out = set()
     for name in names:
         words = _WORDS.findall(fold(name))

@@ -111,7 +111,7 @@ def _publishers_named(question: str, sources: Sequence[str]) -> str:
     to", "did", "in", ... or before "say", "report", ... ("what did the verge say" → "what did The Verge say"), not
     elsewhere ("on the verge of collapse", "Elon Musk's fortune")."""
     for source in sorted(sources, key=len, reverse=True):
-        name = source.split(" | ")[0].split(" - ")[0].strip()
+        name = re.sub(r"\s*\([^()]*\)\s*$", "", source.split(" | ")[0].split(" - ")[0]).strip()
         bare = re.escape(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).lower())
         if len(bare) < 3:
             continue

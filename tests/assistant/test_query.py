@@ -19,6 +19,7 @@ SOURCES = [
     "The Independent - Life and Style",
     "The Independent - Sports",
     "The Roar | Sports Writers Blog",
+    "Saltmarsh Gazette (fictional example)",
 ]
 SPAN = (date(2023, 9, 26), date(2023, 12, 25))
 
@@ -46,6 +47,7 @@ def day(y: int, m: int, d: int) -> DateRange:
             [("The Independent - Life and Style", "The Independent - Sports")],
         ),
         ("in The Roar and in The Roar | Sports Writers Blog", [("The Roar | Sports Writers Blog",)] * 2),
+        ("What did the Saltmarsh Gazette report?", [("Saltmarsh Gazette (fictional example)",)]),  # note aside
     ],
 )
 def test_publishers_are_recognised_however_written(question: str, expected: list[tuple[str, ...]]) -> None:

@@ -91,3 +91,10 @@ def test_a_question_typed_in_lower_case_is_refused_as_the_typed_one_is(assistant
     assert typed.refused and typed.refusal_reason == cased.refusal_reason == "no passage gives the population of Harborview"
     assert typed.question == "what is the population of harborview?"
     assert typed.search_query == "What is the population of Harborview?"
+
+
+
+def test_a_search_typed_in_lower_case_finds_what_the_cased_one_finds(assistant: Assistant) -> None:
+    typed = assistant.retrieve("what did reuters report?", 3)
+    assert [p.chunk_id for p in typed] == [p.chunk_id for p in assistant.retrieve("What did Reuters report?", 3)]
+    assert [p.source for p in typed] == ["Reuters"] * 3  # the publisher read as one
