@@ -42,8 +42,11 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 13. **A thing no passage about the subject names** ("What valuation did Simply Homes raise at?"): a short question
     names what it asks for right after its question word, and the head noun of it (or a word news uses for the same
     thing: "sales" for "revenue") is in no passage about the subject. Rule 4's attributes are left to rule 4.
+14. **A role no passage about the subject names** ("Who is Flipboard's CTO?"): the question asks who holds a role of
+    titles alone at a named subject, and no passage about it writes the role, what its acronym stands for or its
+    acronym.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 13 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 14 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11 and 13 a passage about the subject is one that names it or another retrieved chunk of an article that does.
 """
@@ -754,6 +757,50 @@ def missing_successor(reading: Reading) -> str | None:
     return f"no passage says who {q[m.start(0) + 4 :].rstrip(' ?')}"
 
 
+# "Who is Flipboard's CTO?", "Who is the chief executive of ASOS?": the holder of a role at a named subject.
+_WHO_HOLDS = re.compile(
+    r"^(?i:who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+(?:the\s+)?(?:(?:current|new|former|interim|acting)\s+)?)"
+    r"(?:(?P<owner>[A-Z][^?]*?)(?:['’]s|s['’])\s+(?P<role>[\w-]+(?:\s+[\w-]+){0,2})"
+    r"|(?P<role_of>[\w-]+(?:\s+[\w-]+){0,2}?)\s+(?:of|at)\s+(?:the\s+)?(?P<owner_of>[A-Z][^?]*?))\s*\??$"
+)
+_ROLE_JOINS = frozenset({"and", "&"})
+_ANY_LEADER = frozenset({"head", "chief", "boss", "leader"})  # "head of Alameda Research": its CEO, or its president
+
+
+def missing_role(reading: Reading) -> str | None:
+    """Why the passages cannot say who holds a role at a named subject ("no passage about Flipboard names its CTO"
+    for "Who is Flipboard's CTO?"): the question asks, in the plain shape "Who is X's ROLE?" or "Who is the ROLE of
+    X?", for a role of titles alone ("CTO", "chief executive", "co-founder and CEO"), and no passage about X writes
+    one of them (or what it stands for: "chief technology officer" for "CTO", "CFO" for "chief financial officer").
+    None for other questions, or when no passage names the subject."""
+    q = " ".join(reading.question.split())
+    m = _WHO_HOLDS.match(q)
+    if m is None:
+        return None
+    role = m.group("role") or m.group("role_of")
+    words = [w for w in role.split() if w.lower() not in _ROLE_JOINS]
+    if not words or not all(w.lower() in TITLE_WORDS for w in words) or _ANY_LEADER.intersection(map(str.lower, words)):
+        return None  # "the prime minister of Mali's transitional government": no role; "head": any title fills it
+    owner = q[m.start("owner") : m.end("owner") + 2] if m.group("owner") else m.group("owner_of")  # "Discogs'"
+    subject = [n for n in reading.subject if n in owner]
+    # Named in full first: a short form ("Keep" for "Keep Labs") also opens sentences of other articles.
+    about = subject and (reading.about(subject, articles=True) or reading.about(subject, True, articles=True))
+    if not about:
+        return None
+    spelled = [p for w in words for p in ALIASES.get(w.lower(), ()) if p[:1].islower()]  # "chief technology officer"
+    keys = _stems([w for w in words if w.islower()] + [w for p in spelled for w in p.split()])
+    for p in about:
+        text = f"{p.title}. {p.text}"
+        if _abbreviates(text, role) or any(re.search(rf"\b{re.escape(w)}s?\b", text) for w in words if w.isupper()):
+            return None
+        if spelled and any(_mentions(text, phrase) for phrase in spelled):
+            return None
+        if any(w.islower() for w in words) and _holds(text, keys):
+            return None
+    role = " ".join(w if w.isupper() else w.lower() for w in role.split())  # "President" read from a recased question
+    return f"no passage about {_either(subject)} names its {role}"
+
+
 def _abbreviates(text: str, question: str) -> bool:
     """Whether `text` writes an acronym of two to five consecutive words of `question` ("ARR" for "annual recurring
     revenue", "CFO" for "chief financial officer"), or of them after one more word ("CAGR" for "annual growth
@@ -972,12 +1019,13 @@ def missing_subject(reading: Reading) -> str | None:
     return f"no passage retrieved names {_either(subject)}"
 
 
-# Rules 4 to 11 and 13, in the order they are tried (after rule 12): the first reason found is the one shown.
+# Rules 4 to 11, 13 and 14, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
     missing_kind,
     missing_successor,
+    missing_role,
     missing_year,
     missing_report,
     missing_from_source,

@@ -24,6 +24,7 @@ from assistant.answerable import (
     missing_from_source,
     missing_kind,
     missing_report,
+    missing_role,
     missing_subject,
     missing_successor,
     missing_thing,
@@ -545,6 +546,22 @@ def test_who_replaced_someone_must_be_named_as_such() -> None:
     assert missing_successor(Reading("Who took over as CEO of Tessaly Marine?", [founder])) == (
         "no passage says who took over as CEO of Tessaly Marine"
     )
+
+
+def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role() -> None:
+    yard = _news("Tessaly Marine's chief executive, Arjun Mehta, opened the yard. Its ferries cross in eleven minutes.")
+    assert missing_role(Reading("Who is Tessaly Marine's CTO?", [yard])) == "no passage about Tessaly Marine names its CTO"
+    assert missing_role(Reading("Who is the CFO of Tessaly Marine?", [yard])) == (
+        "no passage about Tessaly Marine names its CFO"
+    )
+    assert missing_role(Reading("Who is Tessaly Marine's CEO?", [yard])) is None  # "chief executive" is the CEO
+    assert missing_role(Reading("Who is the chief executive of Tessaly Marine?", [yard])) is None
+    cto = _news("Tessaly Marine hired Dana Whitlock as chief technology officer.")
+    assert missing_role(Reading("Who is Tessaly Marine's CTO?", [yard, cto])) is None
+    assert missing_role(Reading("Who is the head of Tessaly Marine?", [yard])) is None  # any title may fill "head"
+    assert missing_role(Reading("Who is Tessaly Marine's welding foreman?", [yard])) is None  # not a title
+    other = _news("Kestrel Yards' CTO, Ilse Brandt, spoke after Tessaly Marine's launch.", title="Kestrel Yards")
+    assert missing_role(Reading("Who is Tessaly Marine’s CTO?", [yard, other])) is None  # both named: the answerer judges
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
