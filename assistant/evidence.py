@@ -219,6 +219,8 @@ _HOW_MUCH = re.compile(r"^(?:by\s+)?how\s+(?P<kind>many|much|old|long|far|big|ta
 _APPOSITION = re.compile(r",\s*|\s+and\s+")
 NEAR_ROLE = 4  # content words between an answer and a role word of the question for the answer to hold that role
 OFF_ROLE = 0.8  # an answer of the asked type that holds none of the question's roles ranks below one that does
+# "Who replaced X?": a name in a sentence with no word for a successor is X, or someone leaving with X
+OFF_SUCCESSION = 0.64
 OTHER_LABEL = 0.85  # an answer of a related type (an organisation for "who", a vague date for "when") ranks lower
 NO_ANSWER = 0.55  # a sentence without an answer of the asked type: kept, but below any sentence with one
 
@@ -236,6 +238,7 @@ class AnswerType:
     unit: str = ""
     title: tuple[str, ...] = ()  # a title of two or more words among the roles ("chief financial officer"), held whole
     noun: str = ""  # the noun a "which" question asks for ("journal" in "Which journal published ...?")
+    successor: bool = False  # "Who replaced X?", "Who took over as CEO?": a name written as a successor
 
 
 def asks_name(question: str) -> bool:
@@ -263,7 +266,7 @@ def answer_type(question: str) -> AnswerType | None:
             roles |= _initials_of(title)  # "CFO" for "chief financial officer"
         m = _WHICH.match(question.strip())
         if m is None:
-            return AnswerType(NAMED, PERSON, roles, title=title)
+            return AnswerType(NAMED, PERSON, roles, title=title, successor=bool(_ASKS_SUCCESSOR.search(question)))
         if m.group("noun").lower() in _PLACE_NOUNS and roles == {stem(m.group("noun").lower())}:
             roles |= _acts(question)  # "In which city was X born?": born there, rarely "the city of ..."
         return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title, noun=m.group("noun"))
@@ -343,6 +346,7 @@ _LEADS = frozenset(
 
 _ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
 _SUCCESSOR_WORDS = frozenset(stem(w) for w in "successor succeed succeeds replace replaces new named appointed".split())
+_TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
 
 
 def _role_words(question: str) -> set[str]:
@@ -368,8 +372,8 @@ def _role_words(question: str) -> set[str]:
         out += [stem(part) for part in _PART.findall(low) if part not in STOP_WORDS and len(part) > 2]
     if _LEADS & set(whole):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
-    if _ASKS_SUCCESSOR.search(question):
-        out += _SUCCESSOR_WORDS  # "Who replaced ...", "bring in to replace", "took over as": the words for a successor
+    if _ASKS_SUCCESSOR.search(question):  # "Who replaced ...", "bring in to replace", "took over as": a successor is
+        return {w for w in out if w in _TITLE_STEMS} | _SUCCESSOR_WORDS  # written as one, or by the title taken
     return set(out)
 
 
@@ -553,11 +557,15 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
     best = NO_ANSWER
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
+    succession = {stem(_key(w)) for w in _PART.findall(text)} if kind.successor else set()
     for e, start, end in _answers(question, kind, text, ents):
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
-        if kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles, reach)):
+        if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
+            if not (_holds_role(kind, _near(text, start, end, kind.roles, reach)) or _SUCCESSOR_WORDS & succession):
+                fit *= OFF_SUCCESSION
+        elif kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles, reach)):
             fit *= OFF_ROLE
         best = max(best, fit)
     return best

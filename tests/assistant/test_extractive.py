@@ -17,6 +17,7 @@ from assistant.evidence import (
     NO_ANSWER,
     OFF_ROLE,
     OFF_SUBJECT,
+    OFF_SUCCESSION,
     OTHER_LABEL,
     OTHER_SUBJECT,
     PASSAGE_SHARE,
@@ -437,6 +438,15 @@ def test_a_successor_is_asked_for_by_replace_succeed_or_take_over() -> None:
     assert answer_type_factor("Who did Tessaly Marine bring in for Tomas Greer?", sentence) == OFF_ROLE
 
 
+def test_a_successor_is_written_as_one_anywhere_in_the_sentence() -> None:
+    question = "Who took over as Tessaly Marine's CEO when Arjun Mehta stepped down?"
+    named = "Dana Whitlock, the yard's head of ferries since 2019, will be Tessaly Marine's new CEO, Mehta said."
+    assert answer_type_factor(question, named) == 1.0  # "new" stands eight words from the name
+    assert answer_type_factor(question, "Arjun Mehta, who led Tessaly Marine with Bram Okafor, stepped down.") == (
+        OFF_SUCCESSION
+    )
+
+
 def test_an_irregular_past_takes_the_role_of_its_verb() -> None:
     sentence = "Eintracht Frankfurt is paying twice his salary to sign Omar Marmoush."
     assert answer_type_factor("Which club paid for Omar Marmoush?", sentence) == 1.0
@@ -490,6 +500,14 @@ def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
             "Who is the chief executive of Tessaly Marine now?",
             "Dana Whitlock, the yard's head of ferries, will be its new chief executive.",
             id="now-not-the-one-who-left",
+        ),
+        pytest.param(  # the one who left and a colleague leaving with him are no successor
+            "The Gulls have relieved head coach Dean Arlo and assistant coach Bob Pell of their duties, the club said "
+            "in a statement on Monday evening. Reports say the club will name former Kestrel bench boss John Hale as "
+            "the successor.",
+            "Who replaced Dean Arlo as head coach of the Gulls?",
+            "Reports say the club will name former Kestrel bench boss John Hale as the successor.",
+            id="successor-not-the-one-who-left",
         ),
     ],
 )
