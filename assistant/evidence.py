@@ -281,7 +281,9 @@ def answer_type(question: str) -> AnswerType | None:
         if kind == "much" and not counted:
             return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}), _acts(question))
         labels = AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT
-        unit = "duration" if kind == "long" and not _LONG_THING.match(m.group("rest")) else ""
+        unit = "age" if kind == "old" else ""
+        if kind == "long" and not _LONG_THING.match(m.group("rest")):
+            unit = "duration"
         return AnswerType(labels, labels, counted or _acts(question), unit=unit)
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
         measure = m.group("measure")
@@ -443,6 +445,7 @@ _DURATION = frozenset(
     "decade decades season seasons".split()
 )
 _AT_A_TIME = frozenset("ago later earlier before after since".split())
+_YEARS = frozenset({"year", "years"})
 
 
 def _length_of_time(text: str) -> bool:
@@ -459,9 +462,12 @@ _LONG_THING = re.compile(r"\s+(?:is|was|are|were)\s+(?:the|a|an)\b")  # "How lon
 def _names_unit(text: str, unit: str) -> bool:
     """Whether a date names the unit asked for: a year ("1973"), a month ("May") or a day ("Monday", "14"); an
     amount or date a duration ("eleven minutes", "2-3 hours", not "Monday") for "how long"; a point in time, not a
-    length of one ("seven years", "one year"), for another when-question."""
+    length of one ("seven years", "one year"), for another when-question; for "how old", an age, no length of time
+    shorter than a year."""
     if unit == "duration":
         return bool({_key(w) for w in _PART.findall(text)} & _DURATION)
+    if unit == "age":  # "33", "78 years old", not "24 to 48 hours"
+        return not {_key(w) for w in _PART.findall(text)} & (_DURATION - _YEARS)
     if unit == "time":
         return not _length_of_time(text)
     if unit == "year":

@@ -140,7 +140,7 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
     look for ("cop29" → "COP29"); a word no chunk holds is left alone ("jurors" may be missing from a small store,
     and a name read from it would refuse the question). A word beside a recased one is recased too when the passages
     write the pair capitalised more often than not ("will smith" → "Will Smith", but "who will lead Binance" keeps
-    "will"). The question word and the noun right after "which" or "what" stay.
+    "will"). The question word and the word right after "which", "what" or an opening "how" stay.
     """
     if not typed_in_lower_case(question):
         return question
@@ -148,7 +148,8 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
     forms, common = _Forms(passages), common_words()
     question = _publishers_named(question, index.sources())
     tokens = list(_TOKEN.finditer(question))
-    kept = {0} | {k + 1 for k, m in enumerate(tokens) if _ASKED_NOUN.match(m.group())}
+    kept = {0, 1} if tokens and tokens[0].group().lower() == "how" else {0}  # "how old ...", not "... about how X"
+    kept |= {k + 1 for k, m in enumerate(tokens) if _ASKED_NOUN.match(m.group())}
     out: dict[int, str] = {}
     for k, m in enumerate(tokens):
         word = m.group()

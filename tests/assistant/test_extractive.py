@@ -438,6 +438,12 @@ def test_a_successor_is_asked_for_by_replace_succeed_or_take_over() -> None:
     assert answer_type_factor("Who did Tessaly Marine bring in for Tomas Greer?", sentence) == OFF_ROLE
 
 
+def test_how_old_asks_for_an_age_not_a_length_of_time() -> None:
+    question = "How old was Marta Quell when she retired?"
+    assert answer_type_factor(question, "Quell retired at age 33 after a knee injury.") == 1.0
+    assert answer_type_factor(question, "Quell retired within 24 to 48 hours of the injury.") == NO_ANSWER
+
+
 def test_a_successor_is_written_as_one_anywhere_in_the_sentence() -> None:
     question = "Who took over as Tessaly Marine's CEO when Arjun Mehta stepped down?"
     named = "Dana Whitlock, the yard's head of ferries since 2019, will be Tessaly Marine's new CEO, Mehta said."

@@ -98,3 +98,8 @@ def test_a_search_typed_in_lower_case_finds_what_the_cased_one_finds(assistant: 
     typed = assistant.retrieve("what did reuters report?", 3)
     assert [p.chunk_id for p in typed] == [p.chunk_id for p in assistant.retrieve("What did Reuters report?", 3)]
     assert [p.source for p in typed] == ["Reuters"] * 3  # the publisher read as one
+
+
+def test_the_word_after_how_is_what_is_asked_not_a_name(store_index: KeywordView) -> None:
+    theatre = _passage(4, "The Old Vic staged the play in May. The Old Vic sold every seat of the run.")
+    assert recased("how old is the theatre", [theatre], store_index) == "How old is the theatre"
