@@ -86,6 +86,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "snf": ("Sunday Night Football",),
     "mnf": ("Monday Night Football",),
     "wc": ("World Cup",),
+    "rwc": ("Rugby World Cup",),
     "isp": ("internet service provider", "internet provider"),
     "ipo": ("initial public offering",),
     "vc": ("venture capital",),

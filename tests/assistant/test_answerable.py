@@ -155,6 +155,7 @@ def test_aliases_and_acronyms() -> None:
     assert variants("CEO") == ["CEO", "chief executive"]
     assert variants("US") == ["US", "United States", "America"]
     assert variants("U.K.") == ["U.K.", "United Kingdom", "Britain"]
+    assert variants("RWC") == ["RWC", "Rugby World Cup"]
     assert variants("Federal Trade Commission") == ["Federal Trade Commission", "FTC"]
     assert variants("Securities and Exchange Commission") == ["Securities and Exchange Commission", "SEC"]
     assert initials("National Aeronautics and Space Administration") == "NASA"

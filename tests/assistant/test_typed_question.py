@@ -31,6 +31,7 @@ def store_index() -> KeywordView:
         ("what yr did they marry", "what year did they marry"),
         ("who took 3 wkts in the last 2 wks", "who took 3 wickets in the last 2 weeks"),
         ("who won the first nba xmas game", "who won the first nba Christmas game"),
+        ("how many pregnant ppl were in the study", "how many pregnant people were in the study"),
         ("who had the punt return TD", "who had the punt return TD"),  # an upper-case acronym is an alias's business
         ("What year did they marry?", "What year did they marry?"),
     ],
