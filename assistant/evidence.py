@@ -162,19 +162,9 @@ def announces_reason(sentence: str) -> bool:
 ASKING = 0.6  # a sentence that asks a question ranks below one that states
 
 
-# A photo credit left on a line of its own: "Getty Images | Reuters", "AP Photo/File".
-_CREDIT_ONLY = re.compile(
-    r"^(?:(?:getty\s+images|reuters|ap|afp|epa|bloomberg|shutterstock|imago|photo|file|pool)\b[\s|/,;:-]*)+$",
-    re.IGNORECASE,
-)
-
-
 def quotability(sentence: str) -> float:
     """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
-    fragment without an end mark (a headline, a caption); nothing for a photo credit alone ("Getty Images |
-    Reuters")."""
-    if _CREDIT_ONLY.match(sentence.strip()):
-        return 0.0
+    fragment without an end mark (a headline)."""
     if sentence.rstrip().endswith("?"):
         return ASKING
     if pronoun_led(sentence):

@@ -49,7 +49,7 @@ _CREDIT = rf"""(?:
     )$"""
 _CREDIT_WORDS = (
     "photo", "image", "picture", "illustration", "video", "gif", "animation", "credit", "courtesy", "getty",
-    "shutterstock", "imago", "via ",
+    "shutterstock", "imago", "via ", "reuters", "afp", "epa", "bloomberg", "pool", "file",
 )
 _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, triggers, re.compile(pattern, re.IGNORECASE | re.VERBOSE))
@@ -71,13 +71,14 @@ _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
             | \bnewsletter\b.*\b(?:sign\ up|subscribe|inbox|privacy\ notice)\b
             | \b(?:sign\ up|subscribe)\b.*\bnewsletter\b
             | \{\{\s*[\#/^]\w+\s*\}\}"""),  # a newsletter form's template sections: {{ #verifyErrors }}
-        # a photo caption: a line that starts "Image: ", "Photo by ", "Credit: ", "via Getty", or a short one that ends
-        # in a credit
+        # a photo caption: a line that starts "Image: ", "Photo by ", "Credit: ", "via Getty", a credit alone ("Getty
+        # Images | Reuters", "AP Photo/File"), or a short line that ends in a credit
         ("caption", _CREDIT_WORDS, rf"""
               ^\(?(?:top\ |file\ )?(?:photo|image|picture|illustration|video)s?(?:\ credits?)?\s*(?:by\b|:)
                 .{{0,150}}$
             | ^(?:credit|photograph|picture|courtesy)s?\s*:.{{0,150}}$
             | ^via\ (?:imago|getty(?:\ images)?|reuters|ap|afp)\b.{{0,800}}$  # "via Imago NASCAR, ... EDITORIAL USE"
+            | ^(?:(?:getty\ images|reuters|ap|afp|epa|bloomberg|shutterstock|imago|photo|file|pool)\b[\s|/,;:-]*)+$
             | ^(?=.{{1,300}}$).*?\s*{_CREDIT}"""),
         # bylines alone on a line: "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Written by ...",
         # "Reporting by Jane Doe in Paris; Editing by John Roe"

@@ -117,6 +117,8 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("caption", "Dock workers unload the first ship. (Image credit: Sam Roe via Getty Images)"),
         ("caption", "Ferry captain Ana Lima at the helm (Getty Images)"),
         ("caption", "Double tap starts the ferry timer. GIF by Ana Lima / The Harbor Times"),
+        ("caption", "Getty Images | Reuters"),
+        ("caption", "AP Photo/File"),
         ("byline", "By Jane Doe"),
         ("byline", "By Jane Doe and Sam Roe, Reuters"),
         ("byline", "Reporting by Jane Doe in Lagos; Editing by Sam Roe"),
