@@ -69,6 +69,7 @@ from newsdesk.text import (
     NAME_CONNECTORS,
     NAME_RUN,
     STOP_WORDS,
+    SUCCESSION,
     TITLE_WORDS,
     pronoun_led,
 )
@@ -719,13 +720,10 @@ _WHO_TO_COME = re.compile(
     r"^who\s+(?:will|would|could|might|is\s+(?:going|expected|set|likely)\s+to|(?=replaced\s|succeeded\s|took\s+over\s))",
     re.I,
 )
-_SUCCESSION = (
-    r"named|appointed|chosen|elected|successor|succeed\w*|replac\w*|takes?\s+over|incoming|designate|interim|acting"
-)
 _TO_COME = re.compile(
-    rf"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|next|new|{_SUCCESSION})\b", re.I
+    rf"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|next|new|{SUCCESSION})\b", re.I
 )
-_SUCCEEDS = re.compile(rf"\b(?:{_SUCCESSION})\b", re.I)
+_SUCCEEDS = re.compile(rf"\b(?:{SUCCESSION})\b", re.I)
 
 
 def missing_successor(reading: Reading) -> str | None:

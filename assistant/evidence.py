@@ -22,6 +22,7 @@ from newsdesk.text import (
     NAME_CONNECTORS,
     NAME_RUN,
     STOP_WORDS,
+    SUCCESSION,
     TITLE_WORDS,
     WEEKDAYS,
     pronoun_led,
@@ -759,10 +760,7 @@ _LEAVES = re.compile(
     r"\b(?:step(?:s|ped|ping)?\s+down|former|ex-|resign\w*|ousted|oust|fired|sacked|depart\w*|outgoing|"
     r"previous|quit|left)\b", re.IGNORECASE
 )
-_COMES = re.compile(
-    r"\b(?:new|will\s+be|named|appointed|succe(?:ed|eded|eds|ssor)|replac\w*|t(?:ook|akes?)\s+over|interim|acting|"
-    r"incoming)\b", re.IGNORECASE
-)
+_COMES = re.compile(rf"\b(?:new|will\s+be|{SUCCESSION})\b", re.IGNORECASE)
 
 
 def held_now(question: str, texts: Sequence[str], factors: Sequence[float]) -> list[float]:

@@ -33,6 +33,12 @@ NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|von|van)
 """A run of capitalised words, the way names are written: "Ba N’Daou", "Bank of England", "Lumen Robotics CEO".
 Which of its words name someone is for the caller to judge (a sentence's first word, months, titles)."""
 
+SUCCESSION = (
+    r"named|appointed|chosen|elected|successors?|succeed\w*|replac\w*|t(?:akes?|aking|ook)\s+over|incoming|designate|"
+    r"interim|acting"
+)
+"""Words that say someone comes into a post ("named", "successor", "took over", "interim"): a regex alternation."""
+
 STOP_WORDS = frozenset(
     """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
     what which who whom whose when where why how that this these those it its as into about than then there their
