@@ -336,8 +336,9 @@ _MEASURES = (
 _MEASURE_WORDS = {"attendance": "crowd|spectators", "death toll": "killed|dead|died|deaths", "valuation": "valued"}
 _ATTRIBUTE_TERMS = rf"population|price|cost|age|salary|pay|wages?|height|weight|net worth|annual salary|{_MEASURES}"
 # What may follow the attribute in a plain question: the role, employer or time it is asked for ("... salary as
-# Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023").
-_QUALIFIER = r"(?:\s+(?:as|at|with|for|in|when|last|this|during|before|after)\b[^?]*)?"
+# Spotify's chief executive", "... wages at Chelsea", "... net worth when he died", "... in 2023", "... on his
+# contract").
+_QUALIFIER = r"(?:\s+(?:as|at|with|for|in|on|under|from|when|last|this|during|before|after)\b[^?]*)?"
 # Questions that ask for one attribute of a subject, and the words a passage gives that attribute in. A question
 # matches only in these plain shapes, so a long question that merely mentions prices or ages is never caught.
 _ATTRIBUTE_QUESTIONS = (

@@ -198,6 +198,7 @@ def test_absent_names_are_those_in_at_most_max_chunks(index: KeywordView) -> Non
         ("What is the population of Port Venn?", "no passage gives the population of Port Venn"),
         ("How old is Odile Marchetti?", "no passage gives the age of Odile Marchetti"),
         ("What is Odile Marchetti's salary?", "no passage gives the salary of Odile Marchetti"),
+        ("What is Odile Marchetti's salary on her board contract?", "no passage gives the salary of Odile Marchetti"),
         ("How tall is Mirela Osei?", "no passage gives the height of Mirela Osei"),
     ],
 )
