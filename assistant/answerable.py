@@ -45,8 +45,11 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 14. **A role no passage about the subject names** ("Who is Flipboard's CTO?"): the question asks who holds a role of
     titles alone at a named subject, and no passage about it writes the role, what its acronym stands for or its
     acronym.
+15. **A sum in a currency no passage gives** ("What is the UK price in pounds of the Steam Deck OLED?"): a short
+    question asks for a price, cost, fee, fine or payment in a currency it names or implies ("in pounds", "UK", "in
+    the United States", "EU"), and no sentence of a passage about the subject writes a number in it.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 14 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 15 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11 and 13 a passage about the subject is one that names it or another retrieved chunk of an article that does.
 """
@@ -898,6 +901,45 @@ def missing_thing(reading: Reading) -> str | None:
     return f"no passage about {_either(subject)} mentions {'an' if head[0] in 'aeiou' else 'a'} {head}"
 
 
+# "What is the UK price in pounds ...?", "How much does Meta charge ... in the United States?": a sum in one currency.
+_CURRENCIES = {
+    "pounds": r"£|\bGBP\b|\bpounds?\b|\bsterling\b",
+    "euros": r"€|\bEUR\b|\beuros?\b",
+    "dollars": r"\$|\bUSD\b|\bdollars?\b",
+}
+_CURRENCY_NAMED = (
+    (re.compile(r"(?i:\bin\s+(?:pounds|sterling)\b|\bbritain\b|\bbritish\b)|£|\b(?:UK|U\.K\.)\b"), "pounds"),
+    (re.compile(r"(?i:\bin\s+euros\b|\beurope\b|\beuropean\s+union\b|\beurozone\b)|€|\bEU\b"), "euros"),
+    (re.compile(r"(?i:\bin\s+(?:us\s+)?dollars\b|\bunited\s+states\b|\bamerica\b)|\b(?:US|U\.S\.)\b(?!\s+Virgin)"),
+     "dollars"),
+)  # "us" and "eu" in lower case are no places: the pronoun, a syllable
+_ASKS_SUM = re.compile(
+    r"^(?:how\s+much|what)\b.*\b(?:pric\w*|costs?|charges?|charged|fees?|fines?|fined|pay|paid|pays)\b", re.IGNORECASE
+)
+
+
+def missing_currency(reading: Reading) -> str | None:
+    """Why the passages cannot give a sum in the currency the question asks for ("no passage about Steam Deck OLED
+    gives a sum in pounds" for "What is the UK price in pounds of the 512GB Steam Deck OLED?"): a short question asks
+    for a price, cost, fee, fine or payment and names a currency or a place that has one ("in pounds", "UK",
+    "in the United States", "EU"), and no sentence of a passage about its subject writes a number in any currency
+    named. None for other questions, or when no passage names the subject."""
+    q = " ".join(reading.question.split())
+    if len(q.split()) > _MAX_KIND_WORDS or not _ASKS_SUM.match(q):
+        return None
+    wanted = [currency for pattern, currency in _CURRENCY_NAMED if pattern.search(q)]
+    subject = [n for n in reading.subject if not any(p.search(n) for p, _ in _CURRENCY_NAMED)]
+    about = subject and reading.about(subject, short_forms=True, articles=True)
+    if not wanted or not about:
+        return None
+    sums = re.compile(rf"(?:{'|'.join(_CURRENCIES[c] for c in wanted)})", re.IGNORECASE)
+    for p in about:
+        for sentence in split_sentences(p.text):
+            if re.search(r"\d", sentence) and sums.search(sentence):
+                return None
+    return f"no passage about {_either(subject)} gives a sum in {_either(wanted)}"
+
+
 _ROLE_BEFORE = re.compile(r"(?<![\w'’-])([a-z][a-z-]+)\s+$")
 
 
@@ -1018,13 +1060,14 @@ def missing_subject(reading: Reading) -> str | None:
     return f"no passage retrieved names {_either(subject)}"
 
 
-# Rules 4 to 11, 13 and 14, in the order they are tried (after rule 12): the first reason found is the one shown.
+# Rules 4 to 11 and 13 to 15, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
     missing_kind,
     missing_successor,
     missing_role,
+    missing_currency,
     missing_year,
     missing_report,
     missing_from_source,

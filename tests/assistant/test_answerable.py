@@ -21,6 +21,7 @@ from assistant.answerable import (
     looks_like_publisher,
     missing_attribute,
     missing_count,
+    missing_currency,
     missing_from_source,
     missing_kind,
     missing_report,
@@ -564,6 +565,20 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     assert missing_role(Reading("Who is Tessaly Marine's welding foreman?", [yard])) is None  # not a title
     other = _news("Kestrel Yards' CTO, Ilse Brandt, spoke after Tessaly Marine's launch.", title="Kestrel Yards")
     assert missing_role(Reading("Who is Tessaly Marine’s CTO?", [yard, other])) is None  # both named: the answerer judges
+
+
+def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
+    fares = _news("A monthly pass on the Quarry Bay ferry costs €40, Tessaly Marine said. Tickets go on sale in May.")
+    question = "How much does a monthly pass on the Quarry Bay ferry cost in the US?"
+    assert missing_currency(Reading(question, [fares])) == "no passage about Quarry Bay gives a sum in dollars"
+    assert missing_currency(Reading("What is the UK price in pounds of a Quarry Bay pass?", [fares])) == (
+        "no passage about Quarry Bay gives a sum in pounds"
+    )
+    assert missing_currency(Reading("How much does a Quarry Bay pass cost in the EU?", [fares])) is None  # €40
+    assert missing_currency(Reading("How much does a Quarry Bay pass cost?", [fares])) is None  # no currency asked
+    dollars = _news("In the US the Quarry Bay pass will cost 45 dollars.")
+    assert missing_currency(Reading(question, [fares, dollars])) is None
+    assert missing_currency(Reading("Why did the Quarry Bay fares rise in the US?", [fares])) is None  # no sum asked
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
