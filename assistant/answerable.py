@@ -728,6 +728,7 @@ _TO_COME = re.compile(
     rf"\b(?:will|would|to\s+(?:be|become|lead|succeed|replace|take|head|run|serve)|next|new|{SUCCESSION})\b", re.I
 )
 _SUCCEEDS = re.compile(rf"\b(?:{SUCCESSION})\b", re.I)
+_CAME = re.compile(rf"\b(?:(?-i:new)|{SUCCESSION})\b", re.I)  # "was named", "the new CEO", not "New Year"
 
 
 def missing_successor(reading: Reading) -> str | None:
@@ -736,7 +737,8 @@ def missing_successor(reading: Reading) -> str | None:
     replaced (succeeded, took over from) one, and no sentence of a passage naming the subject holds a word of what is
     to come ("will", "named", "successor", "interim"), a word of the question (a role such as "chairman" or "CEO"
     counts) or of succession ("successor", "acting"), and a person other than the subject (or an organisation: the
-    small model reads a lone surname as one). None for other questions, or when such a sentence exists."""
+    small model reads a lone surname as one); for "Who replaced ..." the word must be "new" or one of succession.
+    None for other questions, or when such a sentence exists."""
     q, subject = " ".join(reading.question.split()), reading.subject
     if not (m := _WHO_TO_COME.match(q)) or len(q.split()) > _MAX_KIND_WORDS:
         return None
@@ -747,11 +749,13 @@ def missing_successor(reading: Reading) -> str | None:
     about = reading.about(articles=True)
     if not subject or not keys or not about:
         return None
+    came = m.group(0).lower().endswith("who ")  # "Who replaced ...": someone already named, not one who "will" be
     candidates = [
         sentence
         for p in about
         for sentence in [p.title, *split_sentences(p.text)]
-        if _TO_COME.search(sentence) and (_SUCCEEDS.search(sentence) or _shares_stem(sentence, keys))
+        if (_CAME.search(sentence) if came else _TO_COME.search(sentence))
+        and (_SUCCEEDS.search(sentence) or _shares_stem(sentence, keys))
     ]
     for found in entities_of(candidates):  # the small model reads a lone surname ("Whitlock will run ...") as an ORG
         if any(e.label in ("PERSON", "ORG") and not _within_subject(e.text, subject) for e in found):

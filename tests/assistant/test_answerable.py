@@ -549,6 +549,12 @@ def test_who_replaced_someone_must_be_named_as_such() -> None:
     assert missing_successor(Reading("Who took over as CEO of Tessaly Marine?", [founder])) == (
         "no passage says who took over as CEO of Tessaly Marine"
     )
+    # one who "will" do something, or a "New Year" party, is no one named in his place
+    party = _news("Tessaly Marine's CEO office said Dana Whitlock will host its New Year party for the yard.")
+    assert missing_successor(Reading(question, [founder, party])) == (
+        "no passage says who replaced Arjun Mehta as CEO of Tessaly Marine"
+    )
+    assert missing_successor(Reading("Who will replace Arjun Mehta as CEO of Tessaly Marine?", [founder, party])) is None
 
 
 def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role() -> None:
