@@ -212,6 +212,8 @@ NEAR_ROLE = 4  # content words between an answer and a role word of the question
 OFF_ROLE = 0.8  # an answer of the asked type that holds none of the question's roles ranks below one that does
 # "Who replaced X?": a name in a sentence with no word for a successor is X, or someone leaving with X
 OFF_SUCCESSION = 0.64
+PART_ROLE = 0.85  # an amount beside some of the question's words only: scaled from this (none) to 1 (all)
+_HOW_WORDS = frozenset({"much", "many"})  # not words an amount stands beside
 OTHER_LABEL = 0.85  # an answer of a related type (an organisation for "who", a vague date for "when") ranks lower
 NO_ANSWER = 0.55  # a sentence without an answer of the asked type: kept, but below any sentence with one
 
@@ -562,8 +564,10 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
         if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
             if not (_holds_role(kind, _near(text, start, end, kind.roles, reach)) or _SUCCESSOR_WORDS & succession):
                 fit *= OFF_SUCCESSION
-        elif kind.roles and not _holds_role(kind, _near(text, start, end, kind.roles, reach)):
+        elif kind.roles and not _holds_role(kind, near := _near(text, start, end, kind.roles, reach)):
             fit *= OFF_ROLE
+        elif kind.labels == AMOUNT and (acts := kind.roles - _HOW_WORDS) and not kind.title:
+            fit *= PART_ROLE + (1 - PART_ROLE) * len(near & acts) / len(acts)
         best = max(best, fit)
     return best
 

@@ -23,8 +23,8 @@ from assistant.evaluate import EvalSetup, evaluate, load_qa
 ROOT = Path(__file__).resolve().parents[1]
 OFF = {"PASSAGE_SHARE": 0.0}  # a share is off at 0, a factor at 1
 FACTORS = (
-    "NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OFF_SUCCESSION", "OTHER_NUMBER", "OFF_SUBJECT", "FEWER_NAMES",
-    "OTHER_SUBJECT", "ASKING", "JOINED", "PASSAGE_SHARE",
+    "NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OFF_SUCCESSION", "PART_ROLE", "OTHER_NUMBER", "OFF_SUBJECT",
+    "FEWER_NAMES", "OTHER_SUBJECT", "ASKING", "JOINED", "PASSAGE_SHARE",
 )
 
 

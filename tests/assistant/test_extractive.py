@@ -20,6 +20,7 @@ from assistant.evidence import (
     OFF_SUCCESSION,
     OTHER_LABEL,
     OTHER_SUBJECT,
+    PART_ROLE,
     PASSAGE_SHARE,
     Candidate,
     about_subject,
@@ -435,6 +436,13 @@ def test_a_successor_is_asked_for_by_replace_succeed_or_take_over() -> None:
     sentence = "Maria Lopez will be Tomas Greer's successor, the yard said."
     assert answer_type_factor("Who did Tessaly Marine bring in to replace Tomas Greer?", sentence) == 1.0
     assert answer_type_factor("Who did Tessaly Marine bring in for Tomas Greer?", sentence) == OFF_ROLE
+
+
+def test_an_amount_beside_more_of_the_question_s_words_fits_better() -> None:
+    question = "How much did Tessaly Marine raise in its seed round?"
+    assert answer_type_factor(question, "Tessaly Marine raised a €105 million seed round in May.") == 1.0
+    planned = "Tessaly Marine plans to raise as much as $300 million in the coming weeks."  # "raise" alone
+    assert answer_type_factor(question, planned) == pytest.approx(PART_ROLE + (1 - PART_ROLE) / 3)
 
 
 def test_how_old_asks_for_an_age_not_a_length_of_time() -> None:
