@@ -51,7 +51,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 
 Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 15 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
-11 and 13 a passage about the subject is one that names it or another retrieved chunk of an article that does.
+11, 13, 14 and 15 a passage about the subject is one that names it or another retrieved chunk of an article that
+does.
 """
 
 from __future__ import annotations

@@ -551,8 +551,9 @@ _FROM = re.compile(r"\b(?:since|from)\s+(?:(?:the|early|late|mid)[\s-]+)?\W?$", 
 
 def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
     """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
-    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title), `NO_ANSWER`
-    without one."""
+    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title; for "Who
+    replaced X?", `OFF_SUCCESSION` in a sentence with no word for a successor), for an amount `PART_ROLE` up to 1.0
+    by the share of the question's words beside it, `NO_ANSWER` without one."""
     best = NO_ANSWER
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
@@ -561,10 +562,11 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
+        near = _near(text, start, end, kind.roles, reach) if kind.roles else set()
         if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
-            if not (_holds_role(kind, _near(text, start, end, kind.roles, reach)) or _SUCCESSOR_WORDS & succession):
+            if not (_holds_role(kind, near) or _SUCCESSOR_WORDS & succession):
                 fit *= OFF_SUCCESSION
-        elif kind.roles and not _holds_role(kind, near := _near(text, start, end, kind.roles, reach)):
+        elif kind.roles and not _holds_role(kind, near):
             fit *= OFF_ROLE
         elif kind.labels == AMOUNT and (acts := kind.roles - _HOW_WORDS) and not kind.title:
             fit *= PART_ROLE + (1 - PART_ROLE) * len(near & acts) / len(acts)
