@@ -203,6 +203,9 @@ _CODE = re.compile(r"Q[1-4]|H[12]|FY\d{2}(?:\d{2})?")  # "Q3", "H1", "FY24": a q
 _UNITS = frozenset("wh whr kwh mwh gwh mah ghz mhz khz gb tb mb kb gbps mbps mph kph fps hz".split())
 
 
+_PLACE_CODES = frozenset({"US", "UK", "EU"})  # written after a name they are not part of ("Steam Deck OLED UK")
+
+
 def _is_word_of_a_name(word: str) -> bool:
     bare = word.rstrip(".").replace("’", "'").removesuffix("'s")
     if _CODE.fullmatch(bare) or bare.lower() in _UNITS:
@@ -232,6 +235,9 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
                 run.append(word)
                 if not _POSSESSIVE.search(word):
                     continue  # a possessive ends a name: "Valve's Steam Deck OLED" names Valve and its Steam Deck OLED
+            if len(run) > 1 and run[-1].replace(".", "") in _PLACE_CODES:
+                out.append(" ".join(run[:-1]))  # "Steam Deck OLED UK": the product, and where it is asked about
+                run = run[-1:]
             if run:
                 out.append(" ".join(run))
                 run = []
@@ -242,8 +248,12 @@ def variants(name: str) -> list[str]:
     """`name` and what articles may call it instead: its aliases (ALIASES, both ways) and its acronym."""
     key = _key(name)
     out = [name, *ALIASES.get(key, ()), *_ALIASES_BACK.get(key, ())]
-    if len(name.split()) >= 3:
+    words = name.split()
+    if len(words) >= 3:
         out.append(initials(name))  # "Securities and Exchange Commission" is "SEC" in an article
+    for i, word in enumerate(words if len(words) > 1 else ()):  # "WI T20" is the "West Indies T20"
+        if word.isupper() and (longs := ALIASES.get(word.lower())):
+            out += [" ".join([*words[:i], long, *words[i + 1 :]]) for long in longs]
     return list(dict.fromkeys(out))
 
 
@@ -533,7 +543,8 @@ def missing_count(reading: Reading) -> str | None:
     thing = counted_thing(reading.question)
     if thing is None:
         return None
-    nouns = [w for w in thing.split() if w.islower() and w not in STOP_WORDS] or [thing.split()[-1].lower()]
+    words = [_POSSESSIVE.sub("", w) if w.endswith(("'", "’")) else w for w in thing.split()]  # "states' AGs"
+    nouns = [w for w in words if w.islower() and w not in STOP_WORDS] or [words[-1].lower()]
     stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
                      for w in nouns)
     # Between the number and the thing, lower-case words only ("40 solar-powered kiosks"): "7 Verge Score Ray-Ban
@@ -918,17 +929,21 @@ _CURRENCY_NAMED = (
     (re.compile(r"(?i:\bin\s+(?:us\s+)?dollars\b|\bunited\s+states\b|\bamerica\b)|\b(?:US|U\.S\.)\b(?!\s+Virgin)"),
      "dollars"),
 )  # "us" and "eu" in lower case are no places: the pronoun, a syllable
+# "How much ...", "What ...", or a search typed without a question word ("steam deck oled uk price in pounds")
 _ASKS_SUM = re.compile(
-    r"^(?:how\s+much|what)\b.*\b(?:pric\w*|costs?|charges?|charged|fees?|fines?|fined|pay|paid|pays)\b", re.IGNORECASE
+    r"^(?!(?:why|who|whom|whose|when|where|which|how(?!\s+much)|is|are|was|were|did|does|do|has|have|had|can|could|"
+    r"will|would|should)\b).*\b(?:pric\w*|costs?|charges?|charged|fees?|fines?|fined|pay|paid|pays)\b",
+    re.IGNORECASE,
 )
 
 
 def missing_currency(reading: Reading) -> str | None:
     """Why the passages cannot give a sum in the currency the question asks for ("no passage about Steam Deck OLED
     gives a sum in pounds" for "What is the UK price in pounds of the 512GB Steam Deck OLED?"): a short question asks
-    for a price, cost, fee, fine or payment and names a currency or a place that has one ("in pounds", "UK",
-    "in the United States", "EU"), and no sentence of a passage about its subject writes a number in any currency
-    named. None for other questions, or when no passage names the subject."""
+    ("How much", "What" or no question word) for a price, cost, fee, fine or payment and names a currency or a
+    place that has one ("in pounds", "UK", "in the United States", "EU"), and no sentence of a passage about its
+    subject writes a number in any currency named. None for other questions, or when no passage names the
+    subject."""
     q = " ".join(reading.question.split())
     if len(q.split()) > _MAX_KIND_WORDS or not _ASKS_SUM.match(q):
         return None

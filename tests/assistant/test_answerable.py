@@ -157,6 +157,7 @@ def test_aliases_and_acronyms() -> None:
     assert variants("US") == ["US", "United States", "America"]
     assert variants("U.K.") == ["U.K.", "United Kingdom", "Britain"]
     assert variants("RWC") == ["RWC", "Rugby World Cup"]
+    assert "West Indies T20" in variants("WI T20")  # an acronym inside a name
     assert variants("Federal Trade Commission") == ["Federal Trade Commission", "FTC"]
     assert variants("Securities and Exchange Commission") == ["Securities and Exchange Commission", "SEC"]
     assert initials("National Aeronautics and Space Administration") == "NASA"
@@ -344,6 +345,16 @@ def test_a_count_is_refused_only_when_no_passage_writes_a_number_before_the_thin
     passage = Passage(chunk_id="c", article_id="a", title="Kiosks", text=text, start=0, end=len(text), relevance=0.5)
     question = "How many kiosks has Brightpath put up?" if "tire" not in text else "How many tons of particles?"
     assert missing_count(Reading(question, [passage])) == reason
+
+
+def test_a_possessive_counted_thing_is_counted_as_a_plain_one() -> None:
+    suit = _news("A coalition of 42 states is suing Tessaly Marine over the ferry contracts.")
+    assert missing_count(Reading("How many states' attorneys general are suing Tessaly Marine?", [suit])) is None
+
+
+def test_a_place_code_after_a_name_is_a_name_of_its_own() -> None:
+    assert names("Did the Quarry Bay Pass UK price rise?") == ["Quarry Bay Pass", "UK"]
+    assert names("What did the US Virgin Islands say?") == ["US Virgin Islands"]
 
 
 def test_a_count_must_come_from_a_passage_that_names_the_subject() -> None:
@@ -585,6 +596,9 @@ def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
     dollars = _news("In the US the Quarry Bay pass will cost 45 dollars.")
     assert missing_currency(Reading(question, [fares, dollars])) is None
     assert missing_currency(Reading("Why did the Quarry Bay fares rise in the US?", [fares])) is None  # no sum asked
+    assert missing_currency(Reading("price of a Quarry Bay pass in the US", [fares])) == (  # typed as a search
+        "no passage about Quarry Bay gives a sum in dollars"
+    )
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
