@@ -789,8 +789,9 @@ def missing_role(reading: Reading) -> str | None:
     """Why the passages cannot say who holds a role at a named subject ("no passage about Flipboard names its CTO"
     for "Who is Flipboard's CTO?"): the question asks, in the plain shape "Who is X's ROLE?" or "Who is the ROLE of
     X?", for a role of titles alone ("CTO", "chief executive", "co-founder and CEO"), and no passage about X writes
-    one of them (or what it stands for: "chief technology officer" for "CTO", "CFO" for "chief financial officer").
-    None for other questions, or when no passage names the subject."""
+    one of them (or what it stands for: "chief technology officer" for "CTO", "CFO" for "chief financial officer")
+    in a sentence that names X or no other organisation. None for other questions, or when no passage names the
+    subject."""
     q = " ".join(reading.question.split())
     m = _WHO_HOLDS.match(q)
     if m is None:
@@ -807,13 +808,20 @@ def missing_role(reading: Reading) -> str | None:
         return None
     spelled = [p for w in words for p in ALIASES.get(w.lower(), ()) if p[:1].islower()]  # "chief technology officer"
     keys = _stems([w for w in words if w.islower()] + [w for p in spelled for w in p.split()])
-    for p in about:
-        text = f"{p.title}. {p.text}"
-        if _abbreviates(text, role) or any(re.search(rf"\b{re.escape(w)}s?\b", text) for w in words if w.isupper()):
-            return None
-        if spelled and any(_mentions(text, phrase) for phrase in spelled):
-            return None
-        if any(w.islower() for w in words) and _holds(text, keys):
+    holding = [
+        sentence
+        for p in about
+        for sentence in [p.title, *split_sentences(p.text)]
+        if _abbreviates(sentence, role)
+        or any(re.search(rf"\b{re.escape(w)}s?\b", sentence) for w in words if w.isupper())
+        or any(_mentions(sentence, phrase) for phrase in spelled)
+        or (any(w.islower() for w in words) and _holds(sentence, keys))
+    ]
+    # The role of the subject, not of another firm the article names ("Pie Insurance appoints ... as CFO" in a roundup)
+    for sentence, found in zip(holding, entities_of(holding)):
+        if any(names_it(sentence, n) for n in subject) or not any(
+            e.label == "ORG" and not _within_subject(e.text, subject) for e in found
+        ):
             return None
     role = " ".join(w if w.isupper() else w.lower() for w in role.split())  # "President" read from a recased question
     return f"no passage about {_either(subject)} names its {role}"

@@ -582,6 +582,12 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     assert missing_role(Reading("Who is Tessaly Marine's welding foreman?", [yard])) is None  # not a title
     other = _news("Kestrel Yards' CTO, Ilse Brandt, spoke after Tessaly Marine's launch.", title="Kestrel Yards")
     assert missing_role(Reading("Who is Tessaly Marine’s CTO?", [yard, other])) is None  # both named: the answerer judges
+    roundup = _news("Tessaly Marine opened a yard. In other news, Pie Insurance named Audra Lane as its CTO.")
+    assert missing_role(Reading("Who is Tessaly Marine's CTO?", [roundup])) == (  # another firm's CTO
+        "no passage about Tessaly Marine names its CTO"
+    )
+    call = _news("Tessaly Marine opened a yard. In a call with investors, CTO Dana Whitlock said orders had doubled.")
+    assert missing_role(Reading("Who is Tessaly Marine's CTO?", [call])) is None  # the article's own CTO
 
 
 def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
