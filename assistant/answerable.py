@@ -940,7 +940,7 @@ _CURRENCY_NAMED = (
 # "How much ...", "What ...", or a search typed without a question word ("steam deck oled uk price in pounds")
 _ASKS_SUM = re.compile(
     r"^(?!(?:why|who|whom|whose|when|where|which|how(?!\s+much)|is|are|was|were|did|does|do|has|have|had|can|could|"
-    r"will|would|should)\b).*\b(?:pric\w*|costs?|charges?|charged|fees?|fines?|fined|pay|paid|pays)\b",
+    r"will|would|should)\b).*\b(?:pric\w*|costs?|charges?|charged|fees?|fines?|fined|pay|paid|pays|money|salary)\b",
     re.IGNORECASE,
 )
 
@@ -948,9 +948,9 @@ _ASKS_SUM = re.compile(
 def missing_currency(reading: Reading) -> str | None:
     """Why the passages cannot give a sum in the currency the question asks for ("no passage about Steam Deck OLED
     gives a sum in pounds" for "What is the UK price in pounds of the 512GB Steam Deck OLED?"): a short question asks
-    ("How much", "What" or no question word) for a price, cost, fee, fine or payment and names a currency or a
-    place that has one ("in pounds", "UK", "in the United States", "EU"), and no sentence of a passage about its
-    subject writes a number in any currency named. None for other questions, or when no passage names the
+    ("How much", "What" or no question word) for a price, cost, fee, fine, payment, prize money or salary and names a
+    currency or a place that has one ("in pounds", "UK", "in the United States", "EU"), and no sentence of a passage
+    about its subject writes a number in any currency named. None for other questions, or when no passage names the
     subject."""
     q = " ".join(reading.question.split())
     if len(q.split()) > _MAX_KIND_WORDS or not _ASKS_SUM.match(q):

@@ -605,6 +605,10 @@ def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
     assert missing_currency(Reading("price of a Quarry Bay pass in the US", [fares])) == (  # typed as a search
         "no passage about Quarry Bay gives a sum in dollars"
     )
+    prize = _news("The Quarry Bay regatta's winners share a prize of 11 million Swedish crowns ($1 million).")
+    assert missing_currency(Reading("What was the Quarry Bay regatta prize money in euros?", [prize])) == (
+        "no passage about Quarry Bay gives a sum in euros"
+    )
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
