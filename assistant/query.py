@@ -138,14 +138,14 @@ def fold(text: str) -> str:
 _WORDS = re.compile(r"[^\W_]+")
 
 
-_BRACKETED = re.compile(r"\s*\([^()]*\)\s*$")  # "Saltmarsh Gazette (fictional example)"
+BRACKETED_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a publisher's closing note: "Saltmarsh Gazette (fictional example)"
 
 
 def _aliases(source: str) -> set[str]:
     """Ways a question may name `source`: in full, without a leading "The", its name before " | " or " - ", and
     without a closing note in brackets ("Reuters (UK)")."""
     head = re.split(r"\s+[|\-–—:]\s+", source, maxsplit=1)[0]
-    names = {source, head, _BRACKETED.sub("", head)}
+    names = {source, head, BRACKETED_NOTE.sub("", head)}
     out = set()
     for name in names:
         words = _WORDS.findall(fold(name))
