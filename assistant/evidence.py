@@ -93,7 +93,8 @@ _CAUSE = re.compile(
     r"citing(?!\s+(?:(?:un)?named\s+|anonymous\s+|several\s+|two\s+|three\s+)?(?:sources?|people|persons?|"
     r"officials?|insiders?|a\s+(?:source|person|spokes\w+)))|"
     r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|forc(?:ed|ing)|prompt(?:ed|ing)|"
-    r"trigger(?:ed|ing)|caus(?:ed|ing)|sparked|"
+    r"trigger(?:ed|ing)|caus(?:ed|ing)|sparked|out of (?:fear|concern)|fears? (?:of|over|about|that)|"
+    r"concerns? (?:about|over|that)|worried|in a bid to|in an effort to|so that|"
     r"for (?:failing|not|refusing|breaking|violating|missing|ignoring))\b",
     re.IGNORECASE,
 )

@@ -551,6 +551,9 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor("According to the Courier, why was Tessaly Marine penalised?", "It was.") == NO_ANSWER
     storm = "A storm in the bay forced the yard to postpone the launch of its ferry."  # what forced it is the cause
     assert answer_type_factor("Why did the yard postpone the ferry launch?", storm) == 1.0
+    fear = "Out of fear of losing their berths, skippers are keeping their boats in the harbour."  # a fear is a motive
+    assert answer_type_factor("Why are skippers keeping their boats in the harbour?", fear) == 1.0
+    assert answer_type_factor("Why are skippers keeping their boats in the harbour?", "Skippers met.") == NO_ANSWER
 
 
 def _two_articles() -> list[Passage]:
