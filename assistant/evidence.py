@@ -345,6 +345,13 @@ _SUCCESSOR_WORDS = frozenset(stem(w) for w in "successor succeed succeeds replac
 _TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
 
 
+def _before_name(question: str, title: str) -> bool:
+    """Whether the title word stands right before a name in the question ("coach Frank Reich"), so it is that
+    person's title."""
+    m = re.search(rf"\b{re.escape(title)}\s+([A-Z][\w'’-]*)", question)
+    return m is not None and _key(m.group(1)) not in TITLE_WORDS
+
+
 def _role_words(question: str) -> set[str]:
     """Stems of the words that say which role or act the asked-for name holds: the first run of lower-case words
     after the question word, past auxiliaries, pronouns, articles and names, and on past "as" ("Which judge is
@@ -360,6 +367,8 @@ def _role_words(question: str) -> set[str]:
         named = w[0].isupper() and low not in TITLE_WORDS  # "CEO" is a title, "Binance" a name
         if not out and (low in _SKIPPED or named or low.endswith("'s")):
             continue
+        if not out and low in TITLE_WORDS and _before_name(question, w):
+            continue  # "Who did Panthers coach Frank Reich hand ... to?": the subject's title, not the answer's
         if low in ("as", "the", "a", "an") or low in _NO_ROLE:
             continue  # "appoint as prime minister", "won the mayoral election", "the individual facing ..."
         if named or low in STOP_WORDS or low in _ATTRIBUTION or low[0].isdigit():

@@ -432,6 +432,15 @@ def test_inflections_share_a_stem(words: list[str]) -> None:
     assert len({stem(w) for w in words}) == 1
 
 
+def test_a_title_before_the_subjects_name_is_not_the_role_asked_for() -> None:
+    question = "Who did Tessaly coach Mara Lind hand set-piece duties to?"  # "coach" is Lind's title
+    handed = "Lind handed set-piece duties to her assistant Ona Berg in March."
+    coached = "The team's coach, Ona Berg, spoke after the match."
+    assert answer_type_factor(question, handed) == 1.0
+    assert answer_type_factor(question, coached) == OFF_ROLE
+    assert answer_type_factor("Who is the coach of Tessaly?", coached) == 1.0  # "coach of Tessaly": asked for
+
+
 def test_a_successor_is_asked_for_by_replace_succeed_or_take_over() -> None:
     sentence = "Maria Lopez will be Tomas Greer's successor, the yard said."
     assert answer_type_factor("Who did Tessaly Marine bring in to replace Tomas Greer?", sentence) == 1.0
