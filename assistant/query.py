@@ -138,14 +138,19 @@ def fold(text: str) -> str:
 _WORDS = re.compile(r"[^\W_]+")
 
 
-BRACKETED_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a publisher's closing note: "Saltmarsh Gazette (fictional example)"
+_BRACKETED_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a closing note: "Saltmarsh Gazette (fictional example)"
+_TAGLINE = re.compile(r"\s+[|\-–—]\s+|:\s+")  # "The Roar | Sports Writers Blog", "Live Science: The Most ..."
+
+
+def publisher_name(source: str) -> str:
+    """The name a source is cited by: before its tagline or section ("BBC News" for "BBC News - Technology", "Live
+    Science" for "Live Science: The Most Interesting Articles") and without a closing note in brackets."""
+    return _BRACKETED_NOTE.sub("", _TAGLINE.split(source, maxsplit=1)[0]).strip()
 
 
 def _aliases(source: str) -> set[str]:
-    """Ways a question may name `source`: in full, without a leading "The", its name before " | " or " - ", and
-    without a closing note in brackets ("Reuters (UK)")."""
-    head = re.split(r"\s+[|\-–—:]\s+", source, maxsplit=1)[0]
-    names = {source, head, BRACKETED_NOTE.sub("", head)}
+    """Ways a question may name `source`: in full, without a leading "The", and by its `publisher_name`."""
+    names = {source, publisher_name(source)}
     out = set()
     for name in names:
         words = _WORDS.findall(fold(name))

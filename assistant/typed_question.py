@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from assistant.keyword import KeywordView
-from assistant.query import BRACKETED_NOTE
+from assistant.query import publisher_name
 from ingest.embed import common_words
 from newsdesk.text import STOP_WORDS
 from newsdesk.types import Passage
@@ -112,7 +112,7 @@ def _publishers_named(question: str, sources: Sequence[str]) -> str:
     to", "did", "in", ... or before "say", "report", ... ("what did the verge say" → "what did The Verge say"), not
     elsewhere ("on the verge of collapse", "Elon Musk's fortune")."""
     for source in sorted(sources, key=len, reverse=True):
-        name = BRACKETED_NOTE.sub("", source.split(" | ")[0].split(" - ")[0]).strip()
+        name = publisher_name(source)
         bare = re.escape(re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).lower())
         if len(bare) < 3:
             continue

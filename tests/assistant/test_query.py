@@ -20,6 +20,7 @@ SOURCES = [
     "The Independent - Sports",
     "The Roar | Sports Writers Blog",
     "Saltmarsh Gazette (fictional example)",
+    "Live Science: The Most Interesting Articles",
 ]
 SPAN = (date(2023, 9, 26), date(2023, 12, 25))
 
@@ -48,6 +49,7 @@ def day(y: int, m: int, d: int) -> DateRange:
         ),
         ("in The Roar and in The Roar | Sports Writers Blog", [("The Roar | Sports Writers Blog",)] * 2),
         ("What did the Saltmarsh Gazette report?", [("Saltmarsh Gazette (fictional example)",)]),  # note aside
+        ("What did Live Science report?", [("Live Science: The Most Interesting Articles",)]),  # tagline aside
     ],
 )
 def test_publishers_are_recognised_however_written(question: str, expected: list[tuple[str, ...]]) -> None:

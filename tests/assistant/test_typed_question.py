@@ -87,6 +87,13 @@ def test_a_publisher_is_recased_where_the_question_cites_it(store_index: Keyword
     assert recased(typed, [_passage(1, COUPLE), _passage(2, EXCHANGE)], store_index) == read
 
 
+def test_a_publisher_is_recased_by_the_name_before_its_tagline() -> None:
+    source = "Deep Field: The Most Curious Articles"  # cited as "Deep Field"
+    view = KeywordIndex.build([_passage(4, EXCHANGE, source=source)], "tagline").view()
+    typed = "according to deep field, who leads binance?"
+    assert recased(typed, [], view) == "According to Deep Field, who leads Binance?"
+
+
 def test_a_question_typed_in_lower_case_is_refused_as_the_typed_one_is(assistant: Assistant) -> None:
     typed, cased = assistant.ask("what is the population of harborview?"), assistant.ask("What is the population of Harborview?")
     assert typed.refused and typed.refusal_reason == cased.refusal_reason == "no passage gives the population of Harborview"
