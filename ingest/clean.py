@@ -112,12 +112,15 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
         ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",
-        # "This article was originally published on ..."
-        ("disclosure", ("affil", "commission", "originally"), rf"""
+        # "This article was originally published on ...", "This article is republished from ...", "This is an
+        # authorized translation of an Eos article."
+        ("disclosure", ("affil", "commission", "originally", "republished", "translation"), rf"""
               {_SENTENCE_START}[^.!?]*\b(?:affil(?:i)?ate\ (?:links?|partners(?:hips?)?|commission)
                 | may\ (?:earn|receive|get)\ (?:a\ |an\ )?(?:small\ )?(?:affiliate\ )?commissions?)\b.*$
             | {_SENTENCE_START}\[?(?:this|a\ version\ of\ this|adapted\ from\ an)\ (?:article|story|post)\b[^.!?]*
-                \boriginally\ (?:appeared|published|ran)\b.*$"""),
+                \boriginally\ (?:appeared|published|ran)\b.*$
+            | {_SENTENCE_START}this\ (?:(?:article|story|post)\ (?:is|was)\ republished\ from
+                | is\ an?\ (?:authori[sz]ed\ )?translation\ of\ an?\ [^.!?]{{0,60}}\b(?:article|story|post))\b.*$"""),
     )
 )
 _WORD = re.compile(r"\w")  # a line with no letter or digit left after the cuts goes too

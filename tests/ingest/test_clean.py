@@ -127,6 +127,8 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("share", "SHARE Copy link"),
         ("disclosure", "If you buy something through our links, we may earn a commission."),
         ("disclosure", "This article was originally published on Harbor Times."),
+        ("disclosure", "This article is republished from Harbor Notes under a Creative Commons license."),
+        ("disclosure", "This is an authorized translation of a Harbor Times article."),
         ("copyright", "© Harbor Press"),
         ("copyright", "Copyright 2024 Harbor Times. All rights reserved."),
         ("navigation", "Home › News › Harbor"),
