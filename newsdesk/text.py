@@ -109,6 +109,15 @@ _PRONOUN_LEAD = re.compile(
 )
 
 
+# "It's always cool to see ...", "It was decided that ...": an "it" that stands for what follows, not for a referent.
+_EXPLETIVE_IT = re.compile(
+    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?It(?:['’]s|\s+is|\s+was)\s+"
+    r"(?:(?:always|also|not|never|very|so|really|still|now|quite|too|more|less|all)\s+)?[a-z]+\s+(?:to|that)\b",
+    re.IGNORECASE,
+)
+
+
 def pronoun_led(sentence: str) -> bool:
-    """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent."""
-    return bool(_PRONOUN_LEAD.match(sentence))
+    """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent; not
+    an "it" that stands for the rest of the sentence ("It's always cool to see ...")."""
+    return bool(_PRONOUN_LEAD.match(sentence)) and not _EXPLETIVE_IT.match(sentence)

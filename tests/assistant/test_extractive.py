@@ -212,6 +212,9 @@ def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
     assert quotability("Who has won the most titles?") < statement
     assert quotability("Harbour barriers finished") < statement
     assert quotability("The hearing was adjourned.") == statement  # "The" is no pronoun
+    assert quotability("It's always good to see the ferries full.") == statement  # an "it" with no referent
+    assert quotability("It was decided that the barriers would wait.") == statement
+    assert quotability("It was a late finish.") < statement
 
 
 def test_which_questions_ask_for_a_name_unless_they_ask_for_a_time_or_offer_a_choice() -> None:
