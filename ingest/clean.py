@@ -109,6 +109,10 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
               ^\d{1,2}[smhd]\ ago\s+\d{1,2}[.:]\d{2}\s+(?-i:[A-Z]{2,4})\b\s*
             | ^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s+(?-i:[A-Z]{2,4})\b)?\s*(?:[—–:-]\s*)?
             | ^(?:last\ )?updated(?:\ at|:)?\s+\d{1,2}[.:]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+(?-i:[A-Z]{2,4}))?$"""),
+        # a page widget's "Loading" left between two sentences ("... never forget.” Loading Australia, who lost ...")
+        # or alone ("Loading . . ."); "Loading the ferry took hours." stays
+        ("widget", ("loading",), r"""
+            (?-i:(?:^|(?<=[.!?”"’)…]\ ))Loading(?:\.\.\.|…|(?:\ ?\.){3})?(?:\ (?=[A-Z“"‘(])|$))"""),
         # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
         ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",

@@ -157,6 +157,13 @@ def test_a_live_blog_entry_loses_its_time_stamp_only() -> None:
     assert strip_boilerplate(f"The ferry left 2d ago 10.30 GMT. {entry}") == (f"The ferry left 2d ago 10.30 GMT. {entry}", "")
 
 
+def test_a_page_widgets_loading_word_is_cut_from_between_sentences() -> None:
+    before, after = "The ferry left on time.”", "Harbour staff cheered."
+    assert strip_boilerplate(f"{before} Loading {after}") == (f"{before} {after}", "widget")
+    assert strip_boilerplate("Loading . . .") == ("", "widget")
+    assert strip_boilerplate("Loading the ferry took two hours.") == ("Loading the ferry took two hours.", "")
+
+
 def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
     review = "The ferry app launches on May 2 for Android. Our reviews are independent; we may earn a commission."
     assert _cleaned(review) == f"{BEFORE}\n\nThe ferry app launches on May 2 for Android.\n\n{AFTER}"
