@@ -215,10 +215,21 @@ def _is_word_of_a_name(word: str) -> bool:
     return bare.lower() not in NOT_NAMES
 
 
-def names(question: str, sources: Sequence[str] = ()) -> list[str]:
+def _written_mid_sentence(words: Sequence[str], texts: Sequence[str]) -> bool:
+    """Whether one of `texts` writes the first two of `words` capitalised inside a sentence ("about Inter Miami"), so
+    the first is part of the name, not capitalised for starting the question."""
+    if len(words) < 2:
+        return False
+    pair = re.compile(rf"(?:[a-z0-9,;:]|['’]s)\s+{re.escape(words[0])}\s+{re.escape(words[1])}(?![\w'’-])")
+    return any(pair.search(t) for t in texts)
+
+
+def names(question: str, sources: Sequence[str] = (), written: Sequence[str] = ()) -> list[str]:
     """The question's capitalised names (runs of capitalised words), publishers in `sources` left out. A
-    sentence's first word is left out too ("Did Tessa Wullaert ..." gives "Tessa Wullaert"), and a run is split at
-    words that name no one (`NOT_NAMES`: months, weekdays, titles, question words)."""
+    sentence's first word is left out too ("Did Tessa Wullaert ..." gives "Tessa Wullaert") unless a text of
+    `written` (the retrieved passages) writes it capitalised in the name inside a sentence ("Inter Miami season
+    tickets ..." names "Inter Miami"), and a run is split at words that name no one (`NOT_NAMES`: months, weekdays,
+    titles, question words)."""
     known = SourceMatcher(sources).find(question)
     out = []
     for m in NAME_RUN.finditer(question):
@@ -228,7 +239,8 @@ def names(question: str, sources: Sequence[str] = ()) -> list[str]:
         before = question[: m.start()].rstrip()
         after_abbreviation = before.endswith(".") and is_abbreviation(before, len(before) - 1)  # "Raiders vs. Lions"
         if _SENTENCE_START.search(question[: m.start()]) and not after_abbreviation:
-            words = words[1:]  # capitalised as a sentence's first word, not as a name
+            if not _written_mid_sentence(words, written):
+                words = words[1:]  # capitalised as a sentence's first word, not as a name
         run: list[str] = []
         for word in [*words, ""]:
             if word and _is_word_of_a_name(word):
@@ -257,10 +269,10 @@ def variants(name: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def subject_names(question: str, sources: Sequence[str] = ()) -> list[str]:
+def subject_names(question: str, sources: Sequence[str] = (), written: Sequence[str] = ()) -> list[str]:
     """`names`, each without a possessive ending ("Spotify" for "Spotify's", "Springboks" for "Springboks'"): what
     passages name."""
-    return list(dict.fromkeys(re.sub(r"['’]s$|(?<=s)['’]$", "", n) for n in names(question, sources)))
+    return list(dict.fromkeys(re.sub(r"['’]s$|(?<=s)['’]$", "", n) for n in names(question, sources, written)))
 
 
 class Reading:
@@ -276,7 +288,7 @@ class Reading:
     @cached_property
     def subject(self) -> list[str]:
         """The question's names (`subject_names`)."""
-        return subject_names(self.question, self.sources)
+        return subject_names(self.question, self.sources, [p.text for p in self.passages])
 
     def names_it(self, passage: Passage, name: str, short_forms: bool = False) -> bool:
         """Whether the passage's title or text names `name`, an alias of it or, for an acronym, the phrase it stands

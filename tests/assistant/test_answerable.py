@@ -124,6 +124,15 @@ def test_names_skip_sentence_starts_and_known_publishers() -> None:
     assert names(question, SOURCES) == ["Odile Marchetti", "Tessaly Marine", "Adeyemi"]
 
 
+def test_a_questions_first_word_is_kept_where_the_passages_write_it_inside_the_name() -> None:
+    question = "Quarry Bay ferry fares in euros?"
+    assert names(question, SOURCES) == ["Bay"]
+    assert names(question, SOURCES, ["Fares on the Quarry Bay line hold."]) == ["Quarry Bay"]
+    assert names(question, SOURCES, ["Quarry Bay fares hold."]) == ["Bay"]  # a sentence's start shows nothing
+    former = "Former Harbour Chief Ana Ruiz spoke?"
+    assert names(former, SOURCES, ["The former Harbour Chief spoke."]) == ["Harbour", "Ana Ruiz"]
+
+
 @pytest.mark.parametrize(
     ("question", "found"),
     [
