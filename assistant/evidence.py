@@ -23,6 +23,7 @@ from newsdesk.text import (
     NAME_RUN,
     STOP_WORDS,
     SUCCESSION,
+    SUCCESSION_WORDS,
     TITLE_WORDS,
     WEEKDAYS,
     pronoun_led,
@@ -341,7 +342,7 @@ _LEADS = frozenset(
 
 
 _ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
-_SUCCESSOR_WORDS = frozenset(stem(w) for w in "successor succeed succeeds replace replaces new named appointed".split())
+_SUCCESSOR_WORDS = frozenset(stem(w) for w in SUCCESSION_WORDS | {"new"})  # "the new CEO", "was named"
 _TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
 
 

@@ -33,11 +33,14 @@ NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|von|van)
 """A run of capitalised words, the way names are written: "Ba N’Daou", "Bank of England", "Lumen Robotics CEO".
 Which of its words name someone is for the caller to judge (a sentence's first word, months, titles)."""
 
-SUCCESSION = (
-    r"named|appointed|chosen|elected|successors?|succeed\w*|replac\w*|t(?:akes?|aking|ook)\s+over|incoming|designate|"
-    r"interim|acting"
+SUCCESSION_WORDS = frozenset(
+    """named appointed chosen elected successor successors succeed succeeds succeeded succeeding replace replaces
+    replaced replacing replacement incoming designate interim acting""".split()
 )
-"""Words that say someone comes into a post ("named", "successor", "took over", "interim"): a regex alternation."""
+"""Words that say someone comes into a post ("named", "successor", "interim")."""
+
+SUCCESSION = "|".join(sorted(SUCCESSION_WORDS, key=len, reverse=True)) + r"|t(?:akes?|aking|ook)\s+over"
+"""`SUCCESSION_WORDS` and "took over" (and its forms): a regex alternation."""
 
 STOP_WORDS = frozenset(
     """a an the of to in on at for by with from and or but is are was were be been being has have had do does did
