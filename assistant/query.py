@@ -360,7 +360,11 @@ def _alias_patterns() -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
     return out
 
 
-_ALIAS_PATTERNS = _alias_patterns()
+_ALIAS_PATTERNS = [
+    *_alias_patterns(),
+    # "Who runs Binance now?", "Binance's boss": a firm's leader is written as its CEO
+    (re.compile(r"\bwho\s+runs\b|\bboss(?:es)?\b", re.IGNORECASE), ("CEO", "chief executive")),
+]
 
 
 def with_aliases(text: str) -> str:

@@ -115,6 +115,9 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
             (?-i:(?:^|(?<=[.!?”"’)…]\ ))Loading(?:\.\.\.|…|(?:\ ?\.){3})?(?:\ (?=[A-Z“"‘(])|$))"""),
         # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
         ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
+        # agencies after a caption: "... founder of Binance. Getty Images | Reuters" keeps the caption, which names
+        # the people in the story
+        ("credit", _CREDIT_WORDS, r"(?<=[.!?])\s+getty\ images(?:\s*[|/]\s*(?:reuters|ap|afp|epa|bloomberg|pool))+$"),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",
         # "This article was originally published on ...", "This article is republished from ...", "This is an
         # authorized translation of an Eos article."

@@ -180,6 +180,8 @@ def test_clauses_are_searched_apart_without_publishers_or_dates() -> None:
         ("Which ISP failed?", "Which ISP failed? internet service provider internet provider"),
         ("What did the US say to us about AI?", "What did the US say to us about AI?"),  # too common to search for
         ("Who leads the interim government?", "Who leads the interim government?"),
+        ("who runs tessaly marine now", "who runs tessaly marine now CEO chief executive"),  # a firm's leader
+        ("Who is Tessaly Marine's boss?", "Who is Tessaly Marine's boss? CEO chief executive"),
     ],
 )
 def test_the_keyword_query_adds_the_other_form_of_an_acronym(question: str, searched: str) -> None:

@@ -157,6 +157,11 @@ def test_a_live_blog_entry_loses_its_time_stamp_only() -> None:
     assert strip_boilerplate(f"The ferry left 2d ago 10.30 GMT. {entry}") == (f"The ferry left 2d ago 10.30 GMT. {entry}", "")
 
 
+def test_agencies_after_a_caption_are_cut_and_the_caption_kept() -> None:
+    caption = "Combination showing Ana Lima (L) and Sam Roe (R), founders of Tessaly Marine."
+    assert strip_boilerplate(f"{caption} Getty Images | Reuters") == (caption, "credit")
+
+
 def test_a_page_widgets_loading_word_is_cut_from_between_sentences() -> None:
     before, after = "The ferry left on time.”", "Harbour staff cheered."
     assert strip_boilerplate(f"{before} Loading {after}") == (f"{before} {after}", "widget")
