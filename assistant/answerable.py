@@ -220,7 +220,8 @@ def _written_mid_sentence(words: Sequence[str], texts: Sequence[str]) -> bool:
     the first is part of the name, not capitalised for starting the question."""
     if len(words) < 2:
         return False
-    pair = re.compile(rf"(?:[a-z0-9,;:]|['’]s)\s+{re.escape(words[0])}\s+{re.escape(words[1])}(?![\w'’-])")
+    second = re.escape(re.sub(r"['’]s?$", "", words[1]))  # "Inter Miami's" is written "Inter Miami" too
+    pair = re.compile(rf"(?:[a-z0-9,;:]|['’]s)\s+{re.escape(words[0])}\s+{second}(?:['’]s)?(?![\w'’-])")
     return any(pair.search(t) for t in texts)
 
 

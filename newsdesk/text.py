@@ -115,7 +115,7 @@ _PRONOUN_LEAD = re.compile(
 # "It's always cool to see ...", "It was decided that ...": an "it" that stands for what follows, not for a referent.
 _EXPLETIVE_IT = re.compile(
     r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?It(?:['’]s|\s+is|\s+was)\s+"
-    r"(?:(?:always|also|not|never|very|so|really|still|now|quite|too|more|less|all)\s+)?[a-z]+\s+(?:to|that)\b",
+    r"(?:(?:always|also|not|never|very|so|really|still|now|quite|too|more|less|all)\s+)?(?-i:[a-z]+)\s+(?:to|that)\b",
     re.IGNORECASE,
 )
 
