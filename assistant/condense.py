@@ -32,7 +32,7 @@ from typing import Any
 from assistant.evidence import content_words
 from assistant.prompts import fill, load_prompt
 from assistant.refusal import REFUSAL
-from newsdesk.text import CALENDAR_WORDS, one_line, without_markers
+from newsdesk.text import CALENDAR_WORDS, TITLE_WORDS, one_line, without_markers
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ _QUESTION_START = re.compile(
     _OPENER + r"(?:who|whom|whose|what|which|when|where|why|how|did|does|do|is|are|was|were|has|have|can|will)\b", re.I
 )
 _NAME_JOINERS = frozenset("de da del der di du van von al bin ibn la le of".split())
-_NOT_NAMES = CALENDAR_WORDS | {"i"}
+_NOT_NAMES = CALENDAR_WORDS | TITLE_WORDS | {"i"}  # "CEO", "President": a title, not whom a follow-up means
 _FAR = 1_000
 
 
@@ -169,8 +169,12 @@ def _context(earlier: Sequence[Turn]) -> str:
     return "; ".join(names) if names else one_line(question)
 
 
+_ASKS_WHO = re.compile(_OPENER + r"(?:who|whom|whose)\b", re.I)
+
+
 def _asks_who(question: str) -> bool:
-    return question.strip().lower().startswith(("who ", "whom ", "whose "))
+    """Whether the question asks who ("Who ...", "And who replaced ...?")."""
+    return bool(_ASKS_WHO.match(question.strip()))
 
 
 def _leans_back(question: str, words: Sequence[str], resolved: bool) -> bool:

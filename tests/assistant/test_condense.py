@@ -86,6 +86,14 @@ def test_a_thing_named_in_the_answer_is_the_referent_of_it() -> None:
     assert condense("Who commands it?", history) == "Who commands it? (Barkhane)"
 
 
+def test_a_title_is_no_referent_and_and_who_asks_who() -> None:
+    history = [
+        ("Who did Lumen Robotics name interim CEO?", "Lumen Robotics named Dana Whitlock interim CEO. [1]"),
+        ("And who replaced Dana Whitlock?", "The board said the CEO search had begun. [1]"),
+    ]
+    assert condense("When was that?", history) == "When was that? (Dana Whitlock)"  # not "(CEO)"
+
+
 def test_a_chain_of_follow_ups_keeps_its_subject() -> None:
     history = [
         (SEED_QUESTION, SEED_ANSWER),
