@@ -103,10 +103,12 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ("tweet", ("twitter.com", "t.co/", "(@"), r"""\s*(?:https?://)?(?:pic\.twitter\.com|t\.co)/\w+
             | \s*—\s*[^—]{1,80}\(@\w{1,15}\)\s+(?-i:January|February|March|April|May|June|July|August|September
                 |October|November|December)\ \d{1,2},\ \d{4}$"""),
-        # a live blog's time stamps: "6d ago 23.36 GMT" or "9:05 p.m. —" before an entry, "Updated at 23.20 GMT" on
-        # its own line
-        ("timestamp", ("ago", "updated", "a.m", "p.m", "am", "pm"), r"""
+        # a live blog's time stamps: "6d ago 23.36 GMT", "29 Oct 2023 03.08 GMT" or "9:05 p.m. —" before an entry,
+        # "Updated at 23.20 GMT" on its own line
+        ("timestamp", ("ago", "updated", "a.m", "p.m", "am", "pm", "gmt", "bst", "est", "edt", "cet", "pst"), r"""
               ^\d{1,2}[smhd]\ ago\s+\d{1,2}[.:]\d{2}\s+(?-i:[A-Z]{2,4})\b\s*
+            | ^\d{1,2}\ (?-i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\ \d{4}\s+\d{1,2}[.:]\d{2}\s+
+                (?-i:[A-Z]{2,4})\b\s*
             | ^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s+(?-i:[A-Z]{2,4})\b)?\s*(?:[—–:-]\s*)?
             | ^(?:last\ )?updated(?:\ at|:)?\s+\d{1,2}[.:]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+(?-i:[A-Z]{2,4}))?$"""),
         # a page widget's "Loading" left between two sentences ("... never forget.” Loading Australia, who lost ...")

@@ -154,6 +154,8 @@ def test_a_live_blog_entry_loses_its_time_stamp_only() -> None:
     assert strip_boilerplate(f"6d ago 23.19 GMT {entry}") == (entry, "timestamp")
     assert strip_boilerplate(f"9:05 p.m. — {entry}") == (entry, "timestamp")
     assert strip_boilerplate(f"2:05 PM IST: {entry}") == (entry, "timestamp")
+    assert strip_boilerplate(f"13 Dec 2023 02.09 GMT {entry}") == (entry, "timestamp")
+    assert strip_boilerplate(f"On 13 Dec 2023 the ferry left. {entry}")[1] == ""  # a date in a sentence stays
     assert strip_boilerplate(f"The ferry left 2d ago 10.30 GMT. {entry}") == (f"The ferry left 2d ago 10.30 GMT. {entry}", "")
 
 
