@@ -302,6 +302,33 @@ def retrieve(question: str | None, queries: Any, store: str | None, k: int, out:
         out.write(json.dumps(found if qid is None else {"id": qid, **found}, ensure_ascii=False) + "\n")
 
 
+@cli.command()
+@click.argument("question")
+@store_option
+@click.option("--k", type=click.IntRange(1, 100), default=5, show_default=True)
+@friendly
+def search(question: str, store: str | None, k: int) -> None:
+    """The passages QUESTION retrieves, best first, to read: title, source, date, relevance to the question and
+    the passage's opening; no answer is written (`retrieve` gives them as JSON)."""
+    if not question.strip():
+        raise click.UsageError("the question is empty")
+    assistant = Assistant(_settings(store))
+    passages = assistant.retrieve(question, k)
+    if not passages:
+        click.echo("No passage found.")
+    for n, p in enumerate(passages, 1):
+        dated = ", ".join(x for x in (p.source, p.published_at) if x)
+        close = f" (relevance {p.relevance:.2f})" if p.relevance is not None else ""
+        click.echo(f"{n}. {p.title}" + (f" — {dated}" if dated else "") + close)
+        if p.url:
+            click.echo(f"   {p.url}")
+        text = " ".join(p.text.split())
+        click.echo(f"   {text[:_OPENING]}{'…' if len(text) > _OPENING else ''}")
+
+
+_OPENING = 240  # characters of a passage `search` shows
+
+
 def _queries(file: Any) -> Iterator[tuple[Any, str]]:
     """(id, question) per non-blank line of a queries file; a line without "id" has its line number as id."""
     for lineno, line in enumerate(file, 1):

@@ -111,6 +111,16 @@ def test_a_published_timestamp_is_one_date_shape_in_retrieve_and_ask(example_sto
     assert dates == {"2024-04-05"}
 
 
+def test_search_lists_the_passages_to_read(example_store: Path) -> None:
+    code, out, _ = run("search", "flood barriers", "--store", str(example_store), "--k", "2")
+    assert code == 0
+    first, second = [line for line in out.splitlines() if line[:2] in ("1.", "2.")]
+    assert first.startswith("1. Harborview Council Passes Flood-Defence Budget — ") and "(relevance 0." in first
+    assert second.startswith("2. ")
+    code, _, err = run("search", " ", "--store", str(example_store))
+    assert code == 2 and "the question is empty" in err
+
+
 def test_retrieve_numbers_queries_without_an_id(example_store: Path, tmp_path: Path) -> None:
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "solar kiosks"}\n\n{"question": "flood barriers", "id": "x"}\n')
