@@ -257,8 +257,12 @@ def show_answer(assistant: Assistant, question: str, history: History | None, as
 
 
 def format_sources(answer: Answer) -> str:
-    """What follows the answer text on a terminal: its sources and which answerer answered."""
+    """What follows the answer text on a terminal: its sources, the question searched when a follow-up or
+    shorthand was rewritten (not when only its case was), and which answerer answered."""
     lines = [""]
+    searched = answer.search_query
+    if searched and " ".join(searched.lower().split()) != " ".join(answer.question.lower().split()):
+        lines.append(f"(searched as: {searched})")
     if answer.refused:
         if answer.refusal_reason:
             lines.append(f"({answer.refusal_reason})")

@@ -372,6 +372,8 @@ def test_chat_prints_each_answer_with_its_sources(example_store: Path) -> None:
     assert first.startswith(f"> {SEED_QUESTION}\n") and "Ba N’Daou" in first
     assert f"[1] {MALI} — Reuters, 2020-11-04" in first and "(answerer: extractive)" in first
     assert "Moctar Ouane" in follow and f"{MALI} — Reuters, 2020-11-04" in follow
+    assert "(searched as: Who did Colonel Major Ba N’Daou appoint as prime minister?)" in follow  # the rewrite shown
+    assert "(searched as:" not in first  # a question searched as typed says nothing of it
     assert follow.rstrip().endswith("(answerer: extractive)")
 
 
