@@ -220,7 +220,7 @@ def _written_mid_sentence(words: Sequence[str], texts: Sequence[str]) -> bool:
     the first is part of the name, not capitalised for starting the question."""
     if len(words) < 2:
         return False
-    second = re.escape(re.sub(r"['’]s?$", "", words[1]))  # "Inter Miami's" is written "Inter Miami" too
+    second = re.escape(_unpossessed(words[1]))  # "Inter Miami's" is written "Inter Miami" too
     pair = re.compile(rf"(?:[a-z0-9,;:]|['’]s)\s+{re.escape(words[0])}\s+{second}(?:['’]s)?(?![\w'’-])")
     return any(pair.search(t) for t in texts)
 
@@ -273,7 +273,12 @@ def variants(name: str) -> list[str]:
 def subject_names(question: str, sources: Sequence[str] = (), written: Sequence[str] = ()) -> list[str]:
     """`names`, each without a possessive ending ("Spotify" for "Spotify's", "Springboks" for "Springboks'"): what
     passages name."""
-    return list(dict.fromkeys(re.sub(r"['’]s$|(?<=s)['’]$", "", n) for n in names(question, sources, written)))
+    return list(dict.fromkeys(_unpossessed(n) for n in names(question, sources, written)))
+
+
+def _unpossessed(name: str) -> str:
+    """`name` without a possessive ending: "Spotify" for "Spotify's", "Springboks" for "Springboks'"."""
+    return re.sub(r"['’]s$|(?<=s)['’]$", "", name)
 
 
 class Reading:

@@ -47,6 +47,7 @@ _CREDIT = rf"""(?:
   | {_SENTENCE_START}[^.!?]*\b(?:getty\ images|shutterstock)(?:\ file)?
   | {_SENTENCE_START}(?:gif|photo|image|video|illustration|animation)s?\ by\ {_NAME}(?:\ ?/\ ?{_NAME})*
     )$"""
+_AGENCIES = r"reuters|ap|afp|epa|bloomberg|pool"  # agencies named in a photo credit
 _CREDIT_WORDS = (
     "photo", "image", "picture", "illustration", "video", "gif", "animation", "credit", "courtesy", "getty",
     "shutterstock", "imago", "via ", "reuters", "afp", "epa", "bloomberg", "pool", "file",
@@ -78,7 +79,7 @@ _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
                 .{{0,150}}$
             | ^(?:credit|photograph|picture|courtesy)s?\s*:.{{0,150}}$
             | ^via\ (?:imago|getty(?:\ images)?|reuters|ap|afp)\b.{{0,800}}$  # "via Imago NASCAR, ... EDITORIAL USE"
-            | ^(?:(?:getty\ images|reuters|ap|afp|epa|bloomberg|shutterstock|imago|photo|file|pool)\b[\s|/,;:-]*)+$
+            | ^(?:(?:getty\ images|shutterstock|imago|photo|file|{_AGENCIES})\b[\s|/,;:-]*)+$
             | ^(?=.{{1,300}}$).*?\s*{_CREDIT}"""),
         # bylines alone on a line: "By Jane Doe", "By Jane Doe and John Roe, Reuters", "Written by ...",
         # "Reporting by Jane Doe in Paris; Editing by John Roe"
@@ -116,10 +117,9 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ("widget", ("loading",), r"""
             (?-i:(?:^|(?<=[.!?”"’)…]\ ))Loading(?:\.\.\.|…|(?:\ ?\.){3})?(?:\ (?=[A-Z“"‘(])|$))"""),
         # the photo credit at the end of a long paragraph (a short line ending in one is a caption, dropped whole)
-        ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}"),
-        # agencies after a caption: "... founder of Binance. Getty Images | Reuters" keeps the caption, which names
-        # the people in the story
-        ("credit", _CREDIT_WORDS, r"(?<=[.!?])\s+getty\ images(?:\s*[|/]\s*(?:reuters|ap|afp|epa|bloomberg|pool))+$"),
+        # and the agencies after a caption, which stays: it names the people in the story ("... founder of Binance.
+        # Getty Images | Reuters")
+        ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}|(?<=[.!?])\s+getty\ images(?:\s*[|/]\s*(?:{_AGENCIES}))+$"),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",
         # "This article was originally published on ...", "This article is republished from ...", "This is an
         # authorized translation of an Eos article."

@@ -105,16 +105,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Where a sentence's subject begins: after opening quotes and a linking word ("But", "However, ").
+_LEAD_IN = r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?"
 # A sentence whose subject is a bare pronoun ("He said ...", "But it was ..."): it needs the sentence before it.
-_PRONOUN_LEAD = re.compile(
-    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?(?:He|She|It|They|His|Her|Its|Their)\b",
-    re.IGNORECASE,
-)
+_PRONOUN_LEAD = re.compile(_LEAD_IN + r"(?:He|She|It|They|His|Her|Its|Their)\b", re.IGNORECASE)
 
 
 # "It's always cool to see ...", "It was decided that ...": an "it" that stands for what follows, not for a referent.
 _EXPLETIVE_IT = re.compile(
-    r"^[\"'“‘(]*(?:(?:But|And|However|Still|Yet|So|Also|Instead|Meanwhile|Now),?\s+)?It(?:['’]s|\s+is|\s+was)\s+"
+    _LEAD_IN + r"It(?:['’]s|\s+is|\s+was)\s+"
     r"(?:(?:always|also|not|never|very|so|really|still|now|quite|too|more|less|all)\s+)?(?-i:[a-z]+)\s+(?:to|that)\b",
     re.IGNORECASE,
 )

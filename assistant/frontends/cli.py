@@ -26,6 +26,7 @@ from ingest.watch import Batch
 from newsdesk.errors import AnswererError, AssistantError, EmbeddingError
 from newsdesk.openai_errors import display_url
 from newsdesk.settings import Settings, load_settings
+from newsdesk.text import one_line
 from newsdesk.types import Answer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -261,7 +262,7 @@ def format_sources(answer: Answer) -> str:
     shorthand was rewritten (not when only its case was), and which answerer answered."""
     lines = [""]
     searched = answer.search_query
-    if searched and " ".join(searched.lower().split()) != " ".join(answer.question.lower().split()):
+    if searched and one_line(searched).lower() != one_line(answer.question).lower():
         lines.append(f"(searched as: {searched})")
     if answer.refused:
         if answer.refusal_reason:
@@ -326,7 +327,7 @@ def search(question: str, store: str | None, k: int) -> None:
         click.echo(f"{n}. {p.title}" + (f" — {dated}" if dated else "") + close)
         if p.url:
             click.echo(f"   {p.url}")
-        text = " ".join(p.text.split())
+        text = one_line(p.text)
         click.echo(f"   {text[:_OPENING]}{'…' if len(text) > _OPENING else ''}")
 
 
