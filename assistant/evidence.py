@@ -47,7 +47,9 @@ _IRREGULAR = {
     "chose": "choose", "chosen": "choose", "drove": "drive", "fell": "fall", "grew": "grow", "kept": "keep",
     "knew": "know", "rose": "rise", "sent": "send", "spent": "spend", "struck": "strike", "thought": "think",
     "threw": "throw", "wrote": "write", "written": "write", "became": "become", "came": "come", "went": "go",
-    "saw": "see", "seen": "see",
+    "saw": "see", "seen": "see", "found": "find", "left": "leave", "got": "get", "fled": "flee", "sought": "seek",
+    "fought": "fight", "caught": "catch", "spoke": "speak", "spoken": "speak", "broke": "break", "broken": "break",
+    "stole": "steal", "stolen": "steal", "hid": "hide", "hidden": "hide", "stood": "stand", "heard": "hear",
 }
 
 
@@ -96,7 +98,18 @@ _CAUSE = re.compile(
     r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|forc(?:ed|ing)|prompt(?:ed|ing)|"
     r"trigger(?:ed|ing)|caus(?:ed|ing)|sparked|out of (?:fear|concern)|fears? (?:of|over|about|that)|"
     r"concerns? (?:about|over|that)|worried|in a bid to|in an effort to|so that|"
+    r"as part of (?:[\w'’-]+\s+){0,3}?(?:efforts?|push|plans?|strategy|drive|restructuring|overhaul|cuts|layoffs|"
+    r"shake-?up|reorgani[sz]ation)|"
     r"for (?:failing|not|refusing|breaking|violating|missing|ignoring))\b",
+    re.IGNORECASE,
+)
+# A departure, a penalty or a dispute "over" its cause: "resigned from Reddit's board in 2020 over differences of
+# opinion", "fined over late filings" (not "over the past year", "over 200 jobs").
+_OVER_CAUSE = re.compile(
+    r"\b(?:resign\w*|quit|step(?:s|ped)?\s+down|left|fired|sacked|ousted|sued|suing|fined|arrested|charged|"
+    r"critici[sz]\w*|slammed|backlash|under\s+fire|rows?|disputes?|clash\w*|protest\w*|feud\w*|boycott\w*)\b"
+    r"[^.;]{0,80}?\bover\s+(?!(?:the\s+)?(?:past|last|next|years?|months?|weeks?|days?|decades?|time|course)\b)"
+    r"(?:the\s+|its\s+|his\s+|her\s+|their\s+|a\s+|an\s+)?[a-z]",
     re.IGNORECASE,
 )
 # A sentence that says a reason or a way follows: "... has revealed why ...", "Here's how", "the reason for".
@@ -256,7 +269,7 @@ def answer_type(question: str) -> AnswerType | None:
     question = asked(question)
     q = question.lower().strip()
     if asks_name(question):
-        roles = frozenset(_role_words(question))
+        roles = frozenset(_role_words(question)) | _phrasal(question)
         if title := _title(question, roles):
             roles |= _initials_of(title)  # "CFO" for "chief financial officer"
         m = _WHICH.match(question.strip())
@@ -275,9 +288,11 @@ def answer_type(question: str) -> AnswerType | None:
         counted = _counted(m.group("rest")) if kind in ("many", "much") else frozenset()
         if kind == "much" and not counted:
             return AnswerType(AMOUNT, frozenset({"MONEY", "PERCENT", "QUANTITY"}), _acts(question))
-        labels = AMOUNT | WHEN if kind in ("old", "long", "often") else AMOUNT
+        # "How many years ...?" counts time, which the model labels a date ("13 years")
+        span_of_time = kind == "many" and bool(counted & _DURATION_STEMS)
+        labels = AMOUNT | WHEN if kind in ("old", "long", "often") or span_of_time else AMOUNT
         unit = "age" if kind == "old" else ""
-        if kind == "long" and not _LONG_THING.match(m.group("rest")):
+        if (kind == "long" and not _LONG_THING.match(m.group("rest"))) or span_of_time:
             unit = "duration"
         return AnswerType(labels, labels, counted or _acts(question), unit=unit)
     if (m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") != "score":
@@ -310,9 +325,26 @@ def _past_names(words: Sequence[str]) -> list[str]:
 
 def _acts(question: str) -> frozenset[str]:
     """Stems of the question's lower-case content words but the time asked for ("When did the coup take place?"
-    gives "coup", "tak", "plac"): what happened at the date asked for."""
+    gives "coup", "tak", "plac"), and the words articles write for its phrasal verbs (`_phrasal`): what happened at
+    the date asked for."""
     words = [w for w in _WORD.findall(question) if not w[0].isupper()]
-    return frozenset(stem(w) for w in content_words(" ".join(words)) if w not in _TIME_NOUNS)
+    return frozenset(stem(w) for w in content_words(" ".join(words)) if w not in _TIME_NOUNS) | _phrasal(question)
+
+
+# Phrasal verbs people ask with, and the verbs articles write instead ("When did Snap Map come out?" is answered by
+# "Snap Map first launched in 2017"; "Who came up with the term?" by "Thought to be coined by ...").
+_PHRASAL = (
+    (re.compile(r"\b(?:come|comes|came|coming)\s+out\b", re.I), "launch release debut unveil introduce arrive"),
+    (re.compile(r"\b(?:come|comes|came|coming)\s+up\s+with\b", re.I), "coin invent create devise conceive"),
+    (re.compile(r"\b(?:come|comes|came|coming)\s+back\b", re.I), "return"),
+    (re.compile(r"\b(?:set|sets|setting)\s+up\b", re.I), "found launch establish create"),
+    (re.compile(r"\b(?:pull|pulls|pulled|pulling)\s+out\b", re.I), "withdraw exit quit"),
+)
+
+
+def _phrasal(question: str) -> frozenset[str]:
+    """Stems of the verbs articles write for the question's phrasal verbs (`_PHRASAL`)."""
+    return frozenset(stem(w) for pattern, verbs in _PHRASAL if pattern.search(question) for w in verbs.split())
 
 
 def _counted(rest: str) -> frozenset[str]:
@@ -448,6 +480,7 @@ _DURATION = frozenset(
     "second seconds minute minutes min mins hour hours hr hrs day days night nights week weeks month months year years "
     "decade decades season seasons".split()
 )
+_DURATION_STEMS = frozenset(stem(w) for w in _DURATION)
 _AT_A_TIME = frozenset("ago later earlier before after since".split())
 _YEARS = frozenset({"year", "years"})
 
@@ -557,6 +590,12 @@ def _holds_role(kind: AnswerType, near: set[str]) -> bool:
 
 
 _SINCE = re.compile(r"since\b", re.IGNORECASE)
+# A date right after a word of saying: "announced Friday that ...", "said on Tuesday"
+_SAID_ON = re.compile(
+    r"\b(said|says|announced|announces|told|reported|confirmed|revealed|wrote|posted|tweeted|stated|disclosed)"
+    r"\s+(?:on\s+|late\s+|early\s+|this\s+|last\s+)?$",
+    re.IGNORECASE,
+)
 _FROM = re.compile(r"\b(?:since|from)\s+(?:(?:the|early|late|mid)[\s-]+)?\W?$", re.IGNORECASE)
 
 
@@ -572,6 +611,9 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
     for e, start, end in _answers(question, kind, text, ents):
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
+        said = _SAID_ON.search(text, max(0, start - 40), start) if e.label in WHEN else None
+        if said and stem(said.group(1).lower()) not in kind.roles:
+            continue  # "Epic announced Friday that ... would return": the day it was said, not the day asked for
         fit = 1.0 if e.label in kind.preferred and _specific(e) else OTHER_LABEL
         near = _near(text, start, end, kind.roles, reach) if kind.roles else set()
         if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
@@ -586,10 +628,16 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
 
 
 def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
-    """Down-weight sentences that cannot hold the kind of answer asked for. Who, when and how-many questions want a
-    named entity of their type the question does not give (`answer_type`; the entities of all `texts` are found in
-    one batch), in the role the question asks about, in a sentence with the number the question gives if any has it
-    (`_pinned`); a why-question wants a cause; a score question a score."""
+    """Down-weight sentences that cannot hold the kind of answer asked for (`_kind_factors`), and those without the
+    words the question quotes when another sentence has them (`_quoted`)."""
+    return [f * q for f, q in zip(_kind_factors(question, texts), _quoted(question, texts))]
+
+
+def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
+    """Who, when and how-many questions want a named entity of their type the question does not give
+    (`answer_type`; the entities of all `texts` are found in one batch), in the role the question asks about, in a
+    sentence with the number the question gives if any has it (`_pinned`); a why-question wants a cause; a score
+    question a score."""
     kind = answer_type(question)
     if kind is not None:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
@@ -604,11 +652,36 @@ def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:
         return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
     if asks_why(question):
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
-        return [
-            1.0 if (_CAUSE.search(t) or _purpose(t, acts) or _GOAL.search(t)) and not announces_reason(t) else NO_ANSWER
-            for t in texts
-        ]
+        return [1.0 if _gives_cause(t, acts) and not announces_reason(t) else NO_ANSWER for t in texts]
     return [1.0] * len(texts)
+
+
+# Words the question quotes: 'impressed by the breadth', "a tough decision" (two words or more)
+_QUOTED = re.compile(
+    r"""(?:^|(?<=[\s(]))['‘"“](?P<words>[^'‘’"“”]*?\w\s+\w[^'‘’"“”]*?)[.,!?]?['’"”](?=[\s?.,!:;)]|$)"""
+)
+UNQUOTED = 0.8  # a sentence without the words the question quotes, when another sentence has them
+
+
+def _folded(text: str) -> str:
+    """Text as compared with a quote: lower case, straight apostrophes, one space between words."""
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+def _quoted(question: str, texts: Sequence[str]) -> list[float]:
+    """`UNQUOTED` for each sentence that holds none of the question's quoted words ("Which senator said he was
+    'impressed by the breadth' of ...?") when another sentence holds some, else 1.0."""
+    quotes = [  # a title in quotes ("American Pie") is a name the articles may not repeat ("the song")
+        _folded(m.group("words"))
+        for m in _QUOTED.finditer(question)
+        if any(w[0].islower() and w.lower() not in STOP_WORDS for w in _WORD.findall(m.group("words")))
+    ]
+    if not quotes:
+        return [1.0] * len(texts)
+    has = [any(q in _folded(t) for q in quotes) for t in texts]
+    if not any(has):
+        return [1.0] * len(texts)
+    return [1.0 if h else UNQUOTED for h in has]
 
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
@@ -635,6 +708,11 @@ def _in_name(question: str, start: int, number: str) -> bool:
 _GOAL = re.compile(r"\b(?:goal|aim|purpose|intention)\b[^.;]{0,60}?\b(?:is|was)\s+to\s+[a-z]", re.IGNORECASE)
 """A stated purpose: "The goal of the restricted eating is to restore the circadian rhythm"."""
 _TO_VERB = re.compile(r"([\w'’-]+)\s+to\s+[a-z]")
+
+
+def _gives_cause(text: str, acts: frozenset[str]) -> bool:
+    """Whether the sentence gives a cause, a motive or a purpose of what the question asks about (`acts`)."""
+    return bool(_CAUSE.search(text) or _OVER_CAUSE.search(text) or _purpose(text, acts) or _GOAL.search(text))
 
 
 def _purpose(text: str, acts: frozenset[str]) -> bool:

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.answer_factors [--store DIR] [--example-store DIR] [--json]
 
-Runs the extractive answerer over the benchmark's six natural question sets (bench/questions/
-multihop_natural.jsonl and multihop_unseen.jsonl to multihop_unseen5.jsonl, on `--store`) and the example set of
+Runs the extractive answerer over the benchmark's seven natural question sets (bench/questions/
+multihop_natural.jsonl and multihop_unseen.jsonl to multihop_unseen6.jsonl, on `--store`) and the example set of
 `make test` (tests/data/questions/corpus_questions.jsonl, on `--example-store`), once with every factor as shipped
 and once per factor of assistant/evidence.py switched off (a factor set to 1.0, PASSAGE_SHARE to 0.0), and prints
 per set: answers right, the answer in the first sentence, unanswerable questions refused. Refusals come before any
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OFF = {"PASSAGE_SHARE": 0.0}  # a share is off at 0, a factor at 1
 FACTORS = (
     "NO_ANSWER", "OTHER_LABEL", "OFF_ROLE", "OFF_SUCCESSION", "PART_ROLE", "OTHER_NUMBER", "OFF_SUBJECT",
-    "FEWER_NAMES", "OTHER_SUBJECT", "ASKING", "JOINED", "PASSAGE_SHARE",
+    "FEWER_NAMES", "OTHER_SUBJECT", "UNQUOTED", "ASKING", "JOINED", "PASSAGE_SHARE",
 )
 
 
@@ -55,6 +55,7 @@ def main() -> None:
         ("fourth", ROOT / "bench/questions/multihop_unseen3.jsonl", args.store),
         ("fifth", ROOT / "bench/questions/multihop_unseen4.jsonl", args.store),
         ("sixth", ROOT / "bench/questions/multihop_unseen5.jsonl", args.store),
+        ("seventh", ROOT / "bench/questions/multihop_unseen6.jsonl", args.store),
         ("example", ROOT / "tests/data/questions/corpus_questions.jsonl", args.example_store),
     ]
     assistants = {}

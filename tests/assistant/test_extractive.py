@@ -22,10 +22,12 @@ from assistant.evidence import (
     OTHER_SUBJECT,
     PART_ROLE,
     PASSAGE_SHARE,
+    UNQUOTED,
     Candidate,
     about_subject,
     answer_type,
     answer_type_factor,
+    answer_type_factors,
     asks_name,
     candidates,
     held_now,
@@ -393,6 +395,17 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("How long will the Quarry Bay crossing take?", "The boats will start the crossing on Monday.", NO_ANSWER),
         # a hyphenated word's parts count: "10-point" gives points
         ("How many points was Lakeside FC deducted?", "Lakeside FC will appeal against the 10-point deduction.", 1.0),
+        # how many years: a span of time, which the model labels a date
+        ("How many years did Quell sail for Tessaly?", "Quell sailed for Tessaly for 13 years.", 1.0),
+        ("How many years did Quell sail for Tessaly?", "Quell sailed for Tessaly in 2014.", NO_ANSWER),
+        # a phrasal verb is answered in the word articles write for it
+        ("When did the Tessaly ferry app come out?", "The Tessaly ferry app first launched in 2017.", 1.0),
+        ("Who came up with the term harbour drift?", "The term was coined by oceanographer Maria Lopez.", 1.0),
+        ("Who came up with the term harbour drift?", "The term was used by oceanographer Maria Lopez.", OFF_ROLE),
+        # the day a plan was announced is not the day it happens
+        ("When is the old ferry coming back?", "The yard announced Friday that the ferry would return.", NO_ANSWER),
+        ("When is the old ferry coming back?", "The yard said the ferry would return on November 3.", 1.0),
+        ("When did the yard announce the ferry's return?", "The yard announced Friday that the ferry would return.", 1.0),
     ],
 )
 def test_the_answer_type_comes_from_named_entities(question: str, sentence: str, factor: float) -> None:
@@ -429,6 +442,7 @@ def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: fro
         ["sold", "sells", "sell"],
         ["married", "marries", "marrying", "marry"],  # "Whom did she marry?" / "who he married in 1997"
         ["applied", "applies", "apply"],
+        ["found", "finds", "finding", "find"],  # "When did she first find her birth mother?" / "first found"
     ],
 )
 def test_inflections_share_a_stem(words: list[str]) -> None:
@@ -566,6 +580,25 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     fear = "Out of fear of losing their berths, skippers are keeping their boats in the harbour."  # a fear is a motive
     assert answer_type_factor("Why are skippers keeping their boats in the harbour?", fear) == 1.0
     assert answer_type_factor("Why are skippers keeping their boats in the harbour?", "Skippers met.") == NO_ANSWER
+    cuts = "As part of Tessaly's cost-cutting efforts, the yard decided to shut down its ferry app."  # a plan it serves
+    assert answer_type_factor("Why did Tessaly shut down its ferry app?", cuts) == 1.0
+    assert answer_type_factor("Why did Tessaly shut down its ferry app?", "Tessaly shut down its app.") == NO_ANSWER
+    over = "Quell resigned from the board in 2020 over differences of opinion on dredging."  # left over a dispute
+    assert answer_type_factor("Why did Marta Quell quit the harbour board?", over) == 1.0
+    for unrelated in ("Quell left over 200 staff behind.", "Quell resigned from boards over the past year."):
+        assert answer_type_factor("Why did Marta Quell quit the harbour board?", unrelated) == NO_ANSWER
+
+
+def test_a_sentence_with_the_words_the_question_quotes_ranks_above_one_without() -> None:
+    question = "Which skipper said she was 'proud of the crew' after the race?"
+    said = "Skipper Ona Berg said she was “proud of the crew” after the race."
+    other = "Skipper Maria Lopez said the race was hard."
+    assert answer_type_factors(question, [said, other]) == [1.0, UNQUOTED]
+    titled = 'When did "Harbour Lights" reach No. 1?'  # a quoted title is a name, which articles may not repeat
+    assert answer_type_factors(titled, ["The song reached No. 1 in May 1972.", "Harbour Lights reached No. 1 in 1972."]) == [
+        1.0,
+        1.0,
+    ]
 
 
 def _two_articles() -> list[Passage]:
