@@ -803,6 +803,11 @@ _ROLE_JOINS = frozenset({"and", "&"})
 _ANY_LEADER = frozenset({"head", "chief", "boss", "leader"})  # "head of Alameda Research": its CEO, or its president
 
 
+def _chief_of_a_field(words: Sequence[str]) -> bool:
+    """Whether the words are a title "chief FIELD officer" ("chief financial officer", "chief marketing officer")."""
+    return len(words) == 3 and words[0].lower() == "chief" and words[2].lower() == "officer"
+
+
 def missing_role(reading: Reading) -> str | None:
     """Why the passages cannot say who holds a role at a named subject ("no passage about Flipboard names its CTO"
     for "Who is Flipboard's CTO?"): the question asks, in the plain shape "Who is X's ROLE?" or "Who is the ROLE of
@@ -816,7 +821,8 @@ def missing_role(reading: Reading) -> str | None:
         return None
     role = m.group("role") or m.group("role_of")
     words = [w for w in role.split() if w.lower() not in _ROLE_JOINS]
-    if not words or not all(w.lower() in TITLE_WORDS for w in words) or _ANY_LEADER.intersection(map(str.lower, words)):
+    titled = words and (all(w.lower() in TITLE_WORDS for w in words) or _chief_of_a_field(words))
+    if not titled or {w.lower() for w in words} <= _ANY_LEADER:
         return None  # "the prime minister of Mali's transitional government": no role; "head": any title fills it
     owner = q[m.start("owner") : m.end("owner") + 2] if m.group("owner") else m.group("owner_of")  # "Discogs'"
     subject = [n for n in reading.subject if n in owner]
@@ -825,7 +831,9 @@ def missing_role(reading: Reading) -> str | None:
     if not about:
         return None
     spelled = [p for w in words for p in ALIASES.get(w.lower(), ()) if p[:1].islower()]  # "chief technology officer"
-    keys = _stems([w for w in words if w.islower()] + [w for p in spelled for w in p.split()])
+    keys = _stems([w for w in words if w.islower()])  # all of them: "financial services" is no financial officer
+    if len(words) == 2 and words[0].lower() == "chief":  # "chief executive" is written "CEO"
+        words = [*words, f"C{words[1][0].upper()}O"]
     holding = [
         sentence
         for p in about
@@ -833,7 +841,7 @@ def missing_role(reading: Reading) -> str | None:
         if _abbreviates(sentence, role)
         or any(re.search(rf"\b{re.escape(w)}s?\b", sentence) for w in words if w.isupper())
         or any(_mentions(sentence, phrase) for phrase in spelled)
-        or (any(w.islower() for w in words) and _holds(sentence, keys))
+        or (keys and all(_holds(sentence, [k]) for k in keys))
     ]
     # The role of the subject, not of another firm the article names ("Pie Insurance appoints ... as CFO" in a roundup)
     for sentence, found in zip(holding, entities_of(holding)):
@@ -928,9 +936,9 @@ def asked_thing(question: str) -> str | None:
 def missing_thing(reading: Reading) -> str | None:
     """Why the passages cannot give the thing a short question asks for ("no passage about Simply Homes mentions a
     valuation"): its head noun (`asked_thing`), endings aside or in a word news uses for it (`_SAME_THINGS`:
-    "sales" for "revenue"), is in no retrieved passage about the question's subject, nor written there as an
-    acronym of the question's words ("CAGR"). Attributes are rule 4's to judge. None for other questions,
-    questions naming no one, or when no passage names the subject as the question does."""
+    "sales" for "revenue"), is in no sentence about the question's subject (`_of_subject`) of the retrieved
+    passages, nor written there as an acronym of the question's words ("CAGR"). Attributes are rule 4's to judge.
+    None for other questions, questions naming no one, or when no passage names the subject as the question does."""
     question, subject = reading.question, reading.subject
     head = asked_thing(question)
     if head is None or asked_attribute(question) or len(question.split()) > _MAX_KIND_WORDS or not subject:
@@ -938,9 +946,35 @@ def missing_thing(reading: Reading) -> str | None:
     stem = _stems([head])[0]
     keys = sorted({k for g in _SAME_THINGS if stem in g for k in g} | {stem})
     about = reading.about(articles=True)
-    if not about or _written(about, keys, question):
+    if not about:
         return None
+    for p in about:
+        for sentence in [p.title, *split_sentences(p.text)]:
+            at = _written_at(sentence, keys, question)
+            if at is not None and _of_subject(sentence, at, p, reading):
+                return None
     return f"no passage about {_either(subject)} mentions {'an' if head[0] in 'aeiou' else 'a'} {head}"
+
+
+def _written_at(sentence: str, keys: Sequence[str], question: str) -> int | None:
+    """Where the sentence first writes a word of `keys` (stems, endings aside: `_holds`) or an acronym of the
+    question's words (`_abbreviates`: then 0); None when it writes neither."""
+    for m in _WORDS.finditer(sentence):
+        if _holds(m.group(), keys):
+            return m.start()
+    return 0 if _abbreviates(sentence, question) else None
+
+
+def _of_subject(sentence: str, at: int, passage: Passage, reading: Reading) -> bool:
+    """Whether what the sentence of `passage` writes at `at` is the subject's: the sentence names the subject, or the
+    passage does and no other name comes before `at` ("Adaptive ... was about to raise at a $100 million valuation"
+    is Adaptive's, not that of Mistral AI named in the passage; "The company raised $1.8 million in a seed round from
+    Hustle Fund" is the subject's)."""
+    if any(names_it(sentence, n) for n in reading.subject):
+        return True
+    return not _names_another(sentence[:at], reading.question) and any(
+        reading.names_it(passage, n, short_forms=True) for n in reading.subject
+    )
 
 
 # "What is the UK price in pounds ...?", "How much does Meta charge ... in the United States?": a sum in one currency.
@@ -963,12 +997,25 @@ _ASKS_SUM = re.compile(
 )
 
 
+def _names_another(sentence: str, question: str) -> bool:
+    """Whether the sentence names someone or something past its first word, other than by the question's words ("The
+    deal was worth €18 million" does not, nor "our Digital Twin Market Report" for a question about the digital twin
+    market; "Kestrel Yards raised €18 million" and "... the startup Amo closed a round" do)."""
+    asked = {w.lower() for w in _WORDS.findall(question)}
+    for m in NAME_RUN.finditer(sentence):
+        words = [w.lower() for w in _WORDS.findall(m.group()) if not w.isdigit()]
+        if (m.start() > 0 or len(words) > 1) and 2 * sum(w in asked for w in words) < len(words):
+            return True
+    return False
+
+
 def missing_currency(reading: Reading) -> str | None:
     """Why the passages cannot give a sum in the currency the question asks for ("no passage about Steam Deck OLED
     gives a sum in pounds" for "What is the UK price in pounds of the 512GB Steam Deck OLED?"): a short question asks
     ("How much", "What" or no question word) for a price, cost, fee, fine, payment, prize money or salary and names a
     currency or a place that has one ("in pounds", "UK", "in the United States", "EU"), and no sentence of a passage
-    about its subject writes a number in any currency named. None for other questions, or when no passage names the
+    about its subject writes a number in any currency named along with the subject's name or what is asked (in it,
+    or in the sentence before when it names no one else). None for other questions, or when no passage names the
     subject."""
     q = " ".join(reading.question.split())
     if len(q.split()) > _MAX_KIND_WORDS or not _ASKS_SUM.match(q):
@@ -979,9 +1026,15 @@ def missing_currency(reading: Reading) -> str | None:
     if not wanted or not about:
         return None
     sums = re.compile(rf"(?:{'|'.join(_CURRENCIES[c] for c in wanted)})", re.IGNORECASE)
+    keys = key_words(q, reading.subject)
     for p in about:
-        for sentence in split_sentences(p.text):
-            if re.search(r"\d", sentence) and sums.search(sentence):
+        for sentence, context in _in_context(p.text):
+            # a sum of the subject or of what is asked ("€18 million" for another startup in the article is not)
+            if re.search(r"\d", sentence) and sums.search(sentence) and (
+                any(names_it(sentence, n) for n in subject)
+                or _names_act(sentence, keys)
+                or (_names_act(context, keys) and not _names_another(sentence, q))
+            ):
                 return None
     return f"no passage about {_either(subject)} gives a sum in {_either(wanted)}"
 

@@ -597,6 +597,13 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     )
     call = _news("Tessaly Marine opened a yard. In a call with investors, CTO Dana Whitlock said orders had doubled.")
     assert missing_role(Reading("Who is Tessaly Marine's CTO?", [call])) is None  # the article's own CTO
+    # "chief financial officer" whole: "financial services" is no such officer; "chief executive" is written "CEO"
+    services = _news("Tessaly Marine offers financial services to skippers. Its chief executive is Arjun Mehta.")
+    assert missing_role(Reading("Who is the chief financial officer of Tessaly Marine?", [services])) == (
+        "no passage about Tessaly Marine names its chief financial officer"
+    )
+    ceo = _news("Tessaly Marine's CEO, Arjun Mehta, opened the yard.")
+    assert missing_role(Reading("Who is the chief executive of Tessaly Marine?", [ceo])) is None
 
 
 def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
@@ -618,6 +625,13 @@ def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
     assert missing_currency(Reading("What was the Quarry Bay regatta prize money in euros?", [prize])) == (
         "no passage about Quarry Bay gives a sum in euros"
     )
+    # a sum of another firm the article names is no sum of the subject
+    other = _news("Tessaly Marine bought the Quarry Bay ferry. Kestrel Yards raised €18 million in March.")
+    assert missing_currency(Reading("How much did Tessaly Marine pay for the Quarry Bay ferry in euros?", [other])) == (
+        "no passage about Tessaly Marine or Quarry Bay gives a sum in euros"
+    )
+    paid = _news("Tessaly Marine bought the Quarry Bay ferry. The deal was worth €18 million.")
+    assert missing_currency(Reading("How much did Tessaly Marine pay for the Quarry Bay ferry in euros?", [paid])) is None
 
 
 def test_a_short_question_s_own_words_must_be_in_a_passage_about_its_subject() -> None:
@@ -666,6 +680,11 @@ def test_the_thing_asked_for_must_be_in_a_passage_about_the_subject() -> None:
     cagr = _news("Tessaly Marine expects a CAGR of 12% for ferry traffic.")  # an acronym of the question's words
     assert missing_thing(Reading("What annual growth rate does Tessaly Marine forecast?", [cagr])) is None
     assert missing_thing(Reading("What valuation did the round reach?", [round_])) is None  # names no one
+    # another firm's valuation in a passage about the subject is not the subject's
+    other = _news("Tessaly Marine raised €20 million. Rival Kestrel Yards raised at a €90 million valuation.")
+    assert missing_thing(Reading(question, [other])) == "no passage about Tessaly Marine mentions a valuation"
+    own = _news("Tessaly Marine raised €20 million. The round came at a €90 million valuation, Harbour Capital said.")
+    assert missing_thing(Reading(question, [own])) is None  # a name after the valuation is no owner of it
 
 
 def test_the_one_publisher_a_question_cites_must_name_its_subject() -> None:
