@@ -572,13 +572,36 @@ def missing_count(reading: Reading) -> str | None:
     subject = [n for n in reading.subject if own or n not in thing]
     # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
     keys = set(key_words(reading.question, subject)) - set(_stems(_WORDS.findall(thing)))
+    doer = _doer(reading.question, subject)
     for p in reading.about(subject, short_forms=True, articles=True) if subject else reading.passages:
         for sentence, context in _in_context(p.text):
-            if not counted.search(sentence):
+            if not (m := counted.search(sentence)):
                 continue
-            if _shares_stem(context, keys) or any(names_it(sentence, n) for n in subject):
+            if doer:  # "How many runs did Alyssa Healy score?": her runs, not another player's in the article
+                if names_it(sentence, doer) or (
+                    reading.names_it(p, doer, short_forms=True)
+                    and not _names_another(sentence[: m.start()], reading.question)
+                ):
+                    return None
+            elif _shares_stem(context, keys) or any(names_it(sentence, n) for n in subject):
                 return None
     return f"no passage gives a number of {thing}"
+
+
+_DOER = re.compile(r"^(?i:how\s+many\s+.+?\s+(?:did|does|do|has|have|had|will|would))\s+(?P<name>[A-Z][^?]*)")
+
+
+def _doer(question: str, subject: Sequence[str]) -> str | None:
+    """The person a how-many question counts the deeds of: the name right after its auxiliary ("Alyssa Healy" in "How
+    many runs did Alyssa Healy score in the Mumbai Test?"), when it is one of the subject's names and a person's;
+    None otherwise (a firm's count may be written without its name: "The company has 12 employees")."""
+    m = _DOER.match(" ".join(question.split()))
+    if m is None:
+        return None
+    name = next((n for n in subject if m.group("name").startswith(n)), None)
+    if name is None or not any(e.label == "PERSON" and name in e.text for e in entities(name)):
+        return None
+    return name
 
 
 # What a question asks for: "When ..." a date, "How much did it cost" a sum of money, "Which company ..." an

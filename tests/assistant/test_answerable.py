@@ -356,6 +356,16 @@ def test_a_count_is_refused_only_when_no_passage_writes_a_number_before_the_thin
     assert missing_count(Reading(question, [passage])) == reason
 
 
+def test_a_person_s_count_must_be_that_person_s() -> None:
+    question = "How many goals did Maria Lopez score against Tessaly?"
+    other = _news("Maria Lopez started against Tessaly. Ona Berg scored 3 goals in the second half.")
+    assert missing_count(Reading(question, [other])) == "no passage gives a number of goals"
+    hers = _news("Maria Lopez started against Tessaly. The striker scored 3 goals in the second half.")
+    assert missing_count(Reading(question, [hers])) is None  # no one else named before the number
+    named = _news("Ona Berg watched as Lopez scored 3 goals against Tessaly.")
+    assert missing_count(Reading(question, [named])) is None  # the sentence names her
+
+
 def test_a_possessive_counted_thing_is_counted_as_a_plain_one() -> None:
     suit = _news("A coalition of 42 states is suing Tessaly Marine over the ferry contracts.")
     assert missing_count(Reading("How many states' attorneys general are suing Tessaly Marine?", [suit])) is None
