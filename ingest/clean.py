@@ -86,6 +86,9 @@ _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         ("byline", (), rf"""^by\ {_NAME}(?:\s*(?:,|\ and|\ &)\ {_NAME})*$
             | ^written\ by\ (?-i:[A-Z]).{{0,150}}$
             | ^\(?(?-i:(?:Additional\ r|R)eporting|Writing|Editing)\ by\ (?-i:[A-Z])[^.!?]*\)?\.?$"""),
+        # a live blog's note on its time stamps: "(All times Eastern)", "All times are ET."
+        ("time zone", ("all times",), r"""^\(?all\ times\ (?:are\ |in\ )?(?:eastern|central|pacific|et|est|edt|ct|pt
+            |gmt|bst|utc|local)(?:\ time)?\.?\)?\.?$"""),
         # "Facebook Twitter Whatsapp Reddit Email Share", "Share All sharing options for: ..."
         ("share", (), r"""^(?:(?:share|facebook|twitter|x|whatsapp|reddit|email|linkedin|pinterest|flipboard|telegram
                 |print|copy\ link|messenger)\b\s*[|·,]?\s*){2,}$

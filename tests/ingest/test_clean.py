@@ -119,6 +119,9 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("caption", "Double tap starts the ferry timer. GIF by Ana Lima / The Harbor Times"),
         ("caption", "Getty Images | Reuters"),
         ("caption", "AP Photo/File"),
+        ("caption", "(Getty Images)"),
+        ("time zone", "(All times Eastern)"),
+        ("time zone", "All times are ET."),
         ("byline", "By Jane Doe"),
         ("byline", "By Jane Doe and Sam Roe, Reuters"),
         ("byline", "Reporting by Jane Doe in Lagos; Editing by Sam Roe"),
@@ -169,6 +172,8 @@ def test_a_page_widgets_loading_word_is_cut_from_between_sentences() -> None:
     assert strip_boilerplate(f"{before} Loading {after}") == (f"{before} {after}", "widget")
     assert strip_boilerplate("Loading . . .") == ("", "widget")
     assert strip_boilerplate("Loading the ferry took two hours.") == ("Loading the ferry took two hours.", "")
+    note = "All times in the harbour log are approximate."  # a sentence about times, not a note on time stamps
+    assert strip_boilerplate(note) == (note, "")
 
 
 def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
