@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from assistant.keyword import KeywordView
 from assistant.query import publisher_name
 from ingest.embed import common_words
+from ingest.sentences import is_abbreviation
 from newsdesk.text import STOP_WORDS
 from newsdesk.types import Passage
 
@@ -46,6 +47,27 @@ def typed_in_lower_case(question: str) -> bool:
     return not _TITLECASE.search(question, first.end() if first else 0)
 
 
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence, a line or a quote, where any word is capitalised; a full stop of
+    an abbreviation ("U.S. Soccer", "Dr. Ng") ends none."""
+    if not (m := _AFTER_SENTENCE.search(text, max(0, start - 3), start)):
+        return False
+    dot = text.rfind(".", m.start(), start)
+    return dot < 0 or text[m.start() : start].strip() != "." or not is_abbreviation(text, dot)
+
+
+def _headline_case(title: str) -> bool:
+    """Whether a title capitalises its words whatever they are ("The Soccer Star on the Verge of Breaking an
+    89-Year-Old Record"), so its capitals say nothing of which words are names."""
+    words = [w for w in _TOKEN.findall(title) if w.lower() not in STOP_WORDS and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _titled(passage: Passage) -> str:
+    """A passage's text to read forms from: after its title unless the title is in headline case."""
+    return passage.text if _headline_case(passage.title) else f"{passage.title}.\n{passage.text}"
+
+
 class _Forms:
     """How the passages write each word: its capitalised forms away from a sentence's start, and how often it is
     written in lower case."""
@@ -54,7 +76,7 @@ class _Forms:
         self.upper: dict[str, Counter[str]] = {}
         self.lower: Counter[str] = Counter()
         self.text = ""
-        self._read("\n".join(f"{p.title}.\n{p.text}" for p in passages))
+        self._read("\n".join(_titled(p) for p in passages))
 
     def _read(self, text: str) -> None:
         self.text += "\n" + text
@@ -63,12 +85,12 @@ class _Forms:
             key = word.lower()
             if word == key:
                 self.lower[key] += 1
-            elif not _AFTER_SENTENCE.search(text, max(0, m.start() - 3), m.start()):
+            elif not _opens_sentence(text, m.start()):
                 self.upper.setdefault(key, Counter())[word] += 1
 
     def add(self, passages: Sequence[Passage]) -> _Forms:
         """These forms with those of more passages."""
-        self._read("\n".join(f"{p.title}.\n{p.text}" for p in passages))
+        self._read("\n".join(_titled(p) for p in passages))
         return self
 
     def capitalised_pair(self, pair: str) -> bool:
@@ -79,7 +101,7 @@ class _Forms:
         for m in found.finditer(self.text):
             if m.group() != pair:
                 other += 1
-            elif not _AFTER_SENTENCE.search(self.text, max(0, m.start() - 3), m.start()):
+            elif not _opens_sentence(self.text, m.start()):
                 named += 1  # opening a sentence, it says nothing either way
         return named > other
 
@@ -135,7 +157,8 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
 
     A publisher of the store is written as the store writes it where the question cites it (`_publishers_named`). A
     word is recased to the capitalised form the retrieved passages (or, when they lack it, the first chunks holding
-    it) write more often than its lower-case one ("binance" → "Binance", "reuters" → "Reuters"); a word of everyday
+    it; their titles unless in headline case, and never a word opening a sentence) write more often than its
+    lower-case one ("binance" → "Binance", "reuters" → "Reuters"); a word of everyday
     English (`common_words`: "new", "fortune", "verge") needs `COMMON_CAPITALISED` capitalised uses and twice as
     many as lower-case ones. A code of letters and digits no chunk holds is taken for a name the refusal rules then
     look for ("cop29" → "COP29"); a word no chunk holds is left alone ("jurors" may be missing from a small store,

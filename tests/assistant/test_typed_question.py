@@ -111,3 +111,20 @@ def test_a_search_typed_in_lower_case_finds_what_the_cased_one_finds(assistant: 
 def test_the_word_after_how_is_what_is_asked_not_a_name(store_index: KeywordView) -> None:
     theatre = _passage(4, "The Old Vic staged the play in May. The Old Vic sold every seat of the run.")
     assert recased("how old is the theatre", [theatre], store_index) == "How old is the theatre"
+
+
+
+def test_a_headline_s_capitals_name_nothing(store_index: KeywordView) -> None:
+    def story(title: str) -> Passage:
+        text = "Ona Berg steered the ferry through the channel at dawn."
+        return Passage(chunk_id="c5", article_id="a5", title=title, text=text, start=0, end=len(text), relevance=0.5)
+
+    headline = story("The Ferry That Crossed the Skerries Channel at Dawn")  # every word capitalised
+    assert recased("who crossed the skerries channel", [headline], store_index) == "Who crossed the skerries channel"
+    plain = story("Ona Berg crossed the Skerries channel at dawn")  # only names capitalised
+    assert recased("who crossed the skerries channel", [plain], store_index) == "Who crossed the Skerries channel"
+
+
+def test_a_word_after_an_abbreviation_s_full_stop_is_read_mid_sentence(store_index: KeywordView) -> None:
+    yards = _passage(7, "The ferry was built by the U.S. Vellcraft yard. Vellcraft also builds tugs.")
+    assert recased("who built the ferry at vellcraft", [yards], store_index) == "Who built the ferry at Vellcraft"
