@@ -9,7 +9,7 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    person, company, place or product) whose words occur together in no chunk, tokenised and stemmed as the keyword
    index is. A name in at most `retrieval.max_name_chunks` chunks counts as absent.
 3. **Nothing close enough**: the best passage's cosine similarity to the question is below
-   `retrieval.min_relevance`.
+   `retrieval.min_relevance`, unless the question asks what or who something named is and a passage names it.
 4. **An attribute no passage gives** ("What is the population of Harborview?"): the question asks, in a plain
    shape, for a population, price, age, salary, height, weight or net worth of a named subject ("What was X's salary as
    Y's chief executive?", "How much did X earn last year?"), and no retrieved passage naming the subject has a word
@@ -1150,6 +1150,34 @@ def missing_year(reading: Reading) -> str | None:
     return None
 
 
+# "What is Beeper Mini?", "what's the EU AI Act": a thing asked to be described, named in a few words.
+_WHAT_IS = re.compile(
+    r"^\s*what(?:['’]s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|a\s+|an\s+)?(?P<thing>[^?'’]{2,60}?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+# "Who is Eylon Levy?": a person asked to be described, named alone
+WHO_IS = re.compile(
+    r"^\s*(?i:who(?:['’]s|\s+is|\s+was|\s+are|\s+were))\s+(?P<thing>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*\??\s*$"
+)
+
+
+def defined_thing(question: str) -> str | None:
+    """The thing a "What is X?" question asks to be described ("Beeper Mini"), when X is a name or a short noun
+    phrase of at most five words (not "What is Betashares buying?", "What is X called?", "What is X's revenue?"), or
+    the one named alone in "Who is X?" ("Eylon Levy")."""
+    if (who := WHO_IS.match(question)) is not None and not who.group("thing").endswith(("'s", "’s")):
+        return who.group("thing")
+    m = _WHAT_IS.match(question)
+    if m is None:
+        return None
+    words = m.group("thing").split()
+    if len(words) > 5 or words[-1].lower().endswith("ing") or words[-1].lower() in ("called", "named"):
+        return None
+    return m.group("thing")
+
+
 def unanswerable_reason(
     question: str, passages: Sequence[Passage], index: KeywordView, settings: RetrievalSettings
 ) -> str | None:
@@ -1163,7 +1191,10 @@ def unanswerable_reason(
             return f"no article from {_either(publishers)} in the corpus"
         return f"no article mentions {_either(absent)}"
     best = max((p.relevance or 0.0 for p in passages), default=0.0)
-    if best < settings.min_relevance:
+    # "Who is Imogen Farrow?": a name alone is far from any passage's meaning, though a passage names it
+    described = (thing := defined_thing(question)) is not None and any(names_it(f"{p.title}. {p.text}", thing)
+                                                                      for p in passages)
+    if best < settings.min_relevance and not described:
         return f"no passage is close enough to the question (best relevance {best:.2f} < {settings.min_relevance})"
     reading = Reading(question, passages, index.sources())
     if settings.max_name_chunks >= 0 and (reason := missing_subject(reading)):

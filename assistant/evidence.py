@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answerable import names_it, subject_names
+from assistant.answerable import WHO_IS, defined_thing, names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
 from newsdesk.text import (
@@ -268,7 +268,7 @@ def answer_type(question: str) -> AnswerType | None:
     "how much", "how old" and "what is the revenue ..."; None for other questions (why, what, yes/no, scores)."""
     question = asked(question)
     q = question.lower().strip()
-    if asks_name(question):
+    if asks_name(question) and not WHO_IS.match(question):  # "Who is Eylon Levy?" asks what he is, not a name
         roles = frozenset(_role_words(question)) | _phrasal(question)
         if title := _title(question, roles):
             roles |= _initials_of(title)  # "CFO" for "chief financial officer"
@@ -653,7 +653,32 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
     if asks_why(question):
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
         return [1.0 if _gives_cause(t, acts) and not announces_reason(t) else NO_ANSWER for t in texts]
+    if (defined := defined_thing(question)) is not None:
+        says = [_defines(t, defined) for t in texts]
+        if any(says):
+            return [1.0 if d else UNDEFINED for d in says]
     return [1.0] * len(texts)
+
+
+UNDEFINED = 0.85  # a sentence that names the thing asked about without saying what it is, when another one says it
+
+
+def _defines(text: str, thing: str) -> bool:
+    """Whether the sentence says what `thing` is: the thing followed by a description in apposition or after "is"
+    ("Beeper Mini, an Android app that ...", "Temu, the Chinese e-commerce company ...", "the AI Act is the world's
+    first ...", "Explore with Alexa lets kids ...") or a title or role right before it ("CTO Mira Murati")."""
+    named = re.escape(thing).replace(r"\ ", r"\s+")
+    for m in re.finditer(rf"([\w-]+),?\s+{named}(?![\w-])", text):  # "CTO Mira Murati", "spokesperson Eylon Levy"
+        word = m.group(1).lower()
+        if word in TITLE_WORDS or (len(word) > 4 and word.endswith(_PEOPLE)):
+            return True
+    return bool(re.search(
+        rf"(?<![\w-]){named}[”\"’']?(?:\s*,|\s+[—–]|\s+\(|\s+(?:is|are|was|were)\b)\s*(?:also\s+)?"
+        rf"(?:a|an|the|which|who|one|[\w-]+['’]s)\b"
+        rf"|(?<![\w-]){named}[”\"’']?\s+(?:lets|allows|enables|helps|gives|offers|uses|turns|makes)\b",
+        text,
+        re.IGNORECASE,
+    ))
 
 
 # Words the question quotes: 'impressed by the breadth', "a tough decision" (two words or more)

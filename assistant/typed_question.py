@@ -206,4 +206,29 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
     for k in sorted(out, reverse=True):
         m = tokens[k]
         question = question[: m.start()] + out[k] + question[m.end() :]
-    return question
+    return _named_alone(question)
+
+
+# "who is ingrid vasquez": after "who is", words that are not words of the language name someone
+_WHO_IS_LOWER = re.compile(r"^(?P<ask>Who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+)(?P<name>[^?]+?)(?P<end>\s*\??\s*)$")
+
+
+def _named_alone(question: str) -> str:
+    """`question` with the lower-case words after "Who is" capitalised when they are all it asks about, none is a
+    stop word or a verb's form ("-ing", "-ed") and one is no word of everyday English (`common_words`): "Who is
+    ingrid vasquez" → "Who is Ingrid Vasquez", a person the store may lack, which the refusal rules then look for;
+    "Who is the mayor" and "Who's running Brightpath" stay."""
+    m = _WHO_IS_LOWER.match(question)
+    if m is None:
+        return question
+    words = m.group("name").split()
+    lower = [w for w in words if w.islower()]
+    if (
+        len(words) > 4
+        or not lower
+        or any(w.lower() in STOP_WORDS or not w[0].isalpha() or w.endswith(("ing", "ed")) for w in words)
+        or all(w in common_words() for w in lower)
+    ):
+        return question  # "who is the mayor", "who's running Brightpath", "who is sam": no name, or a known one
+    name = " ".join(w if not w.islower() else w[:1].upper() + w[1:] for w in words)
+    return m.group("ask") + name + m.group("end")

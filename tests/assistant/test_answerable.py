@@ -17,6 +17,7 @@ from assistant.answerable import (
     asked_kind,
     asked_thing,
     counted_thing,
+    defined_thing,
     initials,
     looks_like_publisher,
     missing_attribute,
@@ -221,6 +222,28 @@ def test_low_relevance_is_still_refused(index: KeywordView) -> None:
     passages = [p.model_copy(update={"relevance": 0.1}) for p in _passages()]
     reason = unanswerable_reason("How much is a monthly pass?", passages, index, RetrievalSettings())
     assert reason == "no passage is close enough to the question (best relevance 0.10 < 0.2)"
+    # a name alone is far in meaning from any passage about it: asked what or who it is, it is not refused
+    assert unanswerable_reason("Who is Odile Marchetti?", passages, index, RetrievalSettings()) is None
+    assert unanswerable_reason("What is Tessaly Marine?", passages, index, RetrievalSettings()) is None
+    assert unanswerable_reason("Who is Ingrid Vasquez?", passages, index, RetrievalSettings()) == (
+        "no article mentions Ingrid Vasquez"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("What is Beeper Mini?", "Beeper Mini"),
+        ("what's the EU AI Act", "EU AI Act"),
+        ("Who is Eylon Levy?", "Eylon Levy"),
+        ("Who is Spotify's chief financial officer?", None),  # a role, asked for a name
+        ("Who is the CEO of Binance?", None),
+        ("What is Betashares buying?", None),
+        ("What is the CRISPR therapy for HIV being tested in humans called?", None),
+    ],
+)
+def test_what_or_who_a_named_thing_is(question: str, thing: str | None) -> None:
+    assert defined_thing(question) == thing
 
 
 def test_rules_can_be_turned_off(index: KeywordView) -> None:

@@ -22,6 +22,7 @@ from assistant.evidence import (
     OTHER_SUBJECT,
     PART_ROLE,
     PASSAGE_SHARE,
+    UNDEFINED,
     UNQUOTED,
     Candidate,
     about_subject,
@@ -100,6 +101,22 @@ def test_the_seed_question_names_ba_ndaou_first(assistant: Assistant) -> None:
     assert first_sentence(answer).startswith(
         "Mali’s military junta, headed by Assimi Goïta, appointed former defence minister Colonel Major Ba N’Daou"
     )
+
+
+def test_asked_what_or_who_something_is_the_answer_says_it(assistant: Assistant) -> None:
+    # "Who is Dana Whitlock?" asks what she is, not for another person's name ("The previous chief executive, ...")
+    assert first_sentence(assistant.ask("who is dana whitlock")).startswith(
+        "Lumen Robotics, a fictional warehouse-automation company invented for this project's examples, said on"
+        " Monday that its chief operating officer, Dana Whitlock, will lead the company as interim chief executive."
+    )
+    question = "What is Beeper Mini?"
+    defines = "Beeper Mini, the app bringing iMessage texts to Android users, is back in operation."
+    names_it = "At that point, Beeper Mini will become known as just Beeper once again."
+    assert answer_type_factors(question, [defines, names_it]) == [1.0, UNDEFINED]
+    assert answer_type_factors("Who is Dana Whitlock?", ["CTO Dana Whitlock spoke.", "Dana Whitlock spoke."]) == [
+        1.0,
+        UNDEFINED,
+    ]
 
 
 def test_at_most_three_quotes_and_none_repeats_another(harbour: Assistant) -> None:

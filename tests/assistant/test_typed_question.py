@@ -128,3 +128,16 @@ def test_a_headline_s_capitals_name_nothing(store_index: KeywordView) -> None:
 def test_a_word_after_an_abbreviation_s_full_stop_is_read_mid_sentence(store_index: KeywordView) -> None:
     yards = _passage(7, "The ferry was built by the U.S. Vellcraft yard. Vellcraft also builds tugs.")
     assert recased("who built the ferry at vellcraft", [yards], store_index) == "Who built the ferry at Vellcraft"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("who is ingrid vasquez", "Who is Ingrid Vasquez"),  # a name no chunk holds: for the refusal rules to find
+        ("who is the harbour master", "Who is the harbour master"),
+        ("who's running the yard", "Who's running the yard"),
+        ("who is sam", "Who is sam"),  # a word of the language alone
+    ],
+)
+def test_a_name_asked_about_alone_is_read_as_one(store_index: KeywordView, typed: str, read: str) -> None:
+    assert recased(typed, [], store_index) == read
