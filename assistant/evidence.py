@@ -530,6 +530,8 @@ def _specific(e: Entity) -> bool:
     not "annual", "the year" or "hundreds"; a name always does."""
     if e.label not in WHEN | AMOUNT:
         return True
+    if e.label == "DATE" and e.text.strip().isdigit() and len(e.text.strip()) <= 2:
+        return False  # "when she was 23": an age, which says no date
     words = {_key(w) for w in _WORD.findall(e.text)}
     return any(ch.isdigit() for ch in e.text) or bool(words & (CALENDAR_WORDS | _NUMBER_WORDS))
 

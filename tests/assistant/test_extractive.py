@@ -391,6 +391,8 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("When is the harbour master due to be sentenced?", "Sentencing is set for Feb. 20.", 1.0),
         ("When is the harbour master due to be sentenced?", "The harbour master was sentenced to seven years.", NO_ANSWER),
         ("When was the harbour master sentenced?", "The harbour master was sentenced two years ago.", 1.0),
+        ("When did the harbour master find her mother?", "She found her mother when she was 23.", OTHER_LABEL),  # age
+        ("When did the harbour master find her mother?", "She found her mother in May 2021.", 1.0),
         # what date: a day or month, not a year alone
         ("On what date did the harbour master retire?", "The harbour master retired on Aug. 11, 2014.", 1.0),
         ("On what date did the harbour master retire?", "The harbour master retired in 2014.", NO_ANSWER),
