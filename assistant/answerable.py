@@ -648,11 +648,18 @@ def _stems(words: Sequence[str]) -> list[str]:
     return list(_stemmer.stemWords([w.lower() for w in words]))
 
 
+# "how much did the diamondbacks win game 2 by": a margin of victory, which a score gives ("Diamondbacks 9-1 Rangers")
+WON_BY = re.compile(r"^how\s+much\b.*\b(?:win|wins|won|beat|beats|lose|loses|lost)\b.*\bby\W*$", re.IGNORECASE)
+
+
 def asked_kind(question: str) -> str | None:
     """The kind of answer a question asks for: "date" ("When did ...", "In what year ..."), "sum of money" ("How
-    much did it cost", "What did X pay for ..."), "amount" (another "How much"), "organisation" ("Which company /
-    party / team ..."); None for other questions ("Who ...", "Why ...")."""
+    much did it cost", "What did X pay for ..."), "amount" (another "How much" but a margin of victory, which a
+    score gives), "organisation" ("Which company / party / team ..."); None for other questions ("Who ...", "Why
+    ...")."""
     q = " ".join(question.split())
+    if WON_BY.match(q):
+        return None
     return next((kind for kind, pattern in _KIND_QUESTIONS if pattern.match(q)), None)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answerable import WHO_IS, defined_thing, names_it, subject_names
+from assistant.answerable import WHO_IS, WON_BY, defined_thing, names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans
 from newsdesk.text import (
@@ -214,6 +214,8 @@ _SCORE = re.compile(
     r"(?<![(\d])(?<!\bto\s)\b\d{1,3}\s?[-–]\s?\d{1,3}\b(?!\))"
     r"|\b[A-Z][\w.'’-]*\s\d{1,3},\s(?:[A-Z][\w.'’-]*\s){1,2}\d{1,3}\b"
 )
+# A score that is a result ("Final: Bears 16, Panthers 13", "a 16-13 victory"), not one of a quarter or a series
+_RESULT = re.compile(r"\b(?:final|full[- ]time|won|wins?|beat|beats|victory|defeat(?:ed|s)?|triumph\w*)\b", re.I)
 # "bears panthers final score": a score asked for as one types into a search box
 _ENDS_SCORE = re.compile(r"\b(?:final|full-time|half-time)\s+score\W*$")
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
@@ -283,7 +285,7 @@ def answer_type(question: str) -> AnswerType | None:
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
         unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else "time"
         return AnswerType(WHEN, WHEN, _acts(question), unit=unit)
-    if (m := _HOW_MUCH.match(q)) is not None:
+    if (m := _HOW_MUCH.match(q)) is not None and not WON_BY.match(q):
         kind = m.group("kind")
         counted = _counted(m.group("rest")) if kind in ("many", "much") else frozenset()
         if kind == "much" and not counted:
@@ -650,8 +652,12 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
-    if ((m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score") or _ENDS_SCORE.search(q):
-        return [1.0 if _SCORE.search(t) else NO_ANSWER for t in texts]
+    if (
+        ((m := _WHAT_MEASURE.match(q)) is not None and m.group("measure") == "score")
+        or _ENDS_SCORE.search(q)
+        or WON_BY.match(q)
+    ):
+        return [(1.0 if _RESULT.search(t) else OTHER_LABEL) if _SCORE.search(t) else NO_ANSWER for t in texts]
     if asks_why(question):
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
         return [1.0 if _gives_cause(t, acts) and not announces_reason(t) else NO_ANSWER for t in texts]

@@ -195,6 +195,11 @@ def test_absent_names_are_those_in_at_most_max_chunks(index: KeywordView) -> Non
 
 
 # ---- the combined decision ---------------------------------------------------------------------------------
+def test_a_margin_of_victory_asks_for_a_score_not_an_amount() -> None:
+    assert asked_kind("how much did the Gulls beat the Herons by") is None
+    assert asked_kind("How much did the Gulls pay for the Herons' striker?") == "sum of money"
+
+
 @pytest.mark.parametrize(
     ("question", "reason"),
     [

@@ -294,6 +294,12 @@ def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
     line = "Final: Gulls 16, Herons 13"
     record = "The Gulls pick up their third win, while the Herons drop to 1-8 (1-8 on the road)."
     assert answer_type_factor(question, line) == 1.0 and answer_type_factor(question, record) == NO_ANSWER
+    # a margin of victory is a score too; a result's score comes before a quarter's or a series'
+    question = "how much did the gulls beat the herons by"
+    assert answer_type_factor(question, line) == 1.0
+    assert answer_type_factor(question, "Herons 7, Gulls 0") == OTHER_LABEL
+    assert answer_type_factor(question, "The series is tied 1-1.") == OTHER_LABEL
+    assert answer_type_factor(question, "The Gulls beat the Herons again.") == NO_ANSWER
     question = "What annual growth rate does IoT Analytics forecast for the digital twin market?"
     rate = "The digital twin market is expanding, with a projected CAGR of 30% between 2023 and 2027."
     other = "A new report from IoT Analytics highlights eight notable trends in digital twins."
