@@ -106,7 +106,7 @@ _CAUSE = re.compile(
 # A departure, a penalty or a dispute "over" its cause: "resigned from Reddit's board in 2020 over differences of
 # opinion", "fined over late filings" (not "over the past year", "over 200 jobs").
 _OVER_CAUSE = re.compile(
-    r"\b(?:resign\w*|quit|step(?:s|ped)?\s+down|left|fired|sacked|ousted|sued|suing|fined|arrested|charged|"
+    r"\b(?:resign\w*|quit|step(?:s|ped)?\s+down|left(?!\s+over\b)|fired|sacked|ousted|sued|suing|fined|arrested|charged|"
     r"critici[sz]\w*|slammed|backlash|under\s+fire|rows?|disputes?|clash\w*|protest\w*|feud\w*|boycott\w*)\b"
     r"[^.;]{0,80}?\bover\s+(?!(?:the\s+)?(?:past|last|next|years?|months?|weeks?|days?|decades?|time|course)\b)"
     r"(?:the\s+|its\s+|his\s+|her\s+|their\s+|a\s+|an\s+)?[a-z]",

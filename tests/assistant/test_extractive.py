@@ -610,7 +610,11 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
     assert answer_type_factor("Why did Tessaly shut down its ferry app?", "Tessaly shut down its app.") == NO_ANSWER
     over = "Quell resigned from the board in 2020 over differences of opinion on dredging."  # left over a dispute
     assert answer_type_factor("Why did Marta Quell quit the harbour board?", over) == 1.0
-    for unrelated in ("Quell left over 200 staff behind.", "Quell resigned from boards over the past year."):
+    for unrelated in (
+        "Quell left over 200 staff behind.",
+        "Quell resigned from boards over the past year.",
+        "Quell kept the money left over from the sale.",  # "left over" is what remains
+    ):
         assert answer_type_factor("Why did Marta Quell quit the harbour board?", unrelated) == NO_ANSWER
 
 
