@@ -65,6 +65,7 @@ from typing import Any
 from assistant.entities import AMOUNT, WHEN, Entity, entities, entities_of
 from assistant.keyword import KeywordView
 from assistant.query import SourceMatcher, fold
+from assistant.typed_question import WHO_IS_OPENER
 from ingest.sentences import is_abbreviation, split_sentences
 from newsdesk.settings import RetrievalSettings
 from newsdesk.text import (
@@ -1165,9 +1166,7 @@ _WHAT_IS = re.compile(
 
 
 # "Who is Eylon Levy?": a person asked to be described, named alone
-WHO_IS = re.compile(
-    r"^\s*(?i:who(?:['’]s|\s+is|\s+was|\s+are|\s+were))\s+(?P<thing>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})\s*\??\s*$"
-)
+WHO_IS = re.compile(rf"^\s*(?i:{WHO_IS_OPENER})(?P<thing>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){{0,3}})\s*\??\s*$")
 
 
 def defined_thing(question: str) -> str | None:

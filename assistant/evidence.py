@@ -662,9 +662,7 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
         acts = _acts(question) - {stem(w) for w in _ATTRIBUTION}  # "according to The Independent" is no act
         return [1.0 if _gives_cause(t, acts) and not announces_reason(t) else NO_ANSWER for t in texts]
     if (defined := defined_thing(question)) is not None:
-        says = [_defines(t, defined) for t in texts]
-        if any(says):
-            return [1.0 if d else UNDEFINED for d in says]
+        return _without_if_any_with([_defines(t, defined) for t in texts], UNDEFINED)
     return [1.0] * len(texts)
 
 
@@ -709,12 +707,7 @@ def _quoted(question: str, texts: Sequence[str]) -> list[float]:
         for m in _QUOTED.finditer(question)
         if any(w[0].islower() and w.lower() not in STOP_WORDS for w in _WORD.findall(m.group("words")))
     ]
-    if not quotes:
-        return [1.0] * len(texts)
-    has = [any(q in _folded(t) for q in quotes) for t in texts]
-    if not any(has):
-        return [1.0] * len(texts)
-    return [1.0 if h else UNQUOTED for h in has]
+    return _without_if_any_with([any(q in _folded(t) for q in quotes) for t in texts], UNQUOTED)
 
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
@@ -725,10 +718,15 @@ def _pinned(question: str, texts: Sequence[str]) -> list[float]:
     """`OTHER_NUMBER` for each sentence that lacks every number the question gives when another sentence has one
     (a number pins down the event asked about: "Which team did India beat by 302 runs?"), else 1.0."""
     numbers = {m.group() for m in _NUMBER.finditer(question) if not _in_name(question, m.start(), m.group())}
-    has = [bool(numbers & set(_NUMBER.findall(t))) for t in texts]
+    return _without_if_any_with([bool(numbers & set(_NUMBER.findall(t))) for t in texts], OTHER_NUMBER)
+
+
+def _without_if_any_with(has: Sequence[bool], factor: float) -> list[float]:
+    """`factor` for each sentence without what the question points to (`has` False) when another sentence has it,
+    else 1.0: the shared shape of `_pinned`, `_quoted` and the "What is X?" factor."""
     if not any(has):
-        return [1.0] * len(texts)
-    return [1.0 if h else OTHER_NUMBER for h in has]
+        return [1.0] * len(has)
+    return [1.0 if h else factor for h in has]
 
 
 def _in_name(question: str, start: int, number: str) -> bool:

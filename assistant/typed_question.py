@@ -209,8 +209,10 @@ def recased(question: str, passages: Sequence[Passage], index: KeywordView) -> s
     return _named_alone(question)
 
 
+WHO_IS_OPENER = r"who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+"
+"""How a question asking who someone is opens ("Who is", "who's", "Who were"), for one to match in any case."""
 # "who is ingrid vasquez": after "who is", words that are not words of the language name someone
-_WHO_IS_LOWER = re.compile(r"^(?P<ask>Who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+)(?P<name>[^?]+?)(?P<end>\s*\??\s*)$")
+_WHO_IS_LOWER = re.compile(rf"^(?P<ask>(?i:{WHO_IS_OPENER}))(?P<name>[^?]+?)(?P<end>\s*\??\s*)$")
 
 
 def _named_alone(question: str) -> str:
