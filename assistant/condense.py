@@ -14,8 +14,10 @@ Without one (extractive mode) a rule-based rewrite resolves the ways a follow-up
   Possessives become "<name>'s". Refusals are skipped when looking back.
 - any other reference back (it, its, they, them, their, this, these, those, there, the same), an unresolved
   personal pronoun, or an elliptical fragment ("And in 2021?", "What about Niger?") keeps its wording and gets the
-  previous turn's subject in parentheses: the name the previous answer gave (unless it answered "who"), else the
-  names in the previous question, else that whole question ("Who commands it? (Barkhane)").
+  previous turn's subject in parentheses: the name the previous answer gave when that question asked which thing
+  ("Which force carried out the raid?" -> "Who commands it? (Barkhane)"), else the names in the previous
+  question, else the subject that question itself carried as a follow-up, else that whole question. After "why
+  did everton get a points deduction" a stray name in the answer ("Manchester City") is not what "it" means.
 
 A pronoun after a name in the same question refers to that name, so such a question is left as it is. Earlier
 follow-ups are resolved first, in order, so a chain of follow-ups keeps its subject. A question that does not refer
@@ -161,12 +163,35 @@ def _rewrite_one(question: str, earlier: Sequence[Turn]) -> str:
 def _context(earlier: Sequence[Turn]) -> str:
     """What a non-personal reference most likely points back to (see the module docstring)."""
     question, reply = next(((q, r) for q, r in reversed(earlier) if q.strip()), ("", ""))
-    if reply and reply.strip() != REFUSAL and not _asks_who(question):
+    if reply and reply.strip() != REFUSAL and _asks_for_a_thing(question):
         name = _closest_name(without_markers(reply), question, people=False)
         if name:
             return name
     names = name_phrases(question)
-    return "; ".join(names) if names else one_line(question)
+    if names:
+        return "; ".join(names)
+    return _carried(question) or one_line(question)
+
+
+_ASKS_FOR_A_THING = re.compile(
+    _OPENER + r"(?:which|what)\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|about)\b)[a-z]",
+    re.I,
+)
+_CARRIED = re.compile(r"\s\((.+)\)$")
+
+
+def _asks_for_a_thing(question: str) -> bool:
+    """Whether the question asks which thing ("Which force carried out the raid?", "What company bought it?"):
+    then the thing its answer names is what a later "it" points back to. After a why, when, how many or who
+    question, "it" still means what that question was about."""
+    return bool(_ASKS_FOR_A_THING.match(question.strip()))
+
+
+def _carried(question: str) -> str:
+    """The subject an earlier rewritten follow-up carried in parentheses ("" if none): a chain of follow-ups
+    keeps its topic ("how many points was it (why did everton get a points deduction)")."""
+    m = _CARRIED.search(question.strip())
+    return m.group(1) if m else ""
 
 
 _ASKS_WHO = re.compile(_OPENER + r"(?:who|whom|whose)\b", re.I)

@@ -86,6 +86,31 @@ def test_a_thing_named_in_the_answer_is_the_referent_of_it() -> None:
     assert condense("Who commands it?", history) == "Who commands it? (Barkhane)"
 
 
+EVERTON_ANSWER = (
+    "Dyche declined to comment on the implications of Everton's punishment for Manchester City, who have been"
+    " charged with 115 financial breaches. [1]"
+)
+
+
+def test_after_a_why_question_it_is_what_that_question_was_about() -> None:
+    history = [("why did everton get a points deduction", EVERTON_ANSWER)]
+    assert condense("how many points was it", history) == (
+        "how many points was it (why did everton get a points deduction)"  # not "(Manchester City)"
+    )
+    history = [("Why did Everton get a points deduction?", EVERTON_ANSWER)]
+    assert condense("How many points was it?", history) == "How many points was it? (Everton)"
+
+
+def test_a_chain_of_leaning_follow_ups_keeps_the_first_topic() -> None:
+    history = [
+        ("why did everton get a points deduction", EVERTON_ANSWER),
+        ("how many points was it", "Everton's appeal against the 10-point deduction will be heard. [1]"),
+    ]
+    assert condense("what did dyche say about it?", history) == (
+        "what did dyche say about it? (why did everton get a points deduction)"
+    )
+
+
 def test_a_title_is_no_referent_and_and_who_asks_who() -> None:
     history = [
         ("Who did Lumen Robotics name interim CEO?", "Lumen Robotics named Dana Whitlock interim CEO. [1]"),
