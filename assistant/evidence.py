@@ -15,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answerable import WHO_IS, WON_BY, defined_thing, names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
-from ingest.sentences import sentence_spans
+from ingest.sentences import sentence_spans, split_sentences
 from newsdesk.text import (
     CALENDAR_WORDS,
     MONTHS,
@@ -66,6 +66,16 @@ def stem(word: str) -> str:
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
         word = word[:-1]
     return word
+
+
+def matching_sentence(question: str, text: str) -> tuple[str, int]:
+    """The sentence of `text` sharing the most word stems with `question` (the first on a tie) and its index among
+    the sentences: what `assistant search` shows of a passage, instead of an opening that can hide the answer."""
+    asked = {stem(w) for w in content_words(question)}
+    sentences = split_sentences(text) or [text]
+    shared = [len(asked & {stem(w) for w in content_words(s)}) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (shared[i], -i))
+    return sentences[best], best
 
 
 @dataclass(frozen=True)

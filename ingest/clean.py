@@ -89,6 +89,15 @@ _LINE_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         # a live blog's note on its time stamps: "(All times Eastern)", "All times are ET."
         ("time zone", ("all times",), r"""^\(?all\ times\ (?:are\ |in\ )?(?:eastern|central|pacific|et|est|edt|ct|pt
             |gmt|bst|utc|local)(?:\ time)?\.?\)?\.?$"""),
+        # an editor's note on the article itself: "Correction, 12/5/23, 2:55 PM ET: the price ... was listed
+        # incorrectly in one part of the article", "Editor's note: This post was updated after publication ...",
+        # "UPDATE: Nov. 27, 2023 This post has been updated with ..."; a live blog's "UPDATE: Douglas has been ruled
+        # OUT" is news and stays
+        ("editor's note", ("correct", "clarif", "note", "update"), r"""
+              ^updated\ to\ correct\b
+            | ^(?:correction|clarification|editor['’]?s\ note|update[sd]?)\b[^.!?]{0,60}?[:,]?\s
+                .*?\b(?:(?:this|the)\ (?:article|story|post)\b(?!-)|(?:an\ earlier|a\ previous|the\ original)
+                \ version\b|(?:after|post-)\ ?publi|(?:listed|stated|described|reported)\ incorrectly)"""),
         # "Facebook Twitter Whatsapp Reddit Email Share", "Share All sharing options for: ..."
         ("share", (), r"""^(?:(?:share|facebook|twitter|x|whatsapp|reddit|email|linkedin|pinterest|flipboard|telegram
                 |print|copy\ link|messenger)\b\s*[|·,]?\s*){2,}$

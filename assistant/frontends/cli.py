@@ -20,6 +20,7 @@ from assistant.cite import by_number, dropped_note
 from assistant.condense import MAX_TURNS
 from assistant.core import Assistant, History
 from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, store_chunking
+from assistant.evidence import matching_sentence
 from assistant.llm import MODES
 from assistant.redact import install_redaction, redact
 from ingest.watch import Batch
@@ -313,8 +314,9 @@ def retrieve(question: str | None, queries: Any, store: str | None, k: int, out:
 @click.option("--k", type=click.IntRange(1, 100), default=5, show_default=True)
 @friendly
 def search(question: str, store: str | None, k: int) -> None:
-    """The passages QUESTION retrieves, best first, to read: title, source, date, relevance to the question and
-    the passage's opening; no answer is written (`retrieve` gives them as JSON)."""
+    """The passages QUESTION retrieves, best first (by meaning and keywords together), to read: title, source,
+    date, closeness in meaning to the question, and the passage's sentence that shares most words with the
+    question; no answer is written (`retrieve` gives them as JSON)."""
     if not question.strip():
         raise click.UsageError("the question is empty")
     assistant = Assistant(_settings(store))
@@ -323,15 +325,16 @@ def search(question: str, store: str | None, k: int) -> None:
         click.echo("No passage found.")
     for n, p in enumerate(passages, 1):
         dated = ", ".join(x for x in (p.source, p.published_at) if x)
-        close = f" (relevance {p.relevance:.2f})" if p.relevance is not None else ""
+        close = f" (meaning {p.relevance:.2f})" if p.relevance is not None else ""
         click.echo(f"{n}. {p.title}" + (f" — {dated}" if dated else "") + close)
         if p.url:
             click.echo(f"   {p.url}")
-        text = one_line(p.text)
-        click.echo(f"   {text[:_OPENING]}{'…' if len(text) > _OPENING else ''}")
+        sentence, index = matching_sentence(question, one_line(p.text))
+        shown = ("… " if index else "") + sentence[:_SHOWN] + ("…" if len(sentence) > _SHOWN else "")
+        click.echo(f"   {shown}")
 
 
-_OPENING = 240  # characters of a passage `search` shows
+_SHOWN = 300  # characters of a passage's sentence `search` shows
 
 
 def _queries(file: Any) -> Iterator[tuple[Any, str]]:

@@ -122,6 +122,11 @@ def test_embedded_tweet_loses_links_and_trailer(line: str) -> None:
         ("caption", "(Getty Images)"),
         ("time zone", "(All times Eastern)"),
         ("time zone", "All times are ET."),
+        ("editor's note", "Correction, 12/5/23, 2:55 PM ET: the fare was listed incorrectly in one part of the article."),
+        ("editor's note", "Editor’s note: This post was updated after publication with a statement from the port."),
+        ("editor's note", "Correction: A previous version of this story gave the wrong date for the launch."),
+        ("editor's note", "UPDATE: Nov. 27, 2023, 5:00 a.m. EST This post has been updated with the latest fares."),
+        ("editor's note", "Updated to correct the amount raised to $180 million, not $140 million."),
         ("byline", "By Jane Doe"),
         ("byline", "By Jane Doe and Sam Roe, Reuters"),
         ("byline", "Reporting by Jane Doe in Lagos; Editing by Sam Roe"),
@@ -174,6 +179,18 @@ def test_a_page_widgets_loading_word_is_cut_from_between_sentences() -> None:
     assert strip_boilerplate("Loading the ferry took two hours.") == ("Loading the ferry took two hours.", "")
     note = "All times in the harbour log are approximate."  # a sentence about times, not a note on time stamps
     assert strip_boilerplate(note) == (note, "")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "UPDATE: Douglas (concussion) has been ruled OUT for Week 14.",  # a live blog's news
+        "Correction officers at the harbour jail went on strike.",
+        "The update to the story of the ferry came on Friday.",
+    ],
+)
+def test_news_that_opens_like_an_editors_note_stays(line: str) -> None:
+    assert strip_boilerplate(line) == (line, "")
 
 
 def test_disclosure_and_credit_cut_only_the_end_of_a_paragraph() -> None:
