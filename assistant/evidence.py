@@ -266,7 +266,7 @@ def asks_name(question: str) -> bool:
     country ..." (not "Which year ...", nor a choice between names it gives: "Which ..., X or Y?")."""
     question = asked(question)
     q = question.lower().lstrip()
-    if q.startswith(("who ", "whom ", "whose ")):
+    if q.startswith(("who ", "whom ", "whose ", "who's ", "who’s ")):  # "who's replacing Dean Evason?"
         return True
     if _CALLED.match(q):
         return True
@@ -622,6 +622,7 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
     succession = {stem(_key(w)) for w in _PART.findall(text)} if kind.successor else set()
+    elsewhere = bool(kind.roles) and not kind.successor and _role_elsewhere(question, text, kind.roles)
     for e, start, end in _answers(question, kind, text, ents):
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
@@ -633,12 +634,29 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
         if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
             if not (_holds_role(kind, near) or _SUCCESSOR_WORDS & succession):
                 fit *= OFF_SUCCESSION
-        elif kind.roles and not _holds_role(kind, near):
+        elif kind.roles and (elsewhere or not _holds_role(kind, near)):
             fit *= OFF_ROLE
         elif kind.labels == AMOUNT and (acts := kind.roles - _HOW_WORDS) and not kind.title:
             fit *= PART_ROLE + (1 - PART_ROLE) * len(near & acts) / len(acts)
         best = max(best, fit)
     return best
+
+
+_ROLE_AT = re.compile(r"([\w'’-]+),?\s+(?:at|of)\s+(?:the\s+)?([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)")
+
+
+def _role_elsewhere(question: str, text: str, roles: frozenset[str]) -> bool:
+    """Whether the sentence gives the role asked about only at a place the question does not name: "who is the CEO
+    of Beeper" and "... Garry Tan of Initialized Capital, now president and CEO at Y Combinator"."""
+    named = {stem(_key(w)) for n in subject_names(question) for w in _PART.findall(n)}
+    if not named:
+        return False
+    held = [
+        {stem(_key(w)) for w in _PART.findall(m.group(2))}
+        for m in _ROLE_AT.finditer(text)
+        if stem(_key(m.group(1))) in roles
+    ]
+    return bool(held) and not any(h & named for h in held)
 
 
 def answer_type_factors(question: str, texts: Sequence[str]) -> list[float]:

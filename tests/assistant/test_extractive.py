@@ -257,6 +257,16 @@ def test_a_name_in_the_role_asked_about_ranks_above_a_name_elsewhere() -> None:
     assert answer_type_factor(question, "Deft already faces challenges from Amazon and Google.") < 1.0
 
 
+def test_a_role_held_at_a_place_the_question_does_not_name_is_off_role() -> None:
+    question = "Who's the CEO of Tessaly Marine?"
+    assert asks_name(question) and asks_name("who's replacing Dean Evason as coach?")
+    own = "Tessaly Marine co-founder and CEO Daniel Brooks said the ferries would run all winter."
+    another = "The round was led by Michael Porter of Kestrel Hill, now president and CEO at Harbour Capital."
+    assert answer_type_factor(question, own) == 1.0
+    assert answer_type_factor(question, another) < 1.0
+    assert answer_type_factor(question, "Daniel Brooks, CEO of Tessaly Marine, said so.") == 1.0
+
+
 def test_a_title_is_not_part_of_the_name_it_precedes() -> None:
     question = "Which French minister opposed negotiating with the jihadist leaders?"
     assert answer_type_factor(question, "French Foreign Minister Jean-Yves Le Drian had strongly opposed this.") == 1.0
