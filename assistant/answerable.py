@@ -48,8 +48,11 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 15. **A sum in a currency no passage gives** ("What is the UK price in pounds of the Steam Deck OLED?"): a short
     question asks for a price, cost, fee, fine or payment in a currency it names or implies ("in pounds", "UK", "in
     the United States", "EU"), and no sentence of a passage about the subject writes a number in it.
+16. **A contest no passage gives the result of** ("Who won Super Bowl LVIII?", where the corpus only previews it): the
+    question asks who won a named contest, and no sentence of a passage naming all its names names one of them with
+    a word of a result ("won", "beat", "victory", "champions", a score). Previews ("could be won") are no result.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 15 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 16 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11, 13, 14 and 15 a passage about the subject is one that names it or another retrieved chunk of an article that
 does.
@@ -1219,7 +1222,35 @@ def missing_subject(reading: Reading) -> str | None:
     return f"no passage retrieved names {_either(subject)}"
 
 
-# Rules 4 to 11 and 13 to 15, in the order they are tried (after rule 12): the first reason found is the one shown.
+# "Who won Super Bowl LVIII?", "Which team won the AFLW grand final?": the winner of a named contest
+_WHO_WON = re.compile(r"^\s*(?:who|which\s+[\w-]+)\s+won\s+(?P<contest>[^?]+?)\s*\??\s*$", re.I)
+_RESULT = re.compile(
+    r"\b(?:(?<!be\s)won|beat|defeated|defeats|victory|victories|victorious|champions?|crowned|clinched|triumph(?:ed|s)?|"
+    r"prevailed|edged|lost|winners?|fell\s+to|claimed\s+(?:the\s+)?(?:title|trophy|crown))\b|\b\d{1,3}-\d{1,3}\b",
+    re.I,
+)
+
+
+def missing_result(reading: Reading) -> str | None:
+    """Why the passages cannot say who won the contest asked about (rule 16): no sentence of a passage naming all of
+    the contest's names (or a title of such an article) names one of them along with a word of a result. None for
+    other questions, or a contest the question names no one in ("who won the game")."""
+    m = _WHO_WON.match(reading.question)
+    if m is None:
+        return None
+    contest = [n for n in reading.subject if n in m.group("contest")]
+    if not contest:
+        return None
+    for p in reading.passages:
+        if not all(reading.names_it(p, n, short_forms=True) for n in contest):
+            continue
+        for sentence in [p.title, *split_sentences(p.text)]:
+            if _RESULT.search(sentence) and any(_mentions(sentence, v) for n in contest for v in variants(n)):
+                return None
+    return f"no passage says who won {m.group('contest')}"
+
+
+# Rules 4 to 11 and 13 to 16, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
@@ -1232,4 +1263,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_from_source,
     missing_words,
     missing_thing,
+    missing_result,
 )

@@ -28,6 +28,7 @@ from assistant.answerable import (
     missing_report,
     missing_role,
     missing_subject,
+    missing_result,
     missing_successor,
     missing_thing,
     missing_words,
@@ -834,3 +835,18 @@ def test_an_attribute_is_the_last_name_s_when_others_place_it() -> None:
         "no passage gives the net worth of Tessaly Marine chairman Rufus Adeyemi"
     )
     assert missing_attribute(Reading(question, [firm, _news("Rufus Adeyemi's fortune is put at $40 million.")])) is None
+
+
+def test_who_won_needs_a_result_of_the_contest_named() -> None:
+    def passage(text: str, title: str = "News") -> Passage:
+        return Passage(chunk_id="c", article_id="a", title=title, text=text, start=0, end=len(text), relevance=0.5)
+
+    question = "Who won the Harbour Cup final?"
+    preview = passage("The Harbour Cup final could be won by either side. The Gulls won the league in 2019.")
+    assert missing_result(Reading(question, [preview])) == "no passage says who won the Harbour Cup final"
+    report = passage("Kickoff was at noon. The Gulls beat the Herons 3-1 in the Harbour Cup final.")
+    assert missing_result(Reading(question, [preview, report])) is None
+    titled = passage("Kickoff was at noon.", title="Gulls win the Harbour Cup, 3-1")
+    assert missing_result(Reading(question, [titled])) is None
+    assert missing_result(Reading("Who won the final?", [preview])) is None  # no contest named: not judged
+    assert missing_result(Reading("Who founded Brightpath?", [preview])) is None
