@@ -226,8 +226,12 @@ _SCORE = re.compile(
 )
 # A score that is a result ("Final: Bears 16, Panthers 13", "a 16-13 victory"), not one of a quarter or a series
 _RESULT = re.compile(r"\b(?:final|full[- ]time|won|wins?|beat|beats|victory|defeat(?:ed|s)?|triumph\w*)\b", re.I)
-# "bears panthers final score": a score asked for as one types into a search box
-_ENDS_SCORE = re.compile(r"\b(?:final|full-time|half-time)\s+score\W*$")
+# "bears panthers final score", "final score of the rugby world cup final", "by what score did ...": a score asked
+# for as one types into a search box
+_ENDS_SCORE = re.compile(
+    r"\b(?:final|full-time|half-time)\s+score\W*$|^(?:the\s+)?(?:final|full-time|half-time)\s+score\b"
+    r"|^by\s+what\s+(?:score|margin)\b"
+)
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ASKS_UNIT = re.compile(r"\b(?:what|which)\s+(?P<unit>year|month|day|date)\b")
