@@ -209,6 +209,11 @@ _PLACES = frozenset({"GPE", "LOC", "FAC"})
 PERCENT = frozenset({"PERCENT"})
 _PEOPLE = ("er", "or", "ist", "ian", "ee")  # endings of nouns for people: driver, ambassador, referee
 _PEOPLE_NOUNS = frozenset("student official star chef nurse athlete rookie candidate defendant pilot".split())
+# ... and nouns with those endings that name a firm or a thing: "Which newspaper filed ...?", "which carmaker"
+_FIRM_NOUNS = frozenset(
+    "newspaper paper publisher broadcaster retailer manufacturer maker carmaker chipmaker automaker provider operator"
+    " carrier regulator lender distributor supplier insurer computer processor server sponsor competitor".split()
+)
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
@@ -328,7 +333,7 @@ def _named(rest: str) -> frozenset[str]:
             break
         if w in _PLACE_NOUNS:
             return _PLACES
-        if w in TITLE_WORDS or w in _PEOPLE_NOUNS or (len(w) > 4 and w.endswith(_PEOPLE)):
+        if w in TITLE_WORDS or w in _PEOPLE_NOUNS or (len(w) > 4 and w.endswith(_PEOPLE) and w not in _FIRM_NOUNS):
             return PERSON
     return NAMED
 

@@ -463,6 +463,7 @@ def test_a_revenue_split_is_a_ratio_not_a_sum() -> None:
         ("In which country was COP28 held?", frozenset({"GPE", "LOC", "FAC"})),
         ("Which University of Leeds graduate student found the bacterium?", PERSON),  # past the name's "of"
         ("Which Bank of England official spoke first?", PERSON),
+        ("Which newspaper filed the class action against Google?", NAMED),  # "-er", but no person
     ],
 )
 def test_which_wants_a_person_only_for_a_role_noun(question: str, preferred: frozenset[str]) -> None:
