@@ -51,8 +51,12 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 16. **A contest no passage gives the result of** ("Who won Super Bowl LVIII?", where the corpus only previews it): the
     question asks who won a named contest, and no sentence of a passage naming all its names names one of them with
     a word of a result ("won", "beat", "victory", "champions", a score). Previews ("could be won") are no result.
+17. **A departure no passage tells of** ("Why did Barry Napier step down as Cubic Telecom CEO?", where he stays on):
+    the question asks why someone resigned, stepped down, quit, left or was fired, and no sentence of a passage about
+    them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
+    founder ..." in a passage naming them.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 16 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 17 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11, 13, 14 and 15 a passage about the subject is one that names it or another retrieved chunk of an article that
 does.
@@ -1250,7 +1254,63 @@ def missing_result(reading: Reading) -> str | None:
     return f"no passage says who won {m.group('contest')}"
 
 
-# Rules 4 to 11 and 13 to 16, in the order they are tried (after rule 12): the first reason found is the one shown.
+# "Why did Barry Napier step down as CEO?", "Why was Sam Altman fired?": a departure the question takes for given
+_WHY_LEFT = re.compile(
+    r"^\s*why\s+(?:did|has|had|was|were|is|does|do)\s+(?P<who>[^?]+?)\s+(?:suddenly\s+|abruptly\s+)?"
+    r"(?P<act>resign(?:ed)?|step(?:ped)?\s+down|quit|leave|left|depart(?:ed)?|(?:get|got|be|been)\s+(?:fired|sacked|ousted)"
+    r"|fired|sacked|ousted|retire[d]?)\b",
+    re.I,
+)
+_LEFT = re.compile(
+    r"\b(?:resign\w*|step(?:s|ped|ping)?\s+down|stood\s+down|quit\w*|left|leav(?:e|es|ing)|depart\w*|exit\w*|"
+    r"fired|firing|ousted|ouster|oust(?:s|ing)?|sack(?:ed|ing)|dismiss\w*|removed|removal|let\s+go|relieved|"
+    r"retir\w*|walk(?:s|ed)?\s+away|out\s+as)\b",
+    re.I,
+)
+_THE_ROLE = re.compile(r"(?:[Tt]he|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2}?(?:founder|executive|chief|boss|coach|manager|chairman|"
+                          r"chairwoman|president|director|minister|player|star|leader|\d+-year-old)\b")  # "The founder ..."
+_LEFT_AS = {"leave": "left", "quit": "quit", "fired": "was fired", "sacked": "was sacked", "ousted": "was ousted"}
+
+
+def missing_departure(reading: Reading) -> str | None:
+    """Why the passages cannot say why someone left (rule 17): the question asks why a person resigned, stepped
+    down, quit, left or was fired, and no sentence of a passage about them tells of a departure ("resigned",
+    "stepped down", "ousted", ...) while naming them (by a short form too), as "He ..." right after a sentence that
+    does, or as "The founder ..." in a passage naming them. None for other questions, or a person the question does
+    not name."""
+    m = _WHY_LEFT.match(reading.question)
+    if m is None:
+        return None
+    who = [n for n in reading.subject if n in m.group("who")]
+    if not who:
+        return None
+    called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
+    for p in reading.about(who, short_forms=True, articles=True):
+        for sentence, context in _in_context(p.text):
+            if not _LEFT.search(sentence):
+                continue
+            if _THE_ROLE.match(sentence) and any(reading.names_it(p, n, short_forms=True) for n in who):
+                return None  # "The founder ... resigned from Reddit's board" in a passage naming Alexis Ohanian
+            if any(_mentions(context if pronoun_led(sentence) else sentence, v) for v in called):
+                return None
+    return f"no passage says {m.group('who')} {_past(m.group('act'))}"
+
+
+def _past(act: str) -> str:
+    """A departure as the question wrote it, in the past: "step down" -> "stepped down", "resign" -> "resigned",
+    "get fired" -> "was fired", "leave" -> "left"."""
+    words = act.lower().split()
+    if words[0] in ("get", "got", "be", "been"):
+        words = words[1:]
+    first = words[0]
+    if first in _LEFT_AS:
+        return " ".join([_LEFT_AS[first], *words[1:]])
+    if not first.endswith("ed") and first != "left":
+        first += "ped" if first == "step" else "d" if first.endswith("e") else "ed"
+    return " ".join([first, *words[1:]])
+
+
+# Rules 4 to 11 and 13 to 17, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
@@ -1264,4 +1324,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_words,
     missing_thing,
     missing_result,
+    missing_departure,
 )

@@ -28,6 +28,7 @@ from assistant.answerable import (
     missing_report,
     missing_role,
     missing_subject,
+    missing_departure,
     missing_result,
     missing_successor,
     missing_thing,
@@ -850,3 +851,20 @@ def test_who_won_needs_a_result_of_the_contest_named() -> None:
     assert missing_result(Reading(question, [titled])) is None
     assert missing_result(Reading("Who won the final?", [preview])) is None  # no contest named: not judged
     assert missing_result(Reading("Who founded Brightpath?", [preview])) is None
+
+
+def test_why_someone_left_needs_a_passage_telling_of_their_departure() -> None:
+    def passage(text: str, title: str = "News") -> Passage:
+        return Passage(chunk_id="c", article_id="a", title=title, text=text, start=0, end=len(text), relevance=0.5)
+
+    stays = passage("Ana Lima will stay on as CEO of Tessaly Marine. Sam Roe, the former CFO, resigned in May.")
+    question = "Why did Ana Lima step down as Tessaly Marine CEO?"
+    assert missing_departure(Reading(question, [stays])) == "no passage says Ana Lima stepped down"
+    assert missing_departure(Reading("Why was Ana Lima fired?", [stays])) == "no passage says Ana Lima was fired"
+    named = passage("Ana Lima resigned on Friday over the ferry contract.")
+    assert missing_departure(Reading(question, [stays, named])) is None
+    after = passage("Ana Lima ran Tessaly Marine for ten years. She stepped down on Friday.")
+    assert missing_departure(Reading(question, [after])) is None
+    founder = passage("The founder, as you may recall, resigned from the board in 2020.", title="Ana Lima on ferries")
+    assert missing_departure(Reading(question, [founder])) is None
+    assert missing_departure(Reading("Why did Ana Lima buy Harbour Lines?", [stays])) is None
