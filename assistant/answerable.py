@@ -83,6 +83,7 @@ from newsdesk.text import (
     STOP_WORDS,
     SUCCESSION,
     TITLE_WORDS,
+    phrasal_verbs,
     pronoun_led,
 )
 from newsdesk.types import Passage
@@ -266,12 +267,15 @@ def names(question: str, sources: Sequence[str] = (), written: Sequence[str] = (
 
 
 def variants(name: str) -> list[str]:
-    """`name` and what articles may call it instead: its aliases (ALIASES, both ways) and its acronym."""
+    """`name` and what articles may call it instead: its aliases (ALIASES, both ways), its acronym, and a two-letter
+    one written with full stops ("U.S." for "US")."""
     key = _key(name)
     out = [name, *ALIASES.get(key, ()), *_ALIASES_BACK.get(key, ())]
     words = name.split()
     if len(words) >= 3:
         out.append(initials(name))  # "Securities and Exchange Commission" is "SEC" in an article
+    if name.isalpha() and name.isupper() and len(name) == 2:
+        out.append(".".join(name) + ".")  # "US" is "U.S." in an article
     for i, word in enumerate(words if len(words) > 1 else ()):  # "WI T20" is the "West Indies T20"
         if word.isupper() and (longs := ALIASES.get(word.lower())):
             out += [" ".join([*words[:i], long, *words[i + 1 :]]) for long in longs]
@@ -754,7 +758,7 @@ def missing_kind(reading: Reading) -> str | None:
     kind = asked_kind(question)
     if kind is None or len(question.split()) > _MAX_KIND_WORDS or not subject:
         return None
-    keys = key_words(question, subject)
+    keys = key_words(question, subject) + _stems(phrasal_verbs(question))  # "come out": "go on sale", "launched"
     labels, pattern = _KIND_LABELS[kind], _KIND_PATTERNS.get(kind)
     about = reading.about(articles=True)
     if not about:
@@ -1267,8 +1271,10 @@ _LEFT = re.compile(
     r"retir\w*|walk(?:s|ed)?\s+away|out\s+as)\b",
     re.I,
 )
-_THE_ROLE = re.compile(r"(?:[Tt]he|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2}?(?:founder|executive|chief|boss|coach|manager|chairman|"
-                          r"chairwoman|president|director|minister|player|star|leader|\d+-year-old)\b")  # "The founder ..."
+_THE_ROLE = re.compile(  # "The founder ...", "The 59-year-old ..."
+    r"(?:[Tt]he|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2}?(?:founder|executive|chief|boss|coach|manager|chairman|"
+    r"chairwoman|president|director|minister|player|star|leader|\d+-year-old)\b"
+)
 _LEFT_AS = {"leave": "left", "quit": "quit", "fired": "was fired", "sacked": "was sacked", "ousted": "was ousted"}
 
 

@@ -26,6 +26,7 @@ from newsdesk.text import (
     SUCCESSION_WORDS,
     TITLE_WORDS,
     WEEKDAYS,
+    phrasal_verbs,
     pronoun_led,
 )
 from newsdesk.types import Passage
@@ -352,20 +353,9 @@ def _acts(question: str) -> frozenset[str]:
     return frozenset(stem(w) for w in content_words(" ".join(words)) if w not in _TIME_NOUNS) | _phrasal(question)
 
 
-# Phrasal verbs people ask with, and the verbs articles write instead ("When did Snap Map come out?" is answered by
-# "Snap Map first launched in 2017"; "Who came up with the term?" by "Thought to be coined by ...").
-_PHRASAL = (
-    (re.compile(r"\b(?:come|comes|came|coming)\s+out\b", re.I), "launch release debut unveil introduce arrive"),
-    (re.compile(r"\b(?:come|comes|came|coming)\s+up\s+with\b", re.I), "coin invent create devise conceive"),
-    (re.compile(r"\b(?:come|comes|came|coming)\s+back\b", re.I), "return"),
-    (re.compile(r"\b(?:set|sets|setting)\s+up\b", re.I), "found launch establish create"),
-    (re.compile(r"\b(?:pull|pulls|pulled|pulling)\s+out\b", re.I), "withdraw exit quit"),
-)
-
-
 def _phrasal(question: str) -> frozenset[str]:
-    """Stems of the verbs articles write for the question's phrasal verbs (`_PHRASAL`)."""
-    return frozenset(stem(w) for pattern, verbs in _PHRASAL if pattern.search(question) for w in verbs.split())
+    """Stems of the verbs articles write for the question's phrasal verbs (`phrasal_verbs`)."""
+    return frozenset(stem(w) for w in phrasal_verbs(question))
 
 
 def _counted(rest: str) -> frozenset[str]:

@@ -123,3 +123,20 @@ def pronoun_led(sentence: str) -> bool:
     """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent; not
     an "it" that stands for the rest of the sentence ("It's always cool to see ...")."""
     return bool(_PRONOUN_LEAD.match(sentence)) and not _EXPLETIVE_IT.match(sentence)
+
+
+# Phrasal verbs people ask with, and the verbs articles write instead ("When did Snap Map come out?" is answered by
+# "Snap Map first launched in 2017"; "Who came up with the term?" by "Thought to be coined by ...").
+_PHRASAL = (
+    (re.compile(r"\b(?:come|comes|came|coming)\s+out\b", re.I), "launch release debut unveil introduce arrive"
+     " sale available"),  # "will go on sale on November 16th", "available from Friday"
+    (re.compile(r"\b(?:come|comes|came|coming)\s+up\s+with\b", re.I), "coin invent create devise conceive"),
+    (re.compile(r"\b(?:come|comes|came|coming)\s+back\b", re.I), "return"),
+    (re.compile(r"\b(?:set|sets|setting)\s+up\b", re.I), "found launch establish create"),
+    (re.compile(r"\b(?:pull|pulls|pulled|pulling)\s+out\b", re.I), "withdraw exit quit"),
+)
+
+
+def phrasal_verbs(question: str) -> list[str]:
+    """The words articles write for the question's phrasal verbs ("come out": "launch", "release", ...)."""
+    return [w for pattern, verbs in _PHRASAL if pattern.search(question) for w in verbs.split()]

@@ -23,13 +23,13 @@ from assistant.answerable import (
     missing_attribute,
     missing_count,
     missing_currency,
+    missing_departure,
     missing_from_source,
     missing_kind,
     missing_report,
+    missing_result,
     missing_role,
     missing_subject,
-    missing_departure,
-    missing_result,
     missing_successor,
     missing_thing,
     missing_words,
@@ -166,7 +166,7 @@ def test_subject_names_drop_the_possessive_endings() -> None:
 
 def test_aliases_and_acronyms() -> None:
     assert variants("CEO") == ["CEO", "chief executive"]
-    assert variants("US") == ["US", "United States", "America"]
+    assert variants("US") == ["US", "United States", "America", "U.S."]  # "the most downloaded app in the U.S."
     assert variants("U.K.") == ["U.K.", "United Kingdom", "Britain"]
     assert variants("RWC") == ["RWC", "Rugby World Cup"]
     assert "West Indies T20" in variants("WI T20")  # an acronym inside a name
@@ -505,6 +505,8 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     after = _news("Harborview's council approved the flood budget. It passed on Tuesday by nine votes to two.")
     assert missing_kind(Reading(question, [after])) is None  # the date in the sentence after the question's words
     assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
+    on_sale = _news("The Harborview Pass will go on sale on November 16th at 1pm.")
+    assert missing_kind(Reading("when does the Harborview Pass come out", [on_sale])) is None  # "come out": on sale
 
 
 def test_an_acronym_of_a_name_is_the_name_spelled_out() -> None:
