@@ -155,7 +155,7 @@ def _rewrite_one(question: str, earlier: Sequence[Turn]) -> str:
             rewritten, resolved = _substitute(question, name), True
     if _leans_back(rewritten, words, resolved):
         context = _context(earlier)
-        if context:
+        if context and context.lower() not in rewritten.lower():  # not "who did Ana Lima buy it from (Ana Lima)"
             rewritten = f"{rewritten} ({context})"
     return rewritten
 
@@ -261,7 +261,7 @@ def _closest_name(answer: str, question: str, people: bool = True) -> str | None
     holds; for `people`, multi-word names first."""
     keys = {w[:5] for w in content_words(question)}
     asked = {w.lower() for n in name_phrases(question) for w in n.split()}
-    found = _name_spans(answer)
+    found = [f for f in _name_spans(answer) if not (people and f[0].startswith("The "))]  # "The Athletic": no one
     if not found:
         return None
     tokens = _TOKEN.findall(answer)

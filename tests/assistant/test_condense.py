@@ -101,6 +101,14 @@ def test_after_a_why_question_it_is_what_that_question_was_about() -> None:
     assert condense("How many points was it?", history) == "How many points was it? (Everton)"
 
 
+def test_a_publication_is_no_person() -> None:
+    history = [
+        ("How much did Ana Lima pay for the ferry?", "Ana Lima paid $2 million, The Harbour Times said. [1]"),
+        ("how much of it was borrowed", "According to The Harbour Times, Lima borrowed half of it. [1]"),
+    ]
+    assert condense("who did she buy it from", history) == "who did Ana Lima buy it from"  # not "The Harbour Times"
+
+
 def test_a_chain_of_leaning_follow_ups_keeps_the_first_topic() -> None:
     history = [
         ("why did everton get a points deduction", EVERTON_ANSWER),
