@@ -26,7 +26,8 @@ SHORTHAND = {
     "yr": "year", "yrs": "years", "wk": "week", "wks": "weeks", "wkt": "wicket", "wkts": "wickets",
     "pts": "points", "yds": "yards", "mins": "minutes", "hrs": "hours", "govt": "government", "dept": "department",
     "qb": "quarterback", "qbs": "quarterbacks", "ints": "interceptions", "xmas": "Christmas",
-    "eps": "earnings per share", "ppl": "people",
+    "eps": "earnings per share", "ppl": "people", "wknd": "weekend", "w": "with", "bc": "because", "abt": "about",
+    "thru": "through",
 }
 _SHORTHAND = re.compile(rf"\b(?:{'|'.join(SHORTHAND)})\b")
 _TOKEN = re.compile(r"[^\W_][\w'’.&-]*[^\W_]|[^\W_]")

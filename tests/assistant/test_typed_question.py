@@ -32,6 +32,9 @@ def store_index() -> KeywordView:
         ("who took 3 wkts in the last 2 wks", "who took 3 wickets in the last 2 weeks"),
         ("who won the first nba xmas game", "who won the first nba Christmas game"),
         ("how many pregnant ppl were in the study", "how many pregnant people were in the study"),
+        ("how much did the film make opening wknd", "how much did the film make opening weekend"),
+        ("how much is ohtani's deal w the dodgers", "how much is ohtani's deal with the dodgers"),
+        ("who won the W Series", "who won the W Series"),  # a capital W is a name's
         ("who had the punt return TD", "who had the punt return TD"),  # an upper-case acronym is an alias's business
         ("What year did they marry?", "What year did they marry?"),
     ],
