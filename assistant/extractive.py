@@ -13,7 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.cite import citation
-from assistant.evidence import Candidate, asks_yes_no, content_words, quotes
+from assistant.evidence import Candidate, about_subject, asks_yes_no, content_words, quotes
 from assistant.query import SourceMatcher
 from assistant.refusal import refusal
 from newsdesk.types import Answer, Citation, Passage
@@ -48,19 +48,26 @@ class ExtractiveAnswerer:
         if asks_yes_no(question):
             chosen = self._each_article(question, cands, scores)
             if len(chosen) == 1:  # one article settles it: its best sentences, as for any other question
-                chosen = self._answer_first(cands, scores, vectors)
+                chosen = self._answer_first(question, cands, scores, vectors)
             return _cited(question, self.name, cands, chosen, with_source=True)
-        return _cited(question, self.name, cands, self._answer_first(cands, scores, vectors))
+        return _cited(question, self.name, cands, self._answer_first(question, cands, scores, vectors))
 
-    def _answer_first(self, cands: Sequence[Candidate], scores: Sequence[float], vectors: np.ndarray) -> list[int]:
+    def _answer_first(
+        self, question: str, cands: Sequence[Candidate], scores: Sequence[float], vectors: np.ndarray
+    ) -> list[int]:
         """The best sentence, then up to `max_sentences - 1` close runners-up that are neither a paraphrase of a
-        chosen one nor overlap it."""
+        chosen one nor overlap it; from another article, only from a passage as much about the question's subject
+        as the best one's (naming Binance's founder, not "Each charge carries a sentence of ..." in a story on
+        someone else)."""
         ranked = sorted(range(len(cands)), key=lambda i: -scores[i])
+        about = about_subject(question, cands)
         best = scores[ranked[0]]
         chosen = [ranked[0]]
         for i in ranked[1:]:
             if len(chosen) >= self.max_sentences or scores[i] < best * self.keep_ratio:
                 break
+            if about[i] < about[ranked[0]] and cands[i].passage.article_id != cands[ranked[0]].passage.article_id:
+                continue
             if not any(_overlap(cands[i], cands[j]) for j in chosen) and _adds(i, chosen, cands, vectors):
                 chosen.append(i)
         return chosen

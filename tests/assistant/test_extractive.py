@@ -690,6 +690,24 @@ def test_the_answer_comes_from_the_article_about_the_subject(assistant: Assistan
     assert first_sentence(answer) == "Ineos Sport is run by Jean-Claude Blanc, who joined from Paris Saint-Germain."
 
 
+def test_another_article_adds_nothing_unless_it_is_as_much_about_the_subject(assistant: Assistant) -> None:
+    texts = (
+        "Ana Lima could face 12 to 18 months in prison for the fraud, prosecutors said on Friday.",
+        "Ana Lima's lawyers will ask for probation at the hearing in February.",  # the same article
+        "Each charge carries a sentence of one to 15 years in prison.",  # a story on someone else
+        "Prosecutors said Ana Lima had moved the money through two ferry firms.",  # another article about her
+    )
+    articles = ("a", "a", "b", "c")
+    units = candidates([
+        Passage(chunk_id=f"{n}:0", article_id=art, title="t", text=t, start=200 * n, end=200 * n + len(t))
+        for n, (t, art) in enumerate(zip(texts, articles))
+    ])
+    scores, vectors = [1.0, 0.9, 0.95, 0.88], np.eye(4, dtype=np.float32)  # all close, none a paraphrase
+    answerer = ExtractiveAnswerer(assistant.embeddings, max_sentences=4)
+    chosen = answerer._answer_first("How long could Ana Lima get in prison?", units, scores, vectors)
+    assert [units[i].text for i in chosen] == [texts[0], texts[1], texts[3]]
+
+
 def test_a_sentence_of_a_passage_closer_to_the_question_ranks_higher() -> None:
     text = "Judge Amit Mehta leaned into his microphone."
     near, far = (
