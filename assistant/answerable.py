@@ -25,7 +25,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
    cost?") must be given for the thing asked about: its head noun or one of its names in the sentence.
 7. **A year no passage has** ("Who topped the list in 2002?").
 8. **A source silent on a topic** ("What did Reuters report about Moctar Ouane's education?"): no passage by that
-   publisher (or naming that person) names the topic's names with a word of it.
+   publisher (or naming that person) names the topic's names with a word of it; for "What did X say after <an
+   event>?", the event's names alone.
 9. **A cited publisher silent on the subject** ("Which company did The Verge say bought Taylor Swift's masters?"): a
    short question names one publisher of the store, and no passage from it names the question's other names.
 10. **A person still to come** ("Who will be Everton's next chairman?"), or who came ("Who replaced X?"): no
@@ -1105,14 +1106,16 @@ def _within_subject(text: str, subject: Sequence[str]) -> bool:
 # "What did Reuters report about Moctar Ouane's education?", "What did Peter Morgan say about the final season?"
 _REPORT_QUESTION = re.compile(
     r"^what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+(?:report|say|write|reveal|tell\s+\w+|claim|note|"
-    r"reported|said|written|revealed|told\s+\w+|claimed|noted)\s+(?:about|on|regarding|of)\s+(?P<topic>[^?]+?)\s*\??$",
+    r"reported|said|written|revealed|told\s+\w+|claimed|noted)\s+(?P<on>about|on|regarding|of|after|following)\s+"
+    r"(?P<topic>[^?]+?)\s*\??$",
     re.IGNORECASE,
 )
 
 
 def missing_report(reading: Reading) -> str | None:
     """Why the passages cannot say what someone reported or said about a topic ("no article from Reuters covers
-    Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about Y?", and no
+    Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about (or after)
+    Y?", and no
     retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y and holds a
     key word of it. None for other questions, or when such a passage exists."""
     m = _REPORT_QUESTION.match(" ".join(reading.question.split()))
@@ -1124,13 +1127,16 @@ def missing_report(reading: Reading) -> str | None:
     if not published and names(f"by {who}", sources) != [who]:  # "by": its first word is no sentence's first
         return None  # neither a publisher of the store nor a name ("a Bloomberg article", "officials")
     topic_names = subject_names(topic, sources)
-    keys = key_words(topic, topic_names)
+    after = m.group("on").lower() in ("after", "following")  # an event: its names say which, its words vary
+    keys = [] if after else key_words(topic, topic_names)
     for p in reading.passages:
         by = p.source in published if published else reading.names_it(p, who, short_forms=True)
         if not by or not all(reading.names_it(p, n, short_forms=True) for n in topic_names):
             continue
         if 2 * sum(_holds(p.title + " " + p.text, [k]) for k in keys) >= len(keys):  # at least half of them
             return None
+    if after:  # "What did Harry Kane say after Bayern lost 5-1 to Frankfurt?"
+        topic = f"what came {m.group('on').lower()} {topic}"
     return f"no article from {who} covers {topic}" if published else f"no passage has {who} on {topic}"
 
 

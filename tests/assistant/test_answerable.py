@@ -777,6 +777,13 @@ def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None
     )
     spend = _news("Tessaly Marine will spend the grant on welding bays.", source="Metro Wire")
     assert missing_report(Reading(question, [grant, spend], sources)) is None
+    # after an event: the passage must name the speaker and the event's names; its words may differ ("defeat")
+    match = _news("“There is no need for an explanation,” said Ana Lima after the Gulls' 5-1 defeat to the Herons.")
+    question = "What did Ana Lima say after the Gulls lost 5-1 to the Herons?"
+    assert missing_report(Reading(question, [match], sources)) is None
+    assert missing_report(Reading("What did Sam Roe say after the Gulls lost 5-1 to the Herons?", [match], sources)) == (
+        "no passage has Sam Roe on what came after the Gulls lost 5-1 to the Herons"
+    )
 
 
 # ---- through Assistant: every answerer is guarded ------------------------------------------------------------
