@@ -56,8 +56,12 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     the question asks why someone resigned, stepped down, quit, left or was fired, and no sentence of a passage about
     them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
     founder ..." in a passage naming them.
+18. **Another act no passage tells of** ("Why did Valve delay the Steam Deck OLED launch?", where it launched as
+    announced): the question asks why its subject delayed, cancelled, sued, banned, withdrew from or raised
+    something, and no passage about the subject has a word news tells that act in ("postponed", "scrapped",
+    "lawsuit", "pulled out", "hike").
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 17 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 18 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11, 13, 14 and 15 a passage about the subject is one that names it or another retrieved chunk of an article that
 does.
@@ -1308,6 +1312,41 @@ def missing_departure(reading: Reading) -> str | None:
     return f"no passage says {m.group('who')} {_past(m.group('act'))}"
 
 
+# "Why did Valve delay the Steam Deck OLED?": other acts a why-question takes for given, each with the words news
+# tells it in (as `_LEFT` for a departure). A passage about the subject must have one of them.
+_WHY_DID = re.compile(r"^\s*why\s+(?:did|has|had|was|were|is|are|does|do)\s+(?P<rest>[^?]+?)\s*\??\s*$", re.I)
+_TOLD_AS = tuple(
+    (re.compile(rf"\b(?:{asked})\b", re.I), re.compile(rf"\b(?:{told})", re.I))
+    for asked, told in (
+        (r"delay(?:ed|ing|s)?|postpon\w*|push(?:ed)?\s+back", r"delay|postpon|push(?:ed|ing)?\s+back|reschedul"),
+        (r"cancel\w*|scrap(?:ped|s)?|axe[ds]?|call(?:ed)?\s+off", r"cancel|scrap|ax(?:e|ed|ing)\b|call\w*\s+off"),
+        (r"sue[ds]?|suing", r"sue[ds]?\b|suing|lawsuit|suit\b|legal\s+action|complaint"),
+        (r"ban(?:ned|s)?", r"ban\b|bann|bans\b|prohibit|barred"),
+        (r"withdr[ae]w\w*|pull(?:ed)?\s+out", r"withdr[ae]w|pull(?:ed|ing|s)?\s+out|exit|quit|abandon"),
+        (r"raise[ds]?|rais(?:ing)|hike[ds]?", r"rais|hike|increas|lift|boost"),
+    )
+)
+
+
+def missing_premise(reading: Reading) -> str | None:
+    """Why the passages cannot say why something was done (rule 18): the question asks why its subject delayed,
+    cancelled, sued, banned, withdrew from or raised something, and no passage about the subject tells of that act in
+    any of the words news uses for it ("postponed", "scrapped", "lawsuit", "pulled out"). None for other questions,
+    or a subject the question does not name."""
+    m = _WHY_DID.match(reading.question)
+    if m is None or not reading.subject:
+        return None
+    acts = [(asked, told) for asked, told in _TOLD_AS if asked.search(m.group("rest"))]
+    if not acts:
+        return None
+    asked, told = acts[0]
+    about = reading.about(short_forms=True, articles=True)
+    if not about or any(told.search(f"{p.title}. {p.text}") for p in about):
+        return None
+    word = asked.search(m.group("rest")).group(0).lower()
+    return f"no passage about {_either(reading.subject)} has “{word}” or a word for it"
+
+
 def _past(act: str) -> str:
     """A departure as the question wrote it, in the past: "step down" -> "stepped down", "resign" -> "resigned",
     "get fired" -> "was fired", "leave" -> "left"."""
@@ -1337,4 +1376,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_thing,
     missing_result,
     missing_departure,
+    missing_premise,
 )

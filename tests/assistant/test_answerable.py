@@ -26,6 +26,7 @@ from assistant.answerable import (
     missing_departure,
     missing_from_source,
     missing_kind,
+    missing_premise,
     missing_report,
     missing_result,
     missing_role,
@@ -877,3 +878,19 @@ def test_why_someone_left_needs_a_passage_telling_of_their_departure() -> None:
     founder = passage("The founder, as you may recall, resigned from the board in 2020.", title="Ana Lima on ferries")
     assert missing_departure(Reading(question, [founder])) is None
     assert missing_departure(Reading("Why did Ana Lima buy Harbour Lines?", [stays])) is None
+
+
+def test_why_an_act_was_done_needs_a_passage_telling_of_it() -> None:
+    launch = _news("The Harborview Pass went on sale on November 16th, as Tessaly Marine had announced.")
+    question = "Why did Tessaly Marine delay the Harborview Pass?"
+    assert missing_premise(Reading(question, [launch])) == (
+        "no passage about Tessaly Marine or Harborview Pass has “delay” or a word for it"
+    )
+    pushed = _news("Tessaly Marine pushed back the Harborview Pass by a month after a fire at the yard.")
+    assert missing_premise(Reading(question, [launch, pushed])) is None  # the same act in other words
+    assert missing_premise(Reading("Why did Tessaly Marine sue the port?", [launch])) == (
+        "no passage about Tessaly Marine has “sue” or a word for it"
+    )
+    suit = _news("Tessaly Marine filed a lawsuit against the port on Friday.")
+    assert missing_premise(Reading("Why did Tessaly Marine sue the port?", [suit])) is None
+    assert missing_premise(Reading("Why did Tessaly Marine buy the yard?", [launch])) is None  # not an act it reads
