@@ -190,15 +190,19 @@ ASKING = 0.6  # a sentence that asks a question ranks below one that states
 
 
 def quotability(sentence: str) -> float:
-    """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, or a
-    fragment without an end mark (a headline)."""
+    """How well a quote stands alone: 1.0 for a statement; less for a bare-pronoun subject, a question, a
+    fragment without an end mark (a headline) or a name alone ("Finally, Caroline Ellison.")."""
     if sentence.rstrip().endswith("?"):
         return ASKING
     if pronoun_led(sentence):
         return 0.8
-    if not _SENTENCE_END.search(sentence.rstrip()):
+    if not _SENTENCE_END.search(sentence.rstrip()) or _LABEL.match(sentence):
         return 0.85
     return 1.0
+
+
+# A name with a lead-in and nothing said of it: "Finally, Caroline Ellison." (no lower-case word, no number)
+_LABEL = re.compile(r"^\W*(?:[A-Z][\w'’.-]*,?\s+){0,4}[A-Z][\w'’-]*[.!]?$")
 
 
 # "Which judge ...", "In which country ...": the noun after "which" is what is asked for; a named one unless it is a

@@ -230,6 +230,8 @@ def test_bare_pronoun_subjects_questions_and_fragments_rank_lower() -> None:
     assert quotability("But it was finished by autumn.") < statement
     assert quotability("Who has won the most titles?") < statement
     assert quotability("Harbour barriers finished") < statement
+    assert quotability("Finally, Imogen Farrow.") < statement  # a name alone: nothing said of her
+    assert quotability("Imogen Farrow resigned.") == statement
     assert quotability("The hearing was adjourned.") == statement  # "The" is no pronoun
     assert quotability("It's always good to see the ferries full.") == statement  # an "it" with no referent
     assert quotability("It was decided that the barriers would wait.") == statement
