@@ -127,7 +127,8 @@ _OVER_CAUSE = re.compile(
 _ANNOUNCES = re.compile(
     r"\b(?:reveal(?:s|ed)?|explain(?:s|ed)?|said|says|told|disclos(?:es|ed)|detail(?:s|ed)|outlin(?:es|ed)|"
     r"shar(?:es|ed)|here['’]s|here is|this is|that['’]s)\s+(?:[\w'’]+\s+){0,2}?(?:exactly\s+)?(?:why|how)\b"
-    r"|\bthe reasons?\s+(?:for|behind|why)\b",
+    r"|\bthe reasons?\s+(?:for|behind|why)\b"
+    r"|\b(?:theory|theories|explanation)\s+(?:as\s+to\s+|of\s+|for\s+)?(?:why|how)\b",  # "her own theory as to why"
     re.IGNORECASE,
 )
 _WHY = (

@@ -26,6 +26,7 @@ from assistant.evidence import (
     UNQUOTED,
     Candidate,
     about_subject,
+    announces_reason,
     answer_type,
     answer_type_factor,
     answer_type_factors,
@@ -94,6 +95,19 @@ def test_the_sentence_that_answers_comes_first(harbour: Assistant, question: str
     assert not answer.refused
     assert first_sentence(answer) == first
     assert answer.citations[0].quote == first
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Greer has revealed why he left the harbour authority.",
+        "Abrams has her own theory as to why the port has been slow to install cameras.",
+        "The reason behind the delay is simple.",
+    ],
+)
+def test_a_sentence_announcing_a_reason_is_no_reason(sentence: str) -> None:
+    assert announces_reason(sentence)
+    assert not announces_reason("The port was slow because cameras cost too much.")
 
 
 def test_the_seed_question_names_ba_ndaou_first(assistant: Assistant) -> None:
