@@ -1336,15 +1336,14 @@ def missing_premise(reading: Reading) -> str | None:
     m = _WHY_DID.match(reading.question)
     if m is None or not reading.subject:
         return None
-    acts = [(asked, told) for asked, told in _TOLD_AS if asked.search(m.group("rest"))]
+    acts = [(found, told) for asked, told in _TOLD_AS if (found := asked.search(m.group("rest")))]
     if not acts:
         return None
-    asked, told = acts[0]
+    found, told = acts[0]
     about = reading.about(short_forms=True, articles=True)
     if not about or any(told.search(f"{p.title}. {p.text}") for p in about):
         return None
-    word = asked.search(m.group("rest")).group(0).lower()
-    return f"no passage about {_either(reading.subject)} has “{word}” or a word for it"
+    return f"no passage about {_either(reading.subject)} has “{found.group(0).lower()}” or a word for it"
 
 
 def _past(act: str) -> str:
