@@ -1249,16 +1249,23 @@ _RESULT = re.compile(
 )
 
 
+def _names_in(reading: Reading, pattern: re.Pattern[str], part: str) -> tuple[re.Match[str], list[str]] | None:
+    """The question's match of `pattern` and the question's names inside its group `part`; None when the question
+    does not match or names no one there."""
+    m = pattern.match(reading.question)
+    if m is None:
+        return None
+    named = [n for n in reading.subject if n in m.group(part)]
+    return (m, named) if named else None
+
+
 def missing_result(reading: Reading) -> str | None:
     """Why the passages cannot say who won the contest asked about (rule 16): no sentence of a passage naming all of
     the contest's names (or a title of such an article) names one of them along with a word of a result. None for
     other questions, or a contest the question names no one in ("who won the game")."""
-    m = _WHO_WON.match(reading.question)
-    if m is None:
+    if (asked := _names_in(reading, _WHO_WON, "contest")) is None:
         return None
-    contest = [n for n in reading.subject if n in m.group("contest")]
-    if not contest:
-        return None
+    m, contest = asked
     for p in reading.passages:
         if not all(reading.names_it(p, n, short_forms=True) for n in contest):
             continue
@@ -1294,12 +1301,9 @@ def missing_departure(reading: Reading) -> str | None:
     "stepped down", "ousted", ...) while naming them (by a short form too), as "He ..." right after a sentence that
     does, or as "The founder ..." in a passage naming them. None for other questions, or a person the question does
     not name."""
-    m = _WHY_LEFT.match(reading.question)
-    if m is None:
+    if (asked := _names_in(reading, _WHY_LEFT, "who")) is None:
         return None
-    who = [n for n in reading.subject if n in m.group("who")]
-    if not who:
-        return None
+    m, who = asked
     called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
     for p in reading.about(who, short_forms=True, articles=True):
         for sentence, context in _in_context(p.text):

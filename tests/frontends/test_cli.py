@@ -115,8 +115,14 @@ def test_search_lists_the_passages_to_read(example_store: Path) -> None:
     code, out, _ = run("search", "flood barriers", "--store", str(example_store), "--k", "2")
     assert code == 0
     first, second = [line for line in out.splitlines() if line[:2] in ("1.", "2.")]
-    assert first.startswith("1. Harborview Council Passes Flood-Defence Budget — ") and "(relevance 0." in first
+    assert first.startswith("1. Harborview Council Passes Flood-Defence Budget — ") and "(meaning 0." in first
     assert second.startswith("2. ")
+    # under each passage, its sentence sharing most words with the question (not its opening)
+    lines = out.splitlines()
+    assert lines[lines.index(first) + 1] == (
+        "   The town council of Harborview, a fictional coastal town used in this project's examples, voted 7 to 2 on"
+        " Tuesday to spend 4.2 million crowns on new flood barriers along the harbour wall."
+    )
     code, _, err = run("search", " ", "--store", str(example_store))
     assert code == 2 and "the question is empty" in err
 
