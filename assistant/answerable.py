@@ -51,7 +51,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     the United States", "EU"), and no sentence of a passage about the subject writes a number in it.
 16. **A contest no passage gives the result of** ("Who won Super Bowl LVIII?", where the corpus only previews it): the
     question asks who won a named contest, and no sentence of a passage naming all its names names one of them with
-    a word of a result ("won", "beat", "victory", "champions", a score). Previews ("could be won") are no result.
+    a word of a result ("won", "beat", "re-elected", "victory", "champions", a score). Previews ("could be won")
+    are no result.
 17. **A departure no passage tells of** ("Why did Barry Napier step down as Cubic Telecom CEO?", where he stays on):
     the question asks why someone resigned, stepped down, quit, left or was fired, and no sentence of a passage about
     them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
@@ -1243,7 +1244,7 @@ def missing_subject(reading: Reading) -> str | None:
 # "Who won Super Bowl LVIII?", "Which team won the AFLW grand final?": the winner of a named contest
 _WHO_WON = re.compile(r"^\s*(?:who|which\s+[\w-]+)\s+won\s+(?P<contest>[^?]+?)\s*\??\s*$", re.I)
 _RESULT = re.compile(
-    r"\b(?:(?<!be\s)won|beat|defeated|defeats|victory|victories|victorious|champions?|crowned|clinched|triumph(?:ed|s)?|"
+    r"\b(?:(?<!be\s)won|wins|(?:re-?)?elected|beat|defeated|defeats|victory|victories|victorious|champions?|crowned|clinched|triumph(?:ed|s)?|"
     r"prevailed|edged|lost|winners?|fell\s+to|claimed\s+(?:the\s+)?(?:title|trophy|crown))\b|\b\d{1,3}-\d{1,3}\b",
     re.I,
 )

@@ -16,8 +16,10 @@ Without one (extractive mode) a rule-based rewrite resolves the ways a follow-up
   personal pronoun, or an elliptical fragment ("And in 2021?", "What about Niger?") keeps its wording and gets the
   previous turn's subject in parentheses: the name the previous answer gave when that question asked which thing
   ("Which force carried out the raid?" -> "Who commands it? (Barkhane)"), else the names in the previous
-  question, else the subject that question itself carried as a follow-up, else that whole question. After "why
-  did everton get a points deduction" a stray name in the answer ("Manchester City") is not what "it" means.
+  question, else (unless it asked who) a name the answer writes right before the question's words ("the Saltmarsh
+  coastal railway" for "When did the coastal railway reopen?"), else the subject that question itself carried as a
+  follow-up, else that whole question. After "why did everton get a points deduction" a stray name in the answer
+  ("Manchester City") is not what "it" means.
 
 A pronoun after a name in the same question refers to that name, so such a question is left as it is. Earlier
 follow-ups are resolved first, in order, so a chain of follow-ups keeps its subject. A question that does not refer
@@ -170,7 +172,21 @@ def _context(earlier: Sequence[Turn]) -> str:
     names = name_phrases(question)
     if names:
         return "; ".join(names)
+    if reply and reply.strip() != REFUSAL and not _asks_who(question):
+        if name := _qualifier(without_markers(reply), question):
+            return name
     return _carried(question) or one_line(question)
+
+
+def _qualifier(answer: str, question: str) -> str | None:
+    """A name of the answer written right before a key word of the question, so it says which thing the question
+    was about: "the Saltmarsh coastal railway" for "When did the coastal railway reopen?"."""
+    keys = {w[:5] for w in content_words(question)}
+    tokens = _TOKEN.findall(answer)
+    for name, _, end in _name_spans(answer):
+        if end < len(tokens) and tokens[end].lower()[:5] in keys:
+            return name
+    return None
 
 
 _ASKS_FOR_A_THING = re.compile(

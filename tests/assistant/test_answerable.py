@@ -859,6 +859,8 @@ def test_who_won_needs_a_result_of_the_contest_named() -> None:
     assert missing_result(Reading(question, [preview, report])) is None
     titled = passage("Kickoff was at noon.", title="Gulls win the Harbour Cup, 3-1")
     assert missing_result(Reading(question, [titled])) is None
+    assert missing_result(Reading("Who won the mayoral election in Orlen?", [passage(
+        "Voters in the town of Orlen reelected mayor Ana Petrov on Sunday with 61 percent of the vote.")])) is None
     assert missing_result(Reading("Who won the final?", [preview])) is None  # no contest named: not judged
     assert missing_result(Reading("Who founded Brightpath?", [preview])) is None
 

@@ -109,6 +109,11 @@ def test_a_publication_is_no_person() -> None:
     assert condense("who did she buy it from", history) == "who did Ana Lima buy it from"  # not "The Harbour Times"
 
 
+def test_a_name_the_answer_writes_before_the_questions_words_says_which_thing() -> None:
+    history = [("When did the coastal railway reopen?", "The Saltmarsh coastal railway reopened on Friday. [1]")]
+    assert condense("How often will trains run on it?", history) == "How often will trains run on it? (Saltmarsh)"
+
+
 def test_a_chain_of_leaning_follow_ups_keeps_the_first_topic() -> None:
     history = [
         ("why did everton get a points deduction", EVERTON_ANSWER),
