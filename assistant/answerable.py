@@ -1120,9 +1120,9 @@ _REPORT_QUESTION = re.compile(
 def missing_report(reading: Reading) -> str | None:
     """Why the passages cannot say what someone reported or said about a topic ("no article from Reuters covers
     Moctar Ouane's education"): the question asks, in the plain shape "What did X report/say about (or after)
-    Y?", and no
-    retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y and holds a
-    key word of it. None for other questions, or when such a passage exists."""
+    Y?", and no retrieved passage by X (a publisher of the store) or naming X (anyone else) names every name of Y
+    and holds a key word of it (for "after", an event, its names alone). None for other questions, or when such a
+    passage exists."""
     m = _REPORT_QUESTION.match(" ".join(reading.question.split()))
     if m is None:
         return None
@@ -1244,8 +1244,9 @@ def missing_subject(reading: Reading) -> str | None:
 # "Who won Super Bowl LVIII?", "Which team won the AFLW grand final?": the winner of a named contest
 _WHO_WON = re.compile(r"^\s*(?:who|which\s+[\w-]+)\s+won\s+(?P<contest>[^?]+?)\s*\??\s*$", re.I)
 _RESULT = re.compile(
-    r"\b(?:(?<!be\s)won|wins|(?:re-?)?elected|beat|defeated|defeats|victory|victories|victorious|champions?|crowned|clinched|triumph(?:ed|s)?|"
-    r"prevailed|edged|lost|winners?|fell\s+to|claimed\s+(?:the\s+)?(?:title|trophy|crown))\b|\b\d{1,3}-\d{1,3}\b",
+    r"\b(?:(?<!be\s)won|wins|(?:re-?)?elected|beat|defeated|defeats|victory|victories|victorious|champions?|"
+    r"crowned|clinched|triumph(?:ed|s)?|prevailed|edged|lost|winners?|fell\s+to|"
+    r"claimed\s+(?:the\s+)?(?:title|trophy|crown))\b|\b\d{1,3}-\d{1,3}\b",
     re.I,
 )
 
@@ -1279,8 +1280,8 @@ def missing_result(reading: Reading) -> str | None:
 # "Why did Barry Napier step down as CEO?", "Why was Sam Altman fired?": a departure the question takes for given
 _WHY_LEFT = re.compile(
     r"^\s*why\s+(?:did|has|had|was|were|is|does|do)\s+(?P<who>[^?]+?)\s+(?:suddenly\s+|abruptly\s+)?"
-    r"(?P<act>resign(?:ed)?|step(?:ped)?\s+down|quit|leave|left|depart(?:ed)?|(?:get|got|be|been)\s+(?:fired|sacked|ousted)"
-    r"|fired|sacked|ousted|retire[d]?)\b",
+    r"(?P<act>resign(?:ed)?|step(?:ped)?\s+down|quit|leave|left|depart(?:ed)?"
+    r"|(?:get|got|be|been)\s+(?:fired|sacked|ousted)|fired|sacked|ousted|retire[d]?)\b",
     re.I,
 )
 _LEFT = re.compile(
@@ -1365,7 +1366,7 @@ def _past(act: str) -> str:
     return " ".join([first, *words[1:]])
 
 
-# Rules 4 to 11 and 13 to 17, in the order they are tried (after rule 12): the first reason found is the one shown.
+# Rules 4 to 11 and 13 to 18, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,

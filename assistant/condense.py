@@ -165,16 +165,14 @@ def _rewrite_one(question: str, earlier: Sequence[Turn]) -> str:
 def _context(earlier: Sequence[Turn]) -> str:
     """What a non-personal reference most likely points back to (see the module docstring)."""
     question, reply = next(((q, r) for q, r in reversed(earlier) if q.strip()), ("", ""))
-    if reply and reply.strip() != REFUSAL and _asks_for_a_thing(question):
-        name = _closest_name(without_markers(reply), question, people=False)
-        if name:
-            return name
+    answer = without_markers(reply) if reply and reply.strip() != REFUSAL else ""
+    if answer and _asks_for_a_thing(question) and (name := _closest_name(answer, question, people=False)):
+        return name
     names = name_phrases(question)
     if names:
         return "; ".join(names)
-    if reply and reply.strip() != REFUSAL and not _asks_who(question):
-        if name := _qualifier(without_markers(reply), question):
-            return name
+    if answer and not _asks_who(question) and (name := _qualifier(answer, question)):
+        return name
     return _carried(question) or one_line(question)
 
 

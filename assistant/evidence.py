@@ -117,8 +117,8 @@ _CAUSE = re.compile(
 # A departure, a penalty or a dispute "over" its cause: "resigned from Reddit's board in 2020 over differences of
 # opinion", "fined over late filings" (not "over the past year", "over 200 jobs").
 _OVER_CAUSE = re.compile(
-    r"\b(?:resign\w*|quit|step(?:s|ped)?\s+down|left(?!\s+over\b)|fired|sacked|ousted|sued|suing|fined|arrested|charged|"
-    r"critici[sz]\w*|slammed|backlash|under\s+fire|rows?|disputes?|clash\w*|protest\w*|feud\w*|boycott\w*)\b"
+    r"\b(?:resign\w*|quit|step(?:s|ped)?\s+down|left(?!\s+over\b)|fired|sacked|ousted|sued|suing|fined|arrested|"
+    r"charged|critici[sz]\w*|slammed|backlash|under\s+fire|rows?|disputes?|clash\w*|protest\w*|feud\w*|boycott\w*)\b"
     r"[^.;]{0,80}?\bover\s+(?!(?:the\s+)?(?:past|last|next|years?|months?|weeks?|days?|decades?|time|course)\b)"
     r"(?:the\s+|its\s+|his\s+|her\s+|their\s+|a\s+|an\s+)?[a-z]",
     re.IGNORECASE,
@@ -936,8 +936,9 @@ JOINED = 0.9  # a quote joined to the sentence before it (for a pronoun's refere
 
 def quotes(
     question: str, question_vector: Sequence[float], passages: Sequence[Passage], embeddings: Embeddings
-) -> tuple[list[Candidate], list[float], np.ndarray]:
-    """The passages' quotes that stand alone (`standalone`), how well each answers the question, and their vectors.
+) -> tuple[list[Candidate], list[float], np.ndarray, list[float]]:
+    """The passages' quotes that stand alone (`standalone`), how well each answers the question, their vectors, and
+    how much each one's passage is about the question's subject (`about_subject`, one of the score's factors).
 
     A quote scores its relevance times its quotability (times `JOINED` for a two-sentence quote, so a sentence
     that answers alone is preferred to itself plus the next) and the answer-type factor of its first sentence (the
@@ -946,7 +947,7 @@ def quotes(
     """
     sentences = candidates(passages)
     if not sentences:
-        return [], [], np.zeros((0, 0), dtype=np.float32)
+        return [], [], np.zeros((0, 0), dtype=np.float32), []
     units = standalone(sentences)
     joined = [k for k, (u, c) in enumerate(zip(units, sentences)) if u.start != c.start]
     firsts = [u.text for u in units]
@@ -973,7 +974,7 @@ def quotes(
     about = about_subject(question, units)
     named = names_subject(question, units, read, factors)
     scores = [lead * f * a * n for lead, f, a, n in zip(leads, factors, about, named)]
-    return units, lift_followers(question, units, scores, leads, factors, after), vectors
+    return units, lift_followers(question, units, scores, leads, factors, after), vectors, about
 
 
 _GAP = 3  # characters of spacing between two sentences that follow one another

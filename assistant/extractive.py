@@ -13,7 +13,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.cite import citation
-from assistant.evidence import Candidate, about_subject, asks_yes_no, content_words, quotes
+from assistant.evidence import Candidate, asks_yes_no, content_words, quotes
 from assistant.query import SourceMatcher
 from assistant.refusal import refusal
 from newsdesk.types import Answer, Citation, Passage
@@ -42,25 +42,24 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: Sequence[Passage], question_vector: Sequence[float]) -> Answer:
         """Pick the sentences and cite them."""
-        cands, scores, vectors = quotes(question, question_vector, passages, self.embeddings)
+        cands, scores, vectors, about = quotes(question, question_vector, passages, self.embeddings)
         if not cands:
             return refusal(question, self.name, "the retrieved passages hold no sentence to quote")
         if asks_yes_no(question):
             chosen = self._each_article(question, cands, scores)
             if len(chosen) == 1:  # one article settles it: its best sentences, as for any other question
-                chosen = self._answer_first(question, cands, scores, vectors)
+                chosen = self._answer_first(cands, scores, vectors, about)
             return _cited(question, self.name, cands, chosen, with_source=True)
-        return _cited(question, self.name, cands, self._answer_first(question, cands, scores, vectors))
+        return _cited(question, self.name, cands, self._answer_first(cands, scores, vectors, about))
 
     def _answer_first(
-        self, question: str, cands: Sequence[Candidate], scores: Sequence[float], vectors: np.ndarray
+        self, cands: Sequence[Candidate], scores: Sequence[float], vectors: np.ndarray, about: Sequence[float]
     ) -> list[int]:
         """The best sentence, then up to `max_sentences - 1` close runners-up that are neither a paraphrase of a
         chosen one nor overlap it; from another article, only from a passage as much about the question's subject
-        as the best one's (naming Binance's founder, not "Each charge carries a sentence of ..." in a story on
-        someone else)."""
+        (`about`, as `quotes` gives it) as the best one's (naming Binance's founder, not "Each charge carries a
+        sentence of ..." in a story on someone else)."""
         ranked = sorted(range(len(cands)), key=lambda i: -scores[i])
-        about = about_subject(question, cands)
         best = scores[ranked[0]]
         chosen = [ranked[0]]
         for i in ranked[1:]:

@@ -720,7 +720,8 @@ def test_another_article_adds_nothing_unless_it_is_as_much_about_the_subject(ass
     ])
     scores, vectors = [1.0, 0.9, 0.95, 0.88], np.eye(4, dtype=np.float32)  # all close, none a paraphrase
     answerer = ExtractiveAnswerer(assistant.embeddings, max_sentences=4)
-    chosen = answerer._answer_first("How long could Ana Lima get in prison?", units, scores, vectors)
+    about = about_subject("How long could Ana Lima get in prison?", units)
+    chosen = answerer._answer_first(units, scores, vectors, about)
     assert [units[i].text for i in chosen] == [texts[0], texts[1], texts[3]]
 
 
