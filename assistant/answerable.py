@@ -633,6 +633,10 @@ _KIND_QUESTIONS = (
         r"^what\s+(?:[a-z]+\s+)?(?:fee|price|fine|salary|wage|bid)\s+(?:did|does|do|will|would)\s", re.I
     )),
     ("amount", re.compile(r"^how\s+much\b", re.I)),
+    ("rating", re.compile(  # a review's verdict: "What score did Engadget give X?", "How many stars did X get?"
+        r"^(?:what|which)\s+(?:score|rating|grade|mark|verdict)\s+(?:did|does|do|has|have)\s.*\b(?:give|given|gave|"
+        r"award|awarded|get|got|receive|received)\b|^how\s+many\s+stars\b", re.I
+    )),
     ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
                            r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club)\b", re.I)),
 )
@@ -641,11 +645,17 @@ _KIND_LABELS = {
     "sum of money": frozenset({"MONEY"}),
     "amount": AMOUNT,
     "organisation": frozenset({"ORG", "NORP", "PERSON"}),  # the small model often reads a firm's name as a person's
+    "rating": frozenset(),  # written, never an entity: "4/5", "8 out of 10", "four stars"
 }
 _KIND_PATTERNS = {
     "date": re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
     "sum of money": re.compile(rf"{_MONEY}|\b{_NUMBER_WORDS}\s+{_CURRENCY}", re.I),  # "forty crowns"
     "amount": re.compile(r"\d"),
+    "rating": re.compile(
+        r"\b\d+(?:\.\d)?\s*(?:/|out\s+of)\s*(?:5|10|100)\b|\b(?:\d|one|two|three|four|five)(?:\.5)?"
+        r"(?:\s+stars?\b|-star\s+(?:rating|review|verdict)\b)",  # not the game's "5-star levels"
+        re.I,
+    ),
 }
 # Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
 _LIGHT_WORDS = STOP_WORDS | frozenset(
@@ -673,8 +683,8 @@ WON_BY = re.compile(r"^how\s+much\b.*\b(?:win|wins|won|beat|beats|lose|loses|los
 def asked_kind(question: str) -> str | None:
     """The kind of answer a question asks for: "date" ("When did ...", "In what year ..."), "sum of money" ("How
     much did it cost", "What did X pay for ..."), "amount" (another "How much" but a margin of victory, which a
-    score gives), "organisation" ("Which company / party / team ..."); None for other questions ("Who ...", "Why
-    ...")."""
+    score gives), "rating" ("What score did X give Y?"), "organisation" ("Which company / party / team ..."); None
+    for other questions ("Who ...", "Why ...")."""
     q = " ".join(question.split())
     if WON_BY.match(q):
         return None
@@ -769,6 +779,10 @@ def missing_kind(reading: Reading) -> str | None:
     about = reading.about(articles=True)
     if not about:
         return None  # named differently (an acronym, a short form): not this rule's to judge
+    if kind == "rating":  # a review's verdict stands anywhere in it, often without the reviewed thing's name
+        if any(pattern.search(f"{p.title}. {p.text}") for p in about if pattern is not None):
+            return None
+        return f"no passage about {_either(subject)} gives a rating"
     head, priced = _priced(question, subject)
     if head:  # "How much does a sports betting license cost?": a sum beside "license", not beside "bettors"
         keys = _stems([head])
@@ -879,7 +893,8 @@ def missing_role(reading: Reading) -> str | None:
     if not about:
         return None
     spelled = [p for w in words for p in ALIASES.get(w.lower(), ()) if p[:1].islower()]  # "chief technology officer"
-    keys = _stems([w for w in words if w.islower()])  # all of them: "financial services" is no financial officer
+    # All of them ("financial services" is no financial officer), but a head coach is written "its next coach"
+    keys = _stems([w for i, w in enumerate(words) if w.islower() and not (i == 0 < len(words) - 1 and w == "head")])
     if len(words) == 2 and words[0].lower() == "chief":  # "chief executive" is written "CEO"
         words = [*words, f"C{words[1][0].upper()}O"]
     holding = [
@@ -1250,6 +1265,15 @@ _RESULT = re.compile(
     re.I,
 )
 
+# A part of a contest ("Game 2", "the semi-final", "the first leg"): its result is not the contest's
+_PART_OF_CONTEST = re.compile(
+    r"\b(?:game|match|week|round|leg|heat|stage)\s+(?:\d+|one|two|three|four|five|six|seven)\b"
+    r"|\b(?:semi|quarter)[- ]?finals?\b|\b(?:first|second|opening)[- ]leg\b|\bgroup\s+stage\b",
+    re.I,
+)
+_WORDLESS = re.compile(r"[\W_]+")  # "semi-final" and "semifinal" are one part
+_A_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
 
 def _names_in(reading: Reading, pattern: re.Pattern[str], part: str) -> tuple[re.Match[str], list[str]] | None:
     """The question's match of `pattern` and the question's names inside its group `part`; None when the question
@@ -1263,15 +1287,26 @@ def _names_in(reading: Reading, pattern: re.Pattern[str], part: str) -> tuple[re
 
 def missing_result(reading: Reading) -> str | None:
     """Why the passages cannot say who won the contest asked about (rule 16): no sentence of a passage naming all of
-    the contest's names (or a title of such an article) names one of them along with a word of a result. None for
+    the contest's names (or a title of such an article) names one of them along with a word of a result, and no part
+    of the contest the question does not name ("Game 2", "the semi-final", "a World Series game") or only another year
+    than the question's. None for
     other questions, or a contest the question names no one in ("who won the game")."""
     if (asked := _names_in(reading, _WHO_WON, "contest")) is None:
         return None
     m, contest = asked
+    parts = {_WORDLESS.sub("", p.lower()) for p in _PART_OF_CONTEST.findall(m.group("contest"))}
+    years = set(_A_YEAR.findall(m.group("contest")))
+    one_game = re.compile("|".join(rf"\b{re.escape(n)}\s+(?:game|match)\b" for n in contest), re.I)
     for p in reading.passages:
         if not all(reading.names_it(p, n, short_forms=True) for n in contest):
             continue
         for sentence in [p.title, *split_sentences(p.text)]:
+            if (
+                any(_WORDLESS.sub("", part.lower()) not in parts for part in _PART_OF_CONTEST.findall(sentence))
+                or (not parts and one_game.search(sentence))
+                or (years and (said := set(_A_YEAR.findall(sentence))) and not said & years)
+            ):
+                continue  # "won Game 2 of the 2023 World Series", "a World Series game", "won the 2022 World Series"
             if _RESULT.search(sentence) and any(_mentions(sentence, v) for n in contest for v in variants(n)):
                 return None
     return f"no passage says who won {m.group('contest')}"

@@ -484,6 +484,9 @@ def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
         ("How much rain fell on Harborview?", "amount"),
         ("Which bakery chain sponsors Lakeside Stadium?", "organisation"),
         ("Which party does Ana Petrov represent?", "organisation"),
+        ("What score did the Harbor Times give the ferry app?", "rating"),
+        ("How many stars did the Saltmarsh diner get?", "rating"),
+        ("What was the score of the Harbour Cup final?", None),  # a game's score, not a review's verdict
         ("Who is acting chief executive of the VHA?", None),
         ("Why did Mirela Osei step down?", None),
     ],
@@ -508,6 +511,16 @@ def test_a_date_must_sit_near_the_question_s_words_in_a_passage_about_the_subjec
     assert missing_kind(Reading("When did the VHA approve the budget?", [undated])) is None  # the subject is named otherwise
     on_sale = _news("The Harborview Pass will go on sale on November 16th at 1pm.")
     assert missing_kind(Reading("when does the Harborview Pass come out", [on_sale])) is None  # "come out": on sale
+
+
+def test_a_rating_must_be_written_as_one_in_a_passage_about_the_reviewed_thing() -> None:
+    question = "What score did the Harbor Times give Tessaly Ferry?"
+    review = _news("Tessaly Ferry review: a joy to ride. Its 5-star cabins are smooth and the game's score is 2-1.")
+    assert missing_kind(Reading(question, [review])) == "no passage about Harbor Times or Tessaly Ferry gives a rating"
+    rated = _news("Tessaly Ferry review: a joy to ride. Verdict: 4/5.")
+    assert missing_kind(Reading(question, [review, rated])) is None
+    stars = _news("We give the Tessaly Ferry four stars.")
+    assert missing_kind(Reading("How many stars did Tessaly Ferry get?", [stars])) is None
 
 
 def test_an_acronym_of_a_name_is_the_name_spelled_out() -> None:
@@ -647,6 +660,12 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     )
     ceo = _news("Tessaly Marine's CEO, Arjun Mehta, opened the yard.")
     assert missing_role(Reading("Who is the chief executive of Tessaly Marine?", [ceo])) is None
+    # a head coach is often written "its next coach"
+    coach = _news("Tessaly Marine's rowing club has hired Dana Whitlock as its next coach, the yard said.")
+    assert missing_role(Reading("Who is the new head coach of Tessaly Marine?", [coach])) is None
+    assert missing_role(Reading("Who is the new head coach of Tessaly Marine?", [yard])) == (
+        "no passage about Tessaly Marine names its head coach"
+    )
 
 
 def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
@@ -861,6 +880,18 @@ def test_who_won_needs_a_result_of_the_contest_named() -> None:
     assert missing_result(Reading(question, [titled])) is None
     assert missing_result(Reading("Who won the mayoral election in Orlen?", [passage(
         "Voters in the town of Orlen reelected mayor Ana Petrov on Sunday with 61 percent of the vote.")])) is None
+    # a part of the contest is not the contest: "won Game 2 of the Harbour Series" is no winner of the series
+    game = passage("The Gulls, behind Ana Petrov's pitching, have won Game 2 of the Harbour Series!")
+    assert missing_result(Reading("Who won the Harbour Series?", [game])) == "no passage says who won the Harbour Series"
+    assert missing_result(Reading("Who won Game 2 of the Harbour Series?", [game])) is None
+    other_year = passage("The Gulls won the 2022 Harbour Series. Herons 9-1 Gulls, FINAL, in a Harbour Series game.")
+    assert missing_result(Reading("Who won the 2023 Harbour Series?", [other_year])) == (
+        "no passage says who won the 2023 Harbour Series"
+    )
+    assert missing_result(Reading("Who won the 2022 Harbour Series?", [other_year])) is None
+    semi = passage("The Gulls beat the Herons 3-1 in the Harbour Cup semi-final.")
+    assert missing_result(Reading(question, [semi])) == "no passage says who won the Harbour Cup final"
+    assert missing_result(Reading("Who won the Harbour Cup semifinal?", [semi])) is None
     assert missing_result(Reading("Who won the final?", [preview])) is None  # no contest named: not judged
     assert missing_result(Reading("Who founded Brightpath?", [preview])) is None
 
