@@ -673,7 +673,7 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
     """Who, when and how-many questions want a named entity of their type the question does not give
     (`answer_type`; the entities of all `texts` are found in one batch), in the role the question asks about, in a
     sentence with the number the question gives if any has it (`_pinned`); a why-question wants a cause; a score
-    question a score."""
+    question a score; a how-question the way it was done."""
     kind = answer_type(question)
     if kind is not None:
         found: Sequence[Sequence[Entity]] = entities_of(texts)
@@ -695,7 +695,34 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
         return [1.0 if _gives_cause(t, acts) and not announces_reason(t) else NO_ANSWER for t in texts]
     if (defined := defined_thing(question)) is not None:
         return _without_if_any_with([_defines(t, defined) for t in texts], UNDEFINED)
+    if asks_way(question):
+        return _without_if_any_with([bool(_WAY.search(t)) for t in texts], NO_WAY)
     return [1.0] * len(texts)
+
+
+NO_WAY = 0.65  # for "How did X do Y?", a sentence that tells no way it was done, when another one tells one
+# "How did Beeper get iMessage working on Android?": not how someone fared ("How did Vivek Ramaswamy finish?")
+_ASKS_WAY = re.compile(
+    r"^how\s+(?:did|does|do|can|could|was|were|is|are|will|would)\s+(?!.*\b(?:react|respond|finish|fare|perform|feel|"
+    r"look|compare|go|end|rank|vote|play|reply|do)(?:s|es|ed|d|ing)?\b)\S+\s+\S",
+    re.IGNORECASE,
+)
+# A sentence that tells how: "made possible because the team managed to reverse-engineer ...", "by scanning ...",
+# "using a ...", "thanks to ...", "through an airstrike", "jets were used to ...", "works by ..."
+_WAY = re.compile(
+    r"\bby\s+(?:[\w'’-]+\s+){0,2}?[\w-]+ing\b|\busing\b|\bvia\b|\bwith\s+(?:the\s+)?help\s+of\b|\bmanag(?:ed|es)\s+to\b"
+    r"|\bmade\s+(?:it\s+)?possible\b|\bthanks\s+to\b|\bby\s+means\s+of\b|\bworks?\s+by\b|\bthe\s+(?:method|technique|trick)\b"
+    r"|\bthrough\s+an?\s|\b(?:was|were|is|are|been)\s+(?:\w+\s+)?used\s+to\b",  # "launched through an airstrike"
+    re.IGNORECASE,
+)
+
+
+def asks_way(question: str) -> bool:
+    """Whether the question asks how something was done ("How did Beeper get iMessage working on Android?"), not how
+    someone fared or reacted, nor how many or much."""
+    return bool(_ASKS_WAY.match(asked(question).strip())) and not asked(question).lower().lstrip().startswith(
+        _NOT_MANNER
+    )
 
 
 UNDEFINED = 0.85  # a sentence that names the thing asked about without saying what it is, when another one says it

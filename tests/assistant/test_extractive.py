@@ -15,6 +15,7 @@ from assistant.entities import NAMED, PERSON
 from assistant.evidence import (
     FEWER_NAMES,
     NO_ANSWER,
+    NO_WAY,
     OFF_ROLE,
     OFF_SUBJECT,
     OFF_SUCCESSION,
@@ -31,6 +32,7 @@ from assistant.evidence import (
     answer_type_factor,
     answer_type_factors,
     asks_name,
+    asks_way,
     candidates,
     held_now,
     names_subject,
@@ -131,6 +133,20 @@ def test_asked_what_or_who_something_is_the_answer_says_it(assistant: Assistant)
         1.0,
         UNDEFINED,
     ]
+
+
+def test_asked_how_something_was_done_the_answer_tells_the_way() -> None:
+    question = "How did the ferry app get tickets working on old phones?"
+    launch = "The ferry app, which had been working on a timetable, now lets old phones show tickets for $1.99."
+    way = "The app was made possible because its team managed to reverse-engineer the ticket barcode."
+    assert answer_type_factors(question, [launch, way]) == [NO_WAY, 1.0]
+    assert answer_type_factors(question, [launch]) == [1.0]  # no sentence tells a way: none ranks lower
+    assert asks_way("How does the yard scan hulls?")
+    # how someone fared or reacted, and how many or much, ask for no way
+    assert not asks_way("How did the Gulls do against the Herons?")
+    assert not asks_way("How did Lumen Robotics shares react to the announcement?")
+    assert not asks_way("How did Ana Petrov finish in the mayoral race?")
+    assert not asks_way("How much did the ferry cost?")
 
 
 def test_at_most_three_quotes_and_none_repeats_another(harbour: Assistant) -> None:
