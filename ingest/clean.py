@@ -124,6 +124,11 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
                 (?-i:[A-Z]{2,4})\b\s*
             | ^\d{1,2}:\d{2}\s*[ap]\.?m\.?(?:\s+(?-i:[A-Z]{2,4})\b)?\s*(?:[—–:-]\s*)?
             | ^(?:last\ )?updated(?:\ at|:)?\s+\d{1,2}[.:]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+(?-i:[A-Z]{2,4}))?$"""),
+        # a page's date stamp after its headline or at the end of the text: "... for gamers? Published 14 October",
+        # "Published on 31 October 2023."; "Published November 26, 2023: We've updated prices" is an editor's note
+        ("dateline", ("published",), r"""(?:^|(?<=[.!?”"’]\ )|(?<=[a-z]\ ))(?-i:Published)(?:\ on)?
+            \ \d{1,2}\ (?-i:January|February|March|April|May|June|July|August|September|October|November|December)
+            (?:\ \d{4})?\.?$"""),
         # a page widget's "Loading" left between two sentences ("... never forget.” Loading Australia, who lost ...")
         # or alone ("Loading . . ."); "Loading the ferry took hours." stays
         ("widget", ("loading",), r"""

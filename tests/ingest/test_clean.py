@@ -172,6 +172,18 @@ def test_agencies_after_a_caption_are_cut_and_the_caption_kept() -> None:
     assert strip_boilerplate(f"{caption} Getty Images | Reuters") == (caption, "credit")
 
 
+def test_a_page_s_date_stamp_is_cut_and_a_sentence_with_published_stays() -> None:
+    headline = "Harbour ferry: What does the new fare mean for commuters?"
+    assert strip_boilerplate(f"{headline} Published 14 October") == (headline, "dateline")
+    closing = "The ferry ran on time, the port said."
+    assert strip_boilerplate(f"{closing} Published on 31 October 2023.") == (closing, "dateline")
+    assert strip_boilerplate("Published 2 May") == ("", "dateline")
+    report = "The fares were published 14 October."  # a sentence that says when something was published
+    assert strip_boilerplate(report) == (report, "")
+    note = "Published November 26, 2023: We've updated fares."  # an editor's note, not a date stamp
+    assert strip_boilerplate(note)[1] != "dateline"
+
+
 def test_a_page_widgets_loading_word_is_cut_from_between_sentences() -> None:
     before, after = "The ferry left on time.”", "Harbour staff cheered."
     assert strip_boilerplate(f"{before} Loading {after}") == (f"{before} {after}", "widget")
