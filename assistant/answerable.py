@@ -52,7 +52,7 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 16. **A contest no passage gives the result of** ("Who won Super Bowl LVIII?", where the corpus only previews it): the
     question asks who won a named contest, and no sentence of a passage naming all its names names one of them with
     a word of a result ("won", "beat", "re-elected", "victory", "champions", a score). Previews ("could be won")
-    are no result.
+    are no result, nor is the result of a part of the contest ("Game 2") or of another year.
 17. **A departure no passage tells of** ("Why did Barry Napier step down as Cubic Telecom CEO?", where he stays on):
     the question asks why someone resigned, stepped down, quit, left or was fired, and no sentence of a passage about
     them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
@@ -61,8 +61,11 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     announced): the question asks why its subject delayed, cancelled, sued, banned, withdrew from or raised
     something, and no passage about the subject has a word news tells that act in ("postponed", "scrapped",
     "lawsuit", "pulled out", "hike").
+19. **A deal no passage pairs with its partner** ("When did Shohei Ohtani sign his deal with the New York Yankees?",
+    where he signed with the Dodgers): the question asks of its subject's deal, contract or signing with a named
+    partner, and no sentence of a passage about the subject names the partner within a few words of the agreement.
 
-Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 18 read
+Rules 1 and 2 read only the question and the keyword index, so they hold for every answerer; rules 4 to 19 read
 the retrieved passages, and all but rule 7 fire only on plain question shapes or short questions. For rules 6, 10,
 11, 13, 14 and 15 a passage about the subject is one that names it or another retrieved chunk of an article that
 does.
@@ -1387,6 +1390,44 @@ def missing_premise(reading: Reading) -> str | None:
     return f"no passage about {_either(reading.subject)} has “{found.group(0).lower()}” or a word for it"
 
 
+# "When did Shohei Ohtani sign his deal with the New York Yankees?": an agreement with a partner the question names
+_PACT = r"sign(?:s|ed|ing)?|deals?|contracts?|agree(?:s|d|ment|ments)?|join(?:s|ed)?|partner\w*|merge[ds]?|merger|pact"
+_WITH_PARTNER = re.compile(
+    rf"\b(?P<act>{_PACT})\b[^?]*?\bwith\s+(?P<the>the\s+)?(?P<partner>[A-Z][^?]*?)"
+    r"(?:\s+(?:worth|run|for|in|on|to|after|before|since|last|this|next|and|or)\b[^?]*)?\s*\??$"
+)
+_PACT_WORDS = re.compile(rf"\b(?:{_PACT}|contract\w*|sign\w*)\b", re.I)
+_QUOTED_TITLE = re.compile(r"""(?:^|(?<=\s))['‘"“][^'’"”]+['’"”](?=[\s?.,!]|$)""")
+_PARTNER_REACH = 6  # words between a word of the agreement and the partner's name in a sentence that pairs them
+
+
+def missing_partner(reading: Reading) -> str | None:
+    """Why the passages cannot say something of an agreement with the partner the question names (rule 19: "no
+    passage tells of Shohei Ohtani signing with the New York Yankees"): the question asks of its subject's deal
+    (contract, signing, merger, partnership) with a named partner, and no sentence of a passage about the subject
+    names the partner within a few words of a word of the agreement ("$700 million deal with Dodgers"). None for
+    other questions, or a question naming no one besides the partner."""
+    m = _WITH_PARTNER.search(_QUOTED_TITLE.sub("", reading.question))  # not "Amazon's 'Explore with Alexa' feature"
+    if m is None or len(reading.question.split()) > _MAX_KIND_WORDS:
+        return None
+    partner = [n for n in reading.subject if n in m.group("partner")]
+    others = [n for n in reading.subject if n not in partner and n not in m.group("partner")]
+    if not partner or not others:
+        return None
+    called = [v for n in partner for v in variants(n)]
+    for p in reading.about(others, short_forms=True, articles=True):
+        for sentence in [p.title, *split_sentences(p.text)]:
+            for act in _PACT_WORDS.finditer(sentence):
+                before, after = sentence[: act.start()].split(), sentence[act.start() :].split()
+                near = " ".join(before[-_PARTNER_REACH:] + after[: _PARTNER_REACH + 1])
+                if any(_mentions(near, v) for v in called):
+                    return None
+    named = ("the " if m.group("the") else "") + _either(partner)
+    if m.group("act").lower().startswith("sign"):
+        return f"no passage tells of {_either(others)} signing with {named}"
+    return f"no passage tells of a deal between {_either(others)} and {named}"
+
+
 def _past(act: str) -> str:
     """A departure as the question wrote it, in the past: "step down" -> "stepped down", "resign" -> "resigned",
     "get fired" -> "was fired", "leave" -> "left"."""
@@ -1401,7 +1442,7 @@ def _past(act: str) -> str:
     return " ".join([first, *words[1:]])
 
 
-# Rules 4 to 11 and 13 to 18, in the order they are tried (after rule 12): the first reason found is the one shown.
+# Rules 4 to 11 and 13 to 19, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
@@ -1417,4 +1458,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_result,
     missing_departure,
     missing_premise,
+    missing_partner,
 )

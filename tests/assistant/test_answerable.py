@@ -26,6 +26,7 @@ from assistant.answerable import (
     missing_departure,
     missing_from_source,
     missing_kind,
+    missing_partner,
     missing_premise,
     missing_report,
     missing_result,
@@ -927,3 +928,21 @@ def test_why_an_act_was_done_needs_a_passage_telling_of_it() -> None:
     suit = _news("Tessaly Marine filed a lawsuit against the port on Friday.")
     assert missing_premise(Reading("Why did Tessaly Marine sue the port?", [suit])) is None
     assert missing_premise(Reading("Why did Tessaly Marine buy the yard?", [launch])) is None  # not an act it reads
+
+
+def test_a_deal_with_a_named_partner_needs_a_passage_pairing_them() -> None:
+    def passage(text: str) -> Passage:
+        return Passage(chunk_id="c", article_id="a", title="News", text=text, start=0, end=len(text), relevance=0.5)
+
+    signed = passage("Ana Petrov agrees to 10-year, $70 million deal with the Gulls. Her contract breaks the record "
+                     "set last winter by Herons captain Omar Reyes.")
+    assert missing_partner(Reading("How much is Ana Petrov's contract with the Gulls worth?", [signed])) is None
+    assert missing_partner(Reading("When did Ana Petrov sign with the Herons?", [signed])) == (
+        "no passage tells of Ana Petrov signing with the Herons"  # the Herons are named, but far from her contract
+    )
+    assert missing_partner(Reading("How much is Ana Petrov's deal with the Herons worth?", [signed])) == (
+        "no passage tells of a deal between Ana Petrov and the Herons"
+    )
+    assert missing_partner(Reading("When did the Herons sign a deal?", [signed])) is None  # no partner named
+    assert missing_partner(Reading("Who did Ana Petrov play with?", [signed])) is None  # no deal asked about
+    assert missing_partner(Reading("Which partners supply the Gulls' 'Play with Herons' show?", [signed])) is None
