@@ -58,8 +58,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
     them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
     founder ..." in a passage naming them.
 18. **Another act no passage tells of** ("Why did Valve delay the Steam Deck OLED launch?", where it launched as
-    announced): the question asks why its subject delayed, cancelled, sued, banned, withdrew from or raised
-    something, and no passage about the subject has a word news tells that act in ("postponed", "scrapped",
+    announced): the question asks why its subject delayed, cancelled, sued, banned, withdrew from, raised or turned
+    down something, and no passage about the subject has a word news tells that act in ("postponed", "scrapped",
     "lawsuit", "pulled out", "hike").
 19. **A deal no passage pairs with its partner** ("When did Shohei Ohtani sign his deal with the New York Yankees?",
     where he signed with the Dodgers): the question asks of its subject's deal, contract or signing with a named
@@ -1368,15 +1368,17 @@ _TOLD_AS = tuple(
         (r"ban(?:ned|s)?", r"ban\b|bann|bans\b|prohibit|barred"),
         (r"withdr[ae]w\w*|pull(?:ed)?\s+out", r"withdr[ae]w|pull(?:ed|ing|s)?\s+out|exit|quit|abandon"),
         (r"raise[ds]?|rais(?:ing)|hike[ds]?", r"rais|hike|increas|lift|boost"),
+        (r"turn(?:ed|s)?\s+down|declin(?:e|ed|es)|reject(?:ed|s)?|refus(?:e|ed|es)|snub(?:bed|s)?",
+         r"turn\w*\s+down|declin|reject|refus|snub"),
     )
 )
 
 
 def missing_premise(reading: Reading) -> str | None:
     """Why the passages cannot say why something was done (rule 18): the question asks why its subject delayed,
-    cancelled, sued, banned, withdrew from or raised something, and no passage about the subject tells of that act in
-    any of the words news uses for it ("postponed", "scrapped", "lawsuit", "pulled out"). None for other questions,
-    or a subject the question does not name."""
+    cancelled, sued, banned, withdrew from, raised or turned down something, and no passage about the subject tells
+    of that act in any of the words news uses for it ("postponed", "scrapped", "lawsuit", "pulled out", "declined").
+    None for other questions, or a subject the question does not name."""
     m = _WHY_DID.match(reading.question)
     if m is None or not reading.subject:
         return None

@@ -928,6 +928,12 @@ def test_why_an_act_was_done_needs_a_passage_telling_of_it() -> None:
     suit = _news("Tessaly Marine filed a lawsuit against the port on Friday.")
     assert missing_premise(Reading("Why did Tessaly Marine sue the port?", [suit])) is None
     assert missing_premise(Reading("Why did Tessaly Marine buy the yard?", [launch])) is None  # not an act it reads
+    honour = _news("Tessaly Marine accepted the Harbour Prize on Friday, its chief executive said.")
+    assert missing_premise(Reading("Why did Tessaly Marine turn down the Harbour Prize?", [honour])) == (
+        "no passage about Tessaly Marine or Harbour Prize has “turn down” or a word for it"
+    )
+    declined = _news("Tessaly Marine declined the Harbour Prize, citing its safety record.")
+    assert missing_premise(Reading("Why did Tessaly Marine refuse the Harbour Prize?", [declined])) is None
 
 
 def test_a_deal_with_a_named_partner_needs_a_passage_pairing_them() -> None:
