@@ -137,6 +137,11 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
         # and the agencies after a caption, which stays: it names the people in the story ("... founder of Binance.
         # Getty Images | Reuters")
         ("credit", _CREDIT_WORDS, rf"\s*{_CREDIT}|(?<=[.!?])\s+getty\ images(?:\s*[|/]\s*(?:{_AGENCIES}))+$"),
+        # a photo credit between two sentences of a paragraph: "U2 perform at the Sphere. Credit: Stufish Entertainment
+        # Architects These are the technical specs: ..."; the names run up to the next sentence's first word
+        ("inline credit", ("credit:", "photograph:", "photo:", "image:", "picture:"), r"""(?<=[.!?”"’]\ )
+            (?:credit|photograph|photo|image|picture)s?:\ (?-i:(?:[A-Z][\w&.'’/-]*\ ){1,6}?)
+            (?=(?-i:[A-Z][a-z]*\ [a-z]))"""),
         # from an affiliate disclosure or syndication note to the end of the line: "... we may earn a commission",
         # "This article was originally published on ...", "This article is republished from ...", "This is an
         # authorized translation of an Eos article."

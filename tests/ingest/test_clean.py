@@ -172,6 +172,18 @@ def test_agencies_after_a_caption_are_cut_and_the_caption_kept() -> None:
     assert strip_boilerplate(f"{caption} Getty Images | Reuters") == (caption, "credit")
 
 
+def test_a_photo_credit_between_two_sentences_is_cut_and_both_sentences_kept() -> None:
+    caption, sentence = "The ferry at the Saltmarsh quay.", "These are the ferry's specs: twelve knots, forty seats."
+    assert strip_boilerplate(f"{caption} Credit: Stufish Harbour Architects {sentence}") == (
+        f"{caption} {sentence}", "inline credit"
+    )
+    assert strip_boilerplate(f"{caption} Credit: Bloomberg The occasion was a launch.") == (
+        f"{caption} The occasion was a launch.", "inline credit"
+    )
+    said = "The crew earned praise. Credit: the harbour master gave it to the engineers."  # a sentence, not a credit
+    assert strip_boilerplate(said) == (said, "")
+
+
 def test_a_page_s_date_stamp_is_cut_and_a_sentence_with_published_stays() -> None:
     headline = "Harbour ferry: What does the new fare mean for commuters?"
     assert strip_boilerplate(f"{headline} Published 14 October") == (headline, "dateline")
