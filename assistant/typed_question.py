@@ -27,9 +27,9 @@ SHORTHAND = {
     "pts": "points", "yds": "yards", "mins": "minutes", "hrs": "hours", "govt": "government", "dept": "department",
     "qb": "quarterback", "qbs": "quarterbacks", "ints": "interceptions", "xmas": "Christmas",
     "eps": "earnings per share", "ppl": "people", "wknd": "weekend", "w": "with", "bc": "because", "abt": "about",
-    "thru": "through",
+    "thru": "through", "r": "are", "ur": "your", "didnt": "didn't", "doesnt": "doesn't", "wasnt": "wasn't",
 }
-_SHORTHAND = re.compile(rf"\b(?:{'|'.join(SHORTHAND)})\b")
+_SHORTHAND = re.compile(rf"\b(?:{'|'.join(SHORTHAND)})\b(?![.&'’-])")  # not "r.i.p.", "r&b"
 _TOKEN = re.compile(r"[^\W_][\w'’.&-]*[^\W_]|[^\W_]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _AFTER_SENTENCE = re.compile(r"(?:^|[.!?:;\"“”]\s*|\n\s*)$")

@@ -35,6 +35,9 @@ def store_index() -> KeywordView:
         ("how much did the film make opening wknd", "how much did the film make opening weekend"),
         ("how much is ohtani's deal w the dodgers", "how much is ohtani's deal with the dodgers"),
         ("who won the W Series", "who won the W Series"),  # a capital W is a name's
+        ("how many speakers r in the vegas sphere", "how many speakers are in the vegas sphere"),
+        ("who didnt pick up the phone", "who didn't pick up the phone"),
+        ("best r&b album of 2023", "best r&b album of 2023"),  # "r" inside a name is no shorthand
         ("who had the punt return TD", "who had the punt return TD"),  # an upper-case acronym is an alias's business
         ("What year did they marry?", "What year did they marry?"),
     ],
