@@ -546,6 +546,17 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
+def counting(thing: str) -> re.Pattern[str]:
+    """A number that counts `thing` (`counted_thing`): the number, then at most five lower-case words, then one of
+    the thing's lower-case words, endings aside ("40 solar-powered kiosks", "157,000 ultra-directional speakers",
+    "10-point"); "7 Verge Score Ray-Ban Meta smart glasses" counts no glasses."""
+    words = [_POSSESSIVE.sub("", w) if w.endswith(("'", "’")) else w for w in thing.split()]  # "states' AGs"
+    nouns = [w for w in words if w.islower() and w not in STOP_WORDS] or [words[-1].lower()]
+    stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
+                     for w in nouns)
+    return re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?[\s-]+(?i:{stems})\w*")
+
+
 def _short_forms(name: str) -> list[str]:
     """The ways an article names `name` after its first mention: a person by the surname ("Purdy" for "Brock
     Purdy"), anything else by its first word ("AI21" for "AI21 Labs"; "Labs" would name any lab)."""
@@ -582,13 +593,7 @@ def missing_count(reading: Reading) -> str | None:
     thing = counted_thing(reading.question)
     if thing is None:
         return None
-    words = [_POSSESSIVE.sub("", w) if w.endswith(("'", "’")) else w for w in thing.split()]  # "states' AGs"
-    nouns = [w for w in words if w.islower() and w not in STOP_WORDS] or [words[-1].lower()]
-    stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
-                     for w in nouns)
-    # Between the number and the thing, lower-case words only ("40 solar-powered kiosks"): "7 Verge Score Ray-Ban
-    # Meta smart glasses" counts no glasses.
-    counted = re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?[\s-]+(?i:{stems})\w*")  # "10-point"
+    counted = counting(thing)
     own = [w for w in thing.split() if w.islower()]
     subject = [n for n in reading.subject if own or n not in thing]
     # The sentence that counts also holds a word the question counts by ("sold", "score") or names the subject.
@@ -660,6 +665,7 @@ _KIND_PATTERNS = {
         re.I,
     ),
 }
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+year\b", re.I)
 # Words of a question that say nothing of where its answer is written: question words, auxiliaries and light verbs.
 _LIGHT_WORDS = STOP_WORDS | frozenset(
     """do does did doing done get gets got make makes made take takes took come comes came go goes went going become
@@ -800,6 +806,8 @@ def missing_kind(reading: Reading) -> str | None:
                 if pattern is not None and pattern.search(sentence):
                     return None
                 candidates.append(sentence)
+    if kind == "date" and _ASKS_YEAR.search(question):
+        candidates, kind = [], "year"  # "In what year ...?": a year written as one, not "Christmas" or "Season 5"
     for sentence, found in zip(candidates, entities_of(candidates)):
         if any(
             e.label in labels and not _within_subject(e.text, subject) and not (kind == "organisation" and

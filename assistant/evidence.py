@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answerable import WHO_IS, WON_BY, defined_thing, names_it, subject_names
+from assistant.answerable import WHO_IS, WON_BY, counted_thing, counting, defined_thing, names_it, subject_names
 from assistant.entities import AMOUNT, NAMED, PERSON, WHEN, Entity, entities_of
 from ingest.sentences import sentence_spans, split_sentences
 from newsdesk.text import (
@@ -682,6 +682,10 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
         if kind.noun:
             found = [_with_named_kind(kind.noun, kind, t, ents) for t, ents in zip(texts, found)]
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        if kind.labels == AMOUNT and (thing := counted_thing(asked(question))):  # "157,000 ... speakers"
+            counts = counting(thing)
+            counted = _without_if_any_with([bool(counts.search(t)) for t in texts], UNCOUNTED)
+            fits = [f * c for f, c in zip(fits, counted)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
     if (
@@ -700,6 +704,7 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
     return [1.0] * len(texts)
 
 
+UNCOUNTED = 0.7  # for "How many X ...?", a sentence with no number counting X, when another one counts X
 NO_WAY = 0.65  # for "How did X do Y?", a sentence that tells no way it was done, when another one tells one
 # "How did Beeper get iMessage working on Android?": not how someone fared ("How did Vivek Ramaswamy finish?")
 _ASKS_WAY = re.compile(

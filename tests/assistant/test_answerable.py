@@ -524,6 +524,16 @@ def test_a_rating_must_be_written_as_one_in_a_passage_about_the_reviewed_thing()
     assert missing_kind(Reading("How many stars did Tessaly Ferry get?", [stars])) is None
 
 
+def test_a_year_must_be_written_as_one_when_the_question_asks_the_year() -> None:
+    vague = _news("Harborview's flood budget was approved at Christmas, in the council's opening season.")
+    assert missing_kind(Reading("In what year did Harborview approve the flood budget?", [vague])) == (
+        "no passage about Harborview gives a year for “approve”, “flood”, “budget”"
+    )
+    assert missing_kind(Reading("When did Harborview approve the flood budget?", [vague])) is None  # any date will do
+    dated = _news("Harborview's flood budget was approved in 2019.")
+    assert missing_kind(Reading("In what year did Harborview approve the flood budget?", [vague, dated])) is None
+
+
 def test_an_acronym_of_a_name_is_the_name_spelled_out() -> None:
     question = "When is OM's sentencing?"
     spelled = _news("Odile Marchetti's sentencing is set for February.")

@@ -23,6 +23,7 @@ from assistant.evidence import (
     OTHER_SUBJECT,
     PART_ROLE,
     PASSAGE_SHARE,
+    UNCOUNTED,
     UNDEFINED,
     UNQUOTED,
     Candidate,
@@ -133,6 +134,15 @@ def test_asked_what_or_who_something_is_the_answer_says_it(assistant: Assistant)
         1.0,
         UNDEFINED,
     ]
+
+
+def test_asked_how_many_the_answer_counts_the_thing_asked_about() -> None:
+    question = "How many speakers are in the Saltmarsh Dome?"
+    specs = "These are the specs: a screen of 268,435,456 pixels and 1.2 million LEDs."
+    counts = "There are 157,000 ultra-directional speakers in the dome."
+    factors = answer_type_factors(question, [specs, counts])
+    assert factors[0] == pytest.approx(OFF_ROLE * UNCOUNTED) and factors[1] == 1.0
+    assert answer_type_factors(question, [specs]) == [OFF_ROLE]  # nothing counts speakers: no sentence ranks lower
 
 
 def test_asked_how_something_was_done_the_answer_tells_the_way() -> None:
