@@ -240,7 +240,9 @@ _RESULT = re.compile(r"\b(?:final|full[- ]time|won|wins?|beat|beats|victory|defe
 # "bears panthers final score", "final score of the rugby world cup final", "by what score did ...": a score asked
 # for as one types into a search box
 _ENDS_SCORE = re.compile(
-    r"\b(?:final|full-time|half-time)\s+score\W*$|^(?:the\s+)?(?:final|full-time|half-time)\s+score\b"
+    # "gulls vs herons final score", "bedard nhl debut final score vs pens?"
+    r"\b(?:final|full-time|half-time)\s+score(?:\W*$|\s+(?:vs\.?|v\.?|versus|against|between|of|in|for)\s)"
+    r"|^(?:the\s+)?(?:final|full-time|half-time)\s+score\b"
     r"|^by\s+what\s+(?:score|margin)\b"
 )
 _WHEN = re.compile(r"^(?:(?:since|until|by|in|on)\s+)?(?:when\b|(?:what|which)\s+(?:year|date|day|month)\b)")

@@ -36,9 +36,23 @@ _AFTER_SENTENCE = re.compile(r"(?:^|[.!?:;\"“”]\s*|\n\s*)$")
 _TITLECASE = re.compile(r"\b[A-Z][a-z]")
 
 
+# "nascar 7.7b media deal - how many yrs?": the topic typed first, then the question
+_TOPIC_FIRST = re.compile(
+    r"^(?P<topic>(?!(?:how|what|who|whom|whose|when|where|why|which)\b)[^?]{3,}?)\s*(?:\s[-–—]\s|:\s)\s*"
+    r"(?P<ask>(?:how|what|who|whom|whose|when|where|why|which|did|does|do|is|are|was|were|has|have|will|can)\b[^?]*)"
+    r"\?*\s*$",
+    re.IGNORECASE,
+)
+
+
 def spell_out(question: str) -> str:
-    """`question` with lower-case shorthand written in full ("what yr" → "what year", "8 wkts" → "8 wickets")."""
-    return _SHORTHAND.sub(lambda m: SHORTHAND[m.group()], question)
+    """`question` with lower-case shorthand written in full ("what yr" → "what year", "8 wkts" → "8 wickets"), and
+    a question typed after its topic put first, the topic after it in parentheses as a follow-up carries one
+    ("nascar 7.7b media deal - how many yrs?" → "how many years (nascar 7.7b media deal)")."""
+    question = _SHORTHAND.sub(lambda m: SHORTHAND[m.group()], question)
+    if m := _TOPIC_FIRST.match(question):
+        return f"{m.group('ask').strip()} ({m.group('topic').strip()})"
+    return question
 
 
 def typed_in_lower_case(question: str) -> bool:

@@ -346,7 +346,11 @@ def test_a_score_or_a_rate_question_wants_a_score_or_a_percentage() -> None:
     line = "Final: Gulls 16, Herons 13"
     record = "The Gulls pick up their third win, while the Herons drop to 1-8 (1-8 on the road)."
     assert answer_type_factor(question, line) == 1.0 and answer_type_factor(question, record) == NO_ANSWER
-    for question in ("final score of the harbour cup final, gulls vs herons", "by what score did the gulls win"):
+    for question in (
+        "final score of the harbour cup final, gulls vs herons",
+        "by what score did the gulls win",
+        "gulls season opener final score vs herons?",
+    ):
         assert answer_type_factor(question, line) == 1.0 and answer_type_factor(question, record) == NO_ANSWER
     # a margin of victory is a score too; a result's score comes before a quarter's or a series'
     question = "how much did the gulls beat the herons by"

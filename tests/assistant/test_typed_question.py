@@ -38,6 +38,10 @@ def store_index() -> KeywordView:
         ("how many speakers r in the vegas sphere", "how many speakers are in the vegas sphere"),
         ("who didnt pick up the phone", "who didn't pick up the phone"),
         ("best r&b album of 2023", "best r&b album of 2023"),  # "r" inside a name is no shorthand
+        ("nascar 7.7b media deal - how many yrs?", "how many years (nascar 7.7b media deal)"),
+        ("ozempic study: how much more likely were ppl to get it", "how much more likely were people to get it (ozempic study)"),
+        ("what is the 2-for-1 deal - and who gets it?", "what is the 2-for-1 deal - and who gets it?"),  # asked first
+        ("Jim Jordan - speaker vote", "Jim Jordan - speaker vote"),  # no question after the dash
         ("who had the punt return TD", "who had the punt return TD"),  # an upper-case acronym is an alias's business
         ("What year did they marry?", "What year did they marry?"),
     ],
