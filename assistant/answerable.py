@@ -52,7 +52,8 @@ corpus covers, and its nearest passages are on topic. What gives it away is what
 16. **A contest no passage gives the result of** ("Who won Super Bowl LVIII?", where the corpus only previews it): the
     question asks who won a named contest, and no sentence of a passage naming all its names names one of them with
     a word of a result ("won", "beat", "re-elected", "victory", "champions", a score). Previews ("could be won")
-    are no result, nor is the result of a part of the contest ("Game 2") or of another year.
+    are no result, nor is the result of a part of the contest ("Game 2") or of another year, what is still to come
+    ("will face"), or a sentence without the contest's own words ("grand final").
 17. **A departure no passage tells of** ("Why did Barry Napier step down as Cubic Telecom CEO?", where he stays on):
     the question asks why someone resigned, stepped down, quit, left or was fired, and no sentence of a passage about
     them tells of a departure while naming them (a surname will do), as "He ..." after one that does, or as "The
@@ -1279,11 +1280,22 @@ _RESULT = re.compile(
 # A part of a contest ("Game 2", "the semi-final", "the first leg"): its result is not the contest's
 _PART_OF_CONTEST = re.compile(
     r"\b(?:game|match|week|round|leg|heat|stage)\s+(?:\d+|one|two|three|four|five|six|seven)\b"
-    r"|\b(?:semi|quarter)[- ]?finals?\b|\b(?:first|second|opening)[- ]leg\b|\bgroup\s+stage\b",
+    r"|\b(?:semi|quarter)[- ]?finals?\b|\b(?:first|second|opening)[- ]leg\b|\b(?:group|knockout)\s+stages?\b"
+    r"|\bround[- ]robin\b|\b(?:last|previous)\s+(?:year|season)['’]s\b",  # "who lost last year's final to Canada"
     re.I,
 )
+# A sentence that tells what is still to come ("Australia will face an Italy team ..., who beat Djokovic"): a result
+# it names is another contest's
+_TO_COME_RESULT = re.compile(r"\b(?:will|would|could|set\s+to|seeks?|bid\s+to|hop(?:e|es|ing)\s+to|chance\s+to)\b", re.I)
 _WORDLESS = re.compile(r"[\W_]+")  # "semi-final" and "semifinal" are one part
 _A_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _has_all(text: str, keys: Sequence[str]) -> bool:
+    """Whether every stem of `keys` is in `text`, even inside a word ("elect" in "reelected") or across a hyphen
+    ("semifinal" in "semi-final")."""
+    letters = _WORDLESS.sub("", text.lower())
+    return all(k in letters for k in keys)
 
 
 def _names_in(reading: Reading, pattern: re.Pattern[str], part: str) -> tuple[re.Match[str], list[str]] | None:
@@ -1299,14 +1311,16 @@ def _names_in(reading: Reading, pattern: re.Pattern[str], part: str) -> tuple[re
 def missing_result(reading: Reading) -> str | None:
     """Why the passages cannot say who won the contest asked about (rule 16): no sentence of a passage naming all of
     the contest's names (or a title of such an article) names one of them along with a word of a result, and no part
-    of the contest the question does not name ("Game 2", "the semi-final", "a World Series game") or only another year
-    than the question's. None for
+    of the contest the question does not name ("Game 2", "the semi-final", "a World Series game", "last year's
+    final") or only another year than the question's, no word of what is still to come ("will face"), and every
+    word of the contest's own ("grand final", "fight"), unless it is an article's title. None for
     other questions, or a contest the question names no one in ("who won the game")."""
     if (asked := _names_in(reading, _WHO_WON, "contest")) is None:
         return None
     m, contest = asked
     parts = {_WORDLESS.sub("", p.lower()) for p in _PART_OF_CONTEST.findall(m.group("contest"))}
     years = set(_A_YEAR.findall(m.group("contest")))
+    kind = key_words(m.group("contest"), contest)  # "grand final", "fight": the contest's own words
     one_game = re.compile("|".join(rf"\b{re.escape(n)}\s+(?:game|match)\b" for n in contest), re.I)
     for p in reading.passages:
         if not all(reading.names_it(p, n, short_forms=True) for n in contest):
@@ -1316,9 +1330,14 @@ def missing_result(reading: Reading) -> str | None:
                 any(_WORDLESS.sub("", part.lower()) not in parts for part in _PART_OF_CONTEST.findall(sentence))
                 or (not parts and one_game.search(sentence))
                 or (years and (said := set(_A_YEAR.findall(sentence))) and not said & years)
+                or _TO_COME_RESULT.search(sentence)
             ):
                 continue  # "won Game 2 of the 2023 World Series", "a World Series game", "won the 2022 World Series"
-            if _RESULT.search(sentence) and any(_mentions(sentence, v) for n in contest for v in variants(n)):
+            if (
+                _RESULT.search(sentence)
+                and any(_mentions(sentence, v) for n in contest for v in variants(n))
+                and (sentence is p.title or _has_all(sentence, kind))
+            ):
                 return None
     return f"no passage says who won {m.group('contest')}"
 

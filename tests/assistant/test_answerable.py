@@ -900,6 +900,15 @@ def test_who_won_needs_a_result_of_the_contest_named() -> None:
         "no passage says who won the 2023 Harbour Series"
     )
     assert missing_result(Reading("Who won the 2022 Harbour Series?", [other_year])) is None
+    # what is still to come, last year's final, and a result without the contest's own words are not its result
+    preview = passage("In the Harbour Cup final, the Gulls will face a Herons side whose captain beat Omar Reyes. "
+                      "The Gulls, who lost last year's final to the Herons, were champions in 2019. "
+                      "Meanwhile the Gulls prevailed over the Terns to seal a Harbour Cup finals spot.")
+    assert missing_result(Reading("Who won the Harbour Cup grand final?", [preview])) == (
+        "no passage says who won the Harbour Cup grand final"
+    )
+    report = passage("The Gulls beat the Herons 3-1 to win the Harbour Cup grand final.")
+    assert missing_result(Reading("Who won the Harbour Cup grand final?", [preview, report])) is None
     semi = passage("The Gulls beat the Herons 3-1 in the Harbour Cup semi-final.")
     assert missing_result(Reading(question, [semi])) == "no passage says who won the Harbour Cup final"
     assert missing_result(Reading("Who won the Harbour Cup semifinal?", [semi])) is None
