@@ -1286,7 +1286,9 @@ _PART_OF_CONTEST = re.compile(
 )
 # A sentence that tells what is still to come ("Australia will face an Italy team ..., who beat Djokovic"): a result
 # it names is another contest's
-_TO_COME_RESULT = re.compile(r"\b(?:will|would|could|set\s+to|seeks?|bid\s+to|hop(?:e|es|ing)\s+to|chance\s+to)\b", re.I)
+_TO_COME_RESULT = re.compile(
+    r"\b(?:will|would|could|set\s+to|seeks?|bid\s+to|hop(?:e|es|ing)\s+to|chance\s+to)\b", re.I
+)
 _WORDLESS = re.compile(r"[\W_]+")  # "semi-final" and "semifinal" are one part
 _A_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
