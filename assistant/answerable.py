@@ -1195,13 +1195,16 @@ _YEAR_ASKED = re.compile(r"(?<![\w$€£.,-])(1[89]\d\d|20\d\d)(?!s\b)(?![\w%.,-
 
 def missing_year(reading: Reading) -> str | None:
     """Why the passages cannot answer for the year a question names ("no passage mentions 2002" for "Who topped the
-    list in 2002?"): no retrieved passage writes that year in its title or text, nor was published in it. None
-    when the question names no year (a publisher's name in `sources` is no year) or a passage does."""
+    list in 2002?"): no retrieved passage writes that year in its title or text (but after "since", unless the
+    question says "since" too), nor was published in it. None when the question names no year (a publisher's name
+    in `sources` is no year) or a passage does."""
     question = reading.question
     for mention in reversed(SourceMatcher(reading.sources).find(question)):
         question = question[: mention.start] + " " + question[mention.end :]
     for year in dict.fromkeys(_YEAR_ASKED.findall(question)):
-        within = re.compile(rf"(?<!\d){year}(?!\d)")
+        # "has continued the tradition since 2002" says nothing of 2002 itself, unless the question asks since when
+        since = "" if re.search(rf"\bsince\s+{year}", question, re.I) else r"(?<!since\s)(?<!Since\s)"
+        within = re.compile(rf"{since}(?<!\d){year}(?!\d)")
         if not any(within.search(p.title + " " + p.text) or p.published_at.startswith(year) for p in reading.passages):
             return f"no passage mentions {year}"
     return None

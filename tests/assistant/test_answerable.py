@@ -783,6 +783,10 @@ def test_a_year_the_question_names_must_be_in_a_passage() -> None:
     assert missing_year(Reading("What did Tech News 2017 say?", [later], ["Tech News 2017"])) is None  # a publisher's name
     decade = "What led Marta Quell to leave the harbour board in the early 1980s?"  # a decade, not the year 1980
     assert missing_year(Reading(decade, [later])) is None
+    # "held every year since 2002" says nothing of the 2002 regatta, unless the question asks since when
+    since = _news("Harborview has held the regatta every year since 2002.", published_at="2023-06-01")
+    assert missing_year(Reading(question, [later, since])) == "no passage mentions 2002"
+    assert missing_year(Reading("Has Harborview held the regatta every year since 2002?", [since])) is None
 
 
 def test_what_someone_reported_about_a_topic_must_be_in_their_passages() -> None:
