@@ -391,6 +391,10 @@ _LEADS = frozenset(
 )
 
 
+_SCORES = frozenset(
+    stem(w) for w in "score scored scores goal goals strike netted nets header headed brace equaliser equalizer "
+    "scorer goalscorer finish finished".split()
+)
 _ASKS_SUCCESSOR = re.compile(r"\b(?:replac\w*|succe(?:ed|eded|eds|eding|ssor)|t(?:ake|akes|aking|ook)\s+over)\b", re.I)
 _SUCCESSOR_WORDS = frozenset(stem(w) for w in SUCCESSION_WORDS | {"new"})  # "the new CEO", "was named"
 _TITLE_STEMS = frozenset(stem(w) for w in TITLE_WORDS)
@@ -428,6 +432,8 @@ def _role_words(question: str) -> set[str]:
         out += [stem(part) for part in _PART.findall(low) if part not in STOP_WORDS and len(part) > 2]
     if _LEADS & set(whole):
         out += _LEADS  # "head of", "leads", "boss": the titles articles give a leader
+    if _SCORES & set(whole):
+        out += _SCORES  # "Salah's strike", "a brace", "headed in": the words match reports give a goal
     if _ASKS_SUCCESSOR.search(question):  # "Who replaced ...", "bring in to replace", "took over as": a successor is
         return {w for w in out if w in _TITLE_STEMS} | _SUCCESSOR_WORDS  # written as one, or by the title taken
     return set(out)

@@ -297,6 +297,10 @@ def test_a_name_in_the_role_asked_about_ranks_above_a_name_elsewhere() -> None:
     question = "Who founded the e-commerce search startup Deft?"
     assert answer_type_factor(question, "Deft was founded in 2019 by Alex Gunnarson and Zach Hudson.") == 1.0
     assert answer_type_factor(question, "Deft already faces challenges from Amazon and Google.") < 1.0
+    # a goal is written as a strike, a header or a brace: whoever struck scored
+    question = "Who scored for the Gulls against the Herons?"
+    assert answer_type_factor(question, "Maria Lopez's strike with the final kick was her 43rd goal for the Gulls.") == 1.0
+    assert answer_type_factor(question, "Omar Reyes could give a full debut to the Gulls' left-back.") == OFF_ROLE
 
 
 def test_a_role_held_at_a_place_the_question_does_not_name_is_off_role() -> None:
