@@ -733,9 +733,7 @@ _WAY = re.compile(
 def asks_way(question: str) -> bool:
     """Whether the question asks how something was done ("How did Beeper get iMessage working on Android?"), not how
     someone fared or reacted, nor how many or much."""
-    return bool(_ASKS_WAY.match(asked(question).strip())) and not asked(question).lower().lstrip().startswith(
-        _NOT_MANNER
-    )
+    return bool(_ASKS_WAY.match(asked(question).strip()))
 
 
 UNDEFINED = 0.85  # a sentence that names the thing asked about without saying what it is, when another one says it

@@ -911,6 +911,11 @@ def test_who_won_needs_a_result_of_the_contest_named() -> None:
     assert missing_result(Reading("Who won the Harbour Cup grand final?", [preview])) == (
         "no passage says who won the Harbour Cup grand final"
     )
+    dream = passage("Omar Reyes's dream of leading the Herons past the Gulls in the Harbour Cup grand final was "
+                    "blown up by Ana Lima's double triumph.")
+    assert missing_result(Reading("Who won the Harbour Cup grand final?", [dream])) == (
+        "no passage says who won the Harbour Cup grand final"
+    )
     report = passage("The Gulls beat the Herons 3-1 to win the Harbour Cup grand final.")
     assert missing_result(Reading("Who won the Harbour Cup grand final?", [preview, report])) is None
     semi = passage("The Gulls beat the Herons 3-1 in the Harbour Cup semi-final.")
