@@ -278,7 +278,7 @@ def names(question: str, sources: Sequence[str] = (), written: Sequence[str] = (
 
 def variants(name: str) -> list[str]:
     """`name` and what articles may call it instead: its aliases (ALIASES, both ways), its acronym, and a two-letter
-    one written with full stops ("U.S." for "US")."""
+    one written with full stops, alone or in a longer name ("U.S." for "US", "K.O. II" for "KO II")."""
     key = _key(name)
     out = [name, *ALIASES.get(key, ()), *_ALIASES_BACK.get(key, ())]
     words = name.split()
@@ -286,6 +286,9 @@ def variants(name: str) -> list[str]:
         out.append(initials(name))  # "Securities and Exchange Commission" is "SEC" in an article
     if name.isalpha() and name.isupper() and len(name) == 2:
         out.append(".".join(name) + ".")  # "US" is "U.S." in an article
+    dotted = [".".join(w) + "." if w.isalpha() and w.isupper() and len(w) == 2 and w != "II" else w for w in words]
+    if len(words) > 1 and dotted != words:
+        out.append(" ".join(dotted))  # "Teenage Engineering KO II" is the "K.O. II"
     for i, word in enumerate(words if len(words) > 1 else ()):  # "WI T20" is the "West Indies T20"
         if word.isupper() and (longs := ALIASES.get(word.lower())):
             out += [" ".join([*words[:i], long, *words[i + 1 :]]) for long in longs]

@@ -169,6 +169,7 @@ def test_subject_names_drop_the_possessive_endings() -> None:
 def test_aliases_and_acronyms() -> None:
     assert variants("CEO") == ["CEO", "chief executive"]
     assert variants("US") == ["US", "United States", "America", "U.S."]  # "the most downloaded app in the U.S."
+    assert variants("Harbour KO II")[-1] == "Harbour K.O. II"  # "the K.O. II sampler"; "II" is a numeral
     assert variants("U.K.") == ["U.K.", "United Kingdom", "Britain"]
     assert variants("RWC") == ["RWC", "Rugby World Cup"]
     assert "West Indies T20" in variants("WI T20")  # an acronym inside a name
