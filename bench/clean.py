@@ -66,8 +66,8 @@ def main() -> None:
     lines_cut, chars_cut = sum(map(len, cut_lines.values())), sum(cut_chars.values())
     articles = len(set().union(*touched.values())) if touched else 0
     print(f"{'all':<16}{lines_cut:>8}{chars_cut:>12}{100 * chars_cut / max(total_chars, 1):>8.2f}%{articles:>10}")
-    print("(tweet, timestamp, widget, credit, disclosure cut part of a line, and the line when nothing is left;"
-          " the others whole lines)")
+    print("(tweet, timestamp, dateline, widget, credit, inline credit, disclosure cut part of a line, and the line"
+          " when nothing is left; the others whole lines)")
 
     qa = args.path.with_name("qa_dev.jsonl")
     if qa.exists():
