@@ -966,10 +966,7 @@ def test_why_an_act_was_done_needs_a_passage_telling_of_it() -> None:
 
 
 def test_a_deal_with_a_named_partner_needs_a_passage_pairing_them() -> None:
-    def passage(text: str) -> Passage:
-        return Passage(chunk_id="c", article_id="a", title="News", text=text, start=0, end=len(text), relevance=0.5)
-
-    signed = passage("Ana Petrov agrees to 10-year, $70 million deal with the Gulls. Her contract breaks the record "
+    signed = _news("Ana Petrov agrees to 10-year, $70 million deal with the Gulls. Her contract breaks the record "
                      "set last winter by Herons captain Omar Reyes.")
     assert missing_partner(Reading("How much is Ana Petrov's contract with the Gulls worth?", [signed])) is None
     assert missing_partner(Reading("When did Ana Petrov sign with the Herons?", [signed])) == (
