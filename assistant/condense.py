@@ -179,12 +179,17 @@ def _context(earlier: Sequence[Turn]) -> str:
 def _qualifier(answer: str, question: str) -> str | None:
     """A name of the answer written right before a key word of the question, so it says which thing the question
     was about: "the Saltmarsh coastal railway" for "When did the coastal railway reopen?"."""
-    keys = {w[:5] for w in content_words(question)}
+    keys = _key_prefixes(question)
     tokens = _TOKEN.findall(answer)
     for name, _, end in _name_spans(answer):
         if end < len(tokens) and tokens[end].lower()[:5] in keys:
             return name
     return None
+
+
+def _key_prefixes(question: str) -> set[str]:
+    """The first five letters of the question's content words: how an answer's words are matched to them."""
+    return {w[:5] for w in content_words(question)}
 
 
 _ASKS_FOR_A_THING = re.compile(
@@ -273,7 +278,7 @@ def _person_referent(earlier: Sequence[Turn]) -> str | None:
 def _closest_name(answer: str, question: str, people: bool = True) -> str | None:
     """The answer's name phrase nearest to the question's key words, leaving out names the question already
     holds; for `people`, multi-word names first."""
-    keys = {w[:5] for w in content_words(question)}
+    keys = _key_prefixes(question)
     asked = {w.lower() for n in name_phrases(question) for w in n.split()}
     found = [f for f in _name_spans(answer) if not (people and f[0].startswith("The "))]  # "The Athletic": no one
     if not found:

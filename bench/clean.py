@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.evaluate import stored_form  # noqa: E402
-from ingest.clean import normalize_inline, strip_boilerplate  # noqa: E402
+from ingest.clean import CUT_RULE_NAMES, normalize_inline, strip_boilerplate  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "multihop-rag" / "corpus.jsonl"
 
@@ -66,8 +66,8 @@ def main() -> None:
     lines_cut, chars_cut = sum(map(len, cut_lines.values())), sum(cut_chars.values())
     articles = len(set().union(*touched.values())) if touched else 0
     print(f"{'all':<16}{lines_cut:>8}{chars_cut:>12}{100 * chars_cut / max(total_chars, 1):>8.2f}%{articles:>10}")
-    print("(tweet, timestamp, dateline, widget, credit, inline credit, disclosure cut part of a line, and the line"
-          " when nothing is left; the others whole lines)")
+    print(f"({', '.join(CUT_RULE_NAMES)} cut part of a line, and the line when nothing is left; the others whole"
+          " lines)")
 
     qa = args.path.with_name("qa_dev.jsonl")
     if qa.exists():

@@ -154,6 +154,8 @@ _CUT_RULES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
                 | is\ an?\ (?:authori[sz]ed\ )?translation\ of\ an?\ [^.!?]{{0,60}}\b(?:article|story|post))\b.*$"""),
     )
 )
+CUT_RULE_NAMES = tuple(name for name, _, _ in _CUT_RULES)
+"""The rules that cut part of a line (the others drop whole lines), as `python -m bench.clean` names them."""
 _WORD = re.compile(r"\w")  # a line with no letter or digit left after the cuts goes too
 RULES_ID = hashlib.sha256(
     "\n".join(p.pattern for p in (_JUNK_LINE, *(r for _, _, r in _LINE_RULES + _CUT_RULES))).encode()
