@@ -550,15 +550,16 @@ def counted_thing(question: str) -> str | None:
     return None
 
 
-def counting(thing: str) -> re.Pattern[str]:
+def counting(thing: str, whole: bool = False) -> re.Pattern[str]:
     """A number that counts `thing` (`counted_thing`): the number, then at most five lower-case words, then one of
     the thing's lower-case words, endings aside ("40 solar-powered kiosks", "157,000 ultra-directional speakers",
-    "10-point"); "7 Verge Score Ray-Ban Meta smart glasses" counts no glasses."""
+    "10-point"); "7 Verge Score Ray-Ban Meta smart glasses" counts no glasses. With `whole`, all of the thing's
+    lower-case words in a row ("381 passing yards", not "24 passes ... for 361 yards")."""
     words = [_POSSESSIVE.sub("", w) if w.endswith(("'", "’")) else w for w in thing.split()]  # "states' AGs"
     nouns = [w for w in words if w.islower() and w not in STOP_WORDS] or [words[-1].lower()]
-    stems = "|".join(re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s"))
-                     for w in nouns)
-    return re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?[\s-]+(?i:{stems})\w*")
+    stems = [re.escape(w[:-3] if w.endswith("ies") else w[:-2] if w.endswith("es") else w.rstrip("s")) for w in nouns]
+    counted = r"\w*[\s-]+".join(stems) if whole else "|".join(stems)
+    return re.compile(rf"\b(?i:{_COUNT})(?:\s+(?![A-Z])[\w'’-]+){{0,5}}?[\s-]+(?i:{counted})\w*")
 
 
 def _short_forms(name: str) -> list[str]:
@@ -1464,6 +1465,54 @@ def missing_partner(reading: Reading) -> str | None:
     return f"no passage tells of a deal between {_either(others)} and {named}"
 
 
+# "Did Judge Amit Mehta find that Google broke antitrust law?", "Did the jury convict Sam Bankman-Fried of fraud?": a
+# yes-or-no question about a verdict, which a passage must tell as given, not as to come ("if the judge rules ...")
+_DID_RULE = re.compile(
+    r"^\s*(?:did|has|have|had)\s+(?P<who>[^?]+?)\s+(?P<act>find|found|rule[d]?|decide[d]?|conclude[d]?|"
+    r"convict(?:ed)?|acquit(?:ted)?|sentence[d]?|dismiss(?:ed)?|side[d]?)\s+(?P<what>[^?]+?)\s*\??\s*$",
+    re.I,
+)
+_VERDICT = re.compile(
+    r"\b(?:ruled|rules|found|finds|decided|concluded|convicted|acquitted|sentenced|dismissed|sided|held\s+that|"
+    r"determined|verdict|ruling|judgment|judgement)\b",
+    re.I,
+)
+_NOT_YET = re.compile(  # "If Judge Amit Mehta rules against Google", "a ruling is expected next year"
+    r"\b(?:if|whether|unless|once|will|would|could|may|might|expected|set\s+to|yet\s+to|due\s+to|await\w*|"
+    r"pending|upcoming)\b",
+    re.I,
+)
+
+
+def missing_ruling(reading: Reading) -> str | None:
+    """Why the passages cannot say whether a verdict was given (rule 20: "no passage tells of Judge Amit Mehta
+    ruling on 'broke antitrust law'"): the question asks whether someone it names found, ruled, decided, convicted
+    or sentenced, and no sentence of a passage about them tells of a verdict ("ruled", "found", "verdict") sharing
+    a word with what the question says was decided, without a word of what is still to come ("if", "will",
+    "expected") before it. None for other questions, or a judge, court or jury the question does not name."""
+    if (asked := _names_in(reading, _DID_RULE, "who")) is None:
+        return None
+    m, who = asked
+    decided = key_words(m.group("what"), reading.subject) or _stems(_WORDS.findall(m.group("what")))
+    for p in reading.about(reading.subject, short_forms=True, articles=True):
+        for sentence in [p.title, *split_sentences(p.text)]:
+            for verdict in _VERDICT.finditer(sentence):
+                if not _NOT_YET.search(sentence, 0, verdict.start()) and _shares_stem(sentence, decided):
+                    return None
+    return f"no passage tells of {m.group('who')} {_DOING[m.group('act').lower()]} {m.group('what')}"
+
+
+_DOING = {  # a verdict's verb as the question writes it, in its -ing form
+    form: doing
+    for doing, forms in (
+        ("finding", "find found"), ("ruling", "rule ruled"), ("deciding", "decide decided"),
+        ("concluding", "conclude concluded"), ("convicting", "convict convicted"), ("acquitting", "acquit acquitted"),
+        ("sentencing", "sentence sentenced"), ("dismissing", "dismiss dismissed"), ("siding", "side sided"),
+    )
+    for form in forms.split()
+}
+
+
 def _past(act: str) -> str:
     """A departure as the question wrote it, in the past: "step down" -> "stepped down", "resign" -> "resigned",
     "get fired" -> "was fired", "leave" -> "left"."""
@@ -1478,7 +1527,7 @@ def _past(act: str) -> str:
     return " ".join([first, *words[1:]])
 
 
-# Rules 4 to 11 and 13 to 19, in the order they are tried (after rule 12): the first reason found is the one shown.
+# Rules 4 to 11 and 13 to 20, in the order they are tried (after rule 12): the first reason found is the one shown.
 PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_attribute,
     missing_count,
@@ -1495,4 +1544,5 @@ PASSAGE_RULES: tuple[Callable[[Reading], str | None], ...] = (
     missing_departure,
     missing_premise,
     missing_partner,
+    missing_ruling,
 )

@@ -73,13 +73,24 @@ def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
                 _memo.clear()
             for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
                 found = (Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
-                _memo[text] = tuple(part for e in found for part in _split_officer(e))
+                _memo[text] = tuple(part for e in found for part in _split_officer(_as_money(e)))
         return [_memo[t] for t in texts]
 
 
 # An officer's title inside an organisation the model read as one name ("Nvidia CFO Colette Kress"): the firm, then
 # the person. The title itself (CEO, CFO, COO, CTO, CMO, CIO) belongs to neither.
 _OFFICER = re.compile(r"(?:^|\s)C[A-Z]O\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+)+)$")
+
+
+# A sum written with a currency's code, which the model often reads as a firm: "NIS 405 million", "Rs 500 crore".
+_CODED_SUM = re.compile(
+    r"(?:USD|EUR|GBP|NIS|ILS|CHF|JPY|CNY|INR|AUD|CAD|Rs)\.?\s?\d[\d,.]*(?:\s+(?:million|billion|crore|lakh))?"
+)
+
+
+def _as_money(e: Entity) -> Entity:
+    """`e`, labelled a sum of money when it is one written with a currency's code."""
+    return Entity(e.text, "MONEY", e.start, e.end) if e.label != "MONEY" and _CODED_SUM.fullmatch(e.text) else e
 
 
 def _split_officer(e: Entity) -> tuple[Entity, ...]:

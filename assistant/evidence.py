@@ -587,6 +587,29 @@ def _with_named_kind(noun: str, kind: AnswerType, text: str, ents: Sequence[Enti
     return out
 
 
+def _with_surnames(texts: Sequence[str], found: Sequence[Sequence[Entity]]) -> list[list[Entity]]:
+    """Each sentence's entities and a PERSON for each surname written alone outside them, when another of `texts`
+    gives the person's full name: "Credit cranberry king Marcus Urann" makes "Urann, most notably, invented ..." name
+    him (the model often misses a surname alone, above all at the start of a sentence)."""
+    surnames = {
+        last
+        for ents in found
+        for e in ents
+        if e.label == "PERSON" and len(words := e.text.split()) > 1 and len(last := words[-1]) > 2 and last[0].isupper()
+    }
+    if not surnames:
+        return [list(ents) for ents in found]
+    named = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, sorted(surnames))) + r")(?![\w-])")
+    out = []
+    for text, ents in zip(texts, found):
+        more = list(ents)
+        for m in named.finditer(text):
+            if not any(e.start < m.end() and m.start() < e.end for e in ents):
+                more.append(Entity(m.group(), "PERSON", m.start(), m.end()))
+        out.append(more)
+    return out
+
+
 def _near(text: str, start: int, end: int, roles: frozenset[str], reach: int = NEAR_ROLE) -> set[str]:
     """The role stems that stand within `reach` content words of `text[start:end]`, or inside it; a stem also
     matches one it begins ("found" matches "founder"), and each part of a hyphenated word counts ("10-point")."""
@@ -603,8 +626,23 @@ def _near(text: str, start: int, end: int, roles: frozenset[str], reach: int = N
         r
         for _, _, w in near
         for r in roles
-        if w == r or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w)))
+        if w == r
+        or (min(len(w), len(r)) >= 4 and (w.startswith(r) or r.startswith(w)))
+        or _SAME_ACT.get(w, w) == _SAME_ACT.get(r)
     }
+
+
+# Words news prose writes for one act a question asks about, by stem: what was paid is often "bought for" or
+# "acquired for", a sale "sold", a lawsuit "sued".
+_SAME_ACT = {
+    stem(w): act
+    for act, words in (
+        ("pay", "pay paid buy bought purchase purchased acquire acquired acquisition"),
+        ("sell", "sell sold sale"),
+        ("sue", "sue sued suing lawsuit"),
+    )
+    for w in words.split()
+}
 
 
 def _holds_role(kind: AnswerType, near: set[str]) -> bool:
@@ -689,10 +727,16 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
             found = [_with_calendar_names(t, ents) for t, ents in zip(texts, found)]
         if kind.noun:
             found = [_with_named_kind(kind.noun, kind, t, ents) for t, ents in zip(texts, found)]
+        if "PERSON" in kind.preferred:
+            found = _with_surnames(texts, found)
         fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
         if kind.labels == AMOUNT and (thing := counted_thing(asked(question))):  # "157,000 ... speakers"
             counts = counting(thing)
             counted = _without_if_any_with([bool(counts.search(t)) for t in texts], UNCOUNTED)
+            if len(thing.split()) > 1:  # "381 passing yards" before "for 361 yards"
+                wholly = counting(thing, whole=True)
+                counted = [c * w for c, w in zip(counted, _without_if_any_with(
+                    [bool(wholly.search(t)) for t in texts], PART_COUNTED))]
             fits = [f * c for f, c in zip(fits, counted)]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
@@ -713,6 +757,7 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
 
 
 UNCOUNTED = 0.7  # for "How many X ...?", a sentence with no number counting X, when another one counts X
+PART_COUNTED = 0.7  # for "How many passing yards ...?", one counting "yards" only, when another counts "passing yards"
 NO_WAY = 0.65  # for "How did X do Y?", a sentence that tells no way it was done, when another one tells one
 # "How did Beeper get iMessage working on Android?": not how someone fared ("How did Vivek Ramaswamy finish?")
 _ASKS_WAY = re.compile(

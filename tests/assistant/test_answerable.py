@@ -31,6 +31,7 @@ from assistant.answerable import (
     missing_report,
     missing_result,
     missing_role,
+    missing_ruling,
     missing_subject,
     missing_successor,
     missing_thing,
@@ -978,3 +979,15 @@ def test_a_deal_with_a_named_partner_needs_a_passage_pairing_them() -> None:
     assert missing_partner(Reading("When did the Herons sign a deal?", [signed])) is None  # no partner named
     assert missing_partner(Reading("Who did Ana Petrov play with?", [signed])) is None  # no deal asked about
     assert missing_partner(Reading("Which partners supply the Gulls' 'Play with Herons' show?", [signed])) is None
+
+
+def test_a_verdict_asked_about_needs_a_passage_telling_it_as_given() -> None:
+    pending = _news("If Judge Mara Quill rules against Tessaly Marine, the port may reopen its tender. "
+                    "Judge Mara Quill ruled to make the exhibit list public.")
+    assert missing_ruling(Reading("Did Judge Mara Quill find that Tessaly Marine broke the lease?", [pending])) == (
+        "no passage tells of Judge Mara Quill finding that Tessaly Marine broke the lease"
+    )
+    ruled = _news("Judge Mara Quill ruled on Friday that Tessaly Marine broke its lease with the port.")
+    assert missing_ruling(Reading("Did Judge Mara Quill find that Tessaly Marine broke the lease?", [ruled])) is None
+    assert missing_ruling(Reading("Did the court rule on the lease?", [pending])) is None  # no one named as judge
+    assert missing_ruling(Reading("Did Judge Mara Quill visit the port?", [pending])) is None  # no verdict asked

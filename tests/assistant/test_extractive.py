@@ -21,6 +21,7 @@ from assistant.evidence import (
     OFF_SUCCESSION,
     OTHER_LABEL,
     OTHER_SUBJECT,
+    PART_COUNTED,
     PART_ROLE,
     PASSAGE_SHARE,
     UNCOUNTED,
@@ -143,6 +144,36 @@ def test_asked_how_many_the_answer_counts_the_thing_asked_about() -> None:
     factors = answer_type_factors(question, [specs, counts])
     assert factors[0] == pytest.approx(OFF_ROLE * UNCOUNTED) and factors[1] == 1.0
     assert answer_type_factors(question, [specs]) == [OFF_ROLE]  # nothing counts speakers: no sentence ranks lower
+
+
+def test_asked_how_many_the_answer_counts_the_thing_whole() -> None:
+    question = "How many passing yards did Omar Reyes throw against the Gulls?"
+    part = "Omar Reyes completed 20 of 24 passes against zone coverage for 361 yards."
+    whole = "Reyes finished the day with 381 passing yards and four touchdowns."
+    factors = answer_type_factors(question, [part, whole])
+    assert factors[0] == pytest.approx(PART_COUNTED) and factors[1] == 1.0
+    assert answer_type_factors(question, [part]) == [1.0]  # nothing counts passing yards: "361 yards" is the best
+
+
+def test_asked_who_a_surname_alone_names_the_person_another_sentence_names_in_full() -> None:
+    question = "Who came up with the canned cranberry sauce?"
+    full = "Credit cranberry king Marcus Urann, a true innovator of American agriculture."
+    alone = "Urann, most notably, invented cranberry sauce — the canned jelly central to Thanksgiving."
+    assert answer_type_factors(question, [full, alone])[1] == 1.0
+    assert answer_type_factors(question, [alone]) == [NO_ANSWER]  # the model reads no one in it
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("How much did Rani Zim pay for Psagot?", "In August 2021, Rani Zim bought Psagot for NIS 405 million."),
+        ("How much did Tessaly Marine pay for the yard?", "Tessaly Marine acquired the yard for $40 million."),
+        ("Who is suing Tessaly Marine?", "Tessaly Marine was sued by Omar Reyes in March."),
+    ],
+)
+def test_an_act_told_in_other_words_holds_the_role(question: str, sentence: str) -> None:
+    # "bought for", "acquired for" tell what was paid; a sum written with a currency's code is a sum of money
+    assert answer_type_factor(question, sentence) == 1.0
 
 
 def test_asked_how_something_was_done_the_answer_tells_the_way() -> None:
