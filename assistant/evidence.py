@@ -666,13 +666,15 @@ _FROM = re.compile(r"\b(?:since|from)\s+(?:(?:the|early|late|mid)[\s-]+)?\W?$", 
 def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
     """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
     about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title; for "Who
-    replaced X?", `OFF_SUCCESSION` in a sentence with no word for a successor), for an amount `PART_ROLE` up to 1.0
-    by the share of the question's words beside it, `NO_ANSWER` without one."""
+    replaced X?", `OFF_SUCCESSION` in a sentence with no word for a successor; a name right after the preposition
+    the question ends on holds the role: `_stranded`), for an amount `PART_ROLE` up to 1.0 by the share of the
+    question's words beside it, `NO_ANSWER` without one."""
     best = NO_ANSWER
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
     succession = {stem(_key(w)) for w in _PART.findall(text)} if kind.successor else set()
     elsewhere = bool(kind.roles) and not kind.successor and _role_elsewhere(question, text, kind.roles)
+    prep = _stranded(question) if kind.labels & NAMED else None
     for e, start, end in _answers(question, kind, text, ents):
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
@@ -684,12 +686,33 @@ def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> 
         if kind.successor:  # the successor's word may stand anywhere: "X, ..., will be the exchange's new CEO"
             if not (_holds_role(kind, near) or _SUCCESSOR_WORDS & succession):
                 fit *= OFF_SUCCESSION
+        elif prep and _right_after(text, start, prep):
+            pass  # "teaming up with IBM ... to launch the AI Alliance": the preposition gives the role
         elif kind.roles and (elsewhere or not _holds_role(kind, near)):
             fit *= OFF_ROLE
         elif kind.labels == AMOUNT and (acts := kind.roles - _HOW_WORDS) and not kind.title:
             fit *= PART_ROLE + (1 - PART_ROLE) * len(near & acts) / len(acts)
         best = max(best, fit)
     return best
+
+
+# A question that ends on its preposition ("Which company is Meta launching the AI Alliance with?", "Who was the
+# letter sent to?") has its answer written right after that preposition ("teaming up with IBM", "sent to Chief
+# Executive Officer Tony Staffieri"), whatever the words around it.
+_STRANDED = re.compile(r"\b(?P<prep>with|to|for|against|from|by|at|on)\W*$", re.IGNORECASE)
+NOT_AFTER = 0.85  # an answer not right after the preposition a question ends on, when another sentence has one there
+
+
+def _stranded(question: str) -> str | None:
+    """The preposition the question ends on ("with" in "Who does Kyle Larson co-own the series with?"), else None."""
+    m = _STRANDED.search(asked(question).strip())
+    return m.group("prep").lower() if m else None
+
+
+def _right_after(text: str, start: int, prep: str) -> bool:
+    """Whether the answer at `start` follows `prep`, past an article and up to three capitalised words ("with the
+    Angels", "to Chief Executive Officer Tony Staffieri")."""
+    return re.search(rf"\b(?i:{prep})\s+(?:(?i:the|a|an)\s+)?(?:[A-Z][\w'’.-]*\s+){{0,3}}$", text[:start]) is not None
 
 
 _ROLE_AT = re.compile(r"([\w'’-]+),?\s+(?:at|of)\s+(?:the\s+)?([A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*)")
@@ -738,6 +761,12 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
                 counted = [c * w for c, w in zip(counted, _without_if_any_with(
                     [bool(wholly.search(t)) for t in texts], PART_COUNTED))]
             fits = [f * c for f, c in zip(fits, counted)]
+        if kind.labels & NAMED and (prep := _stranded(question)):
+            after = [
+                any(_right_after(t, start, prep) for _, start, _ in _answers(question, kind, t, ents))
+                for t, ents in zip(texts, found)
+            ]
+            fits = [f * a for f, a in zip(fits, _without_if_any_with(after, NOT_AFTER))]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
     if (

@@ -16,6 +16,7 @@ from assistant.evidence import (
     FEWER_NAMES,
     NO_ANSWER,
     NO_WAY,
+    NOT_AFTER,
     OFF_ROLE,
     OFF_SUBJECT,
     OFF_SUCCESSION,
@@ -174,6 +175,15 @@ def test_asked_who_a_surname_alone_names_the_person_another_sentence_names_in_fu
 def test_an_act_told_in_other_words_holds_the_role(question: str, sentence: str) -> None:
     # "bought for", "acquired for" tell what was paid; a sum written with a currency's code is a sum of money
     assert answer_type_factor(question, sentence) == 1.0
+
+
+def test_a_question_ending_on_its_preposition_wants_the_name_right_after_it() -> None:
+    question = "Which company is Tessaly Marine launching the ferry alliance with?"
+    partner = "The shipyard is teaming up with Brightline, whose ferries already cross the northern sound, to launch it."
+    other = "The alliance was launched by Port Venn's mayor, Ana Petrov, at the harbour."
+    # the partner holds the role though "launch" is far from it; the mayor, beside "launched", ranks lower
+    assert answer_type_factors(question, [partner, other]) == [1.0, pytest.approx(NOT_AFTER)]
+    assert answer_type_factors(question, [other]) == [1.0]  # no name after "with" anywhere: none ranks lower
 
 
 def test_asked_how_something_was_done_the_answer_tells_the_way() -> None:
