@@ -74,7 +74,38 @@ def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
             for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
                 found = (Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
                 _memo[text] = tuple(part for e in found for part in _split_officer(_as_money(e)))
+            _split_lists(todo)
         return [_memo[t] for t in texts]
+
+
+def _split_lists(texts: Sequence[str]) -> None:
+    """In the cached entities of `texts`, each name the model read across a comma ("Meltwater, Jørn Lyseggen") as
+    its parts, each labelled as the model reads it alone (an organisation, then a person); a part it reads as no
+    name keeps the whole one's label."""
+    lists = [(t, e) for t in texts for e in _memo[t] if _LIST.search(e.text)]
+    if not lists:
+        return
+    parts = {p for _, e in lists for p in _LIST.split(e.text) if p}
+    labels = {}
+    for part, doc in zip(sorted(parts), _nlp().pipe(sorted(parts), batch_size=64)):
+        if len(doc.ents) == 1 and doc.ents[0].text == part:
+            labels[part] = doc.ents[0].label_
+    for text in dict.fromkeys(t for t, _ in lists):
+        out = []
+        for e in _memo[text]:
+            if not _LIST.search(e.text):
+                out.append(e)
+                continue
+            pos = 0
+            for part in _LIST.split(e.text):
+                start = e.text.index(part, pos)
+                pos = start + len(part)
+                if part:
+                    out.append(Entity(part, labels.get(part, e.label), e.start + start, e.start + pos))
+        _memo[text] = tuple(out)
+
+
+_LIST = re.compile(r",\s+")
 
 
 # An officer's title inside an organisation the model read as one name ("Nvidia CFO Colette Kress"): the firm, then

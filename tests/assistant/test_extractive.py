@@ -432,6 +432,8 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         # a title's initials are the title, and a firm's officer is a person, not part of the firm's name
         ("Who is Spotify's chief financial officer?", "In a call with investors, CFO Paul Vogel said so.", 1.0),
         ("Who is Nvidia's chief financial officer?", "Nvidia CFO Colette Kress told analysts.", 1.0),
+        # a name read across a comma is read part by part: a firm, then its founder
+        ("Who founded Meltwater?", "It is run by the founder and chairman of Meltwater, Jørn Lyseggen.", 1.0),
         # a title of two or more words is held whole: another "chief" or another "minister" is another role
         ("Who is Spotify's chief financial officer?", "Spotify chief executive Daniel Ek wrote to staff.", OFF_ROLE),
         ("Who is the prime minister of Orlen?", "Orlen's defence minister, Tomas Brell, resigned.", OFF_ROLE),
