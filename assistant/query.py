@@ -364,6 +364,15 @@ _ALIAS_PATTERNS = [
     *_alias_patterns(),
     # "Who runs Binance now?", "Binance's boss": a firm's leader is written as its CEO
     (re.compile(r"\bwho\s+runs\b|\bboss(?:es)?\b", re.IGNORECASE), ("CEO", "chief executive")),
+    # "Who created Pokémon?": a maker is often written by the noun ("series creator Satoshi Tajiri")
+    *(
+        (re.compile(rf"\bwho\s+(?:co-?)?{verb}\b", re.IGNORECASE), nouns)
+        for verb, nouns in (
+            ("founded", ("founder",)), ("created", ("creator",)), ("invented", ("inventor",)),
+            ("designed", ("designer",)), ("directed", ("director",)), ("composed", ("composer",)),
+            ("wrote", ("writer", "author")),
+        )
+    ),
 ]
 
 

@@ -150,7 +150,7 @@ class RetrievalSettings(BaseModel):
     acronyms: bool = Field(
         True,
         description='Also search the other form of the acronyms a question writes ("CFO", "chief financial officer"), '
-        'and "CEO" for "who runs X" or "X\'s boss".',
+        '"CEO" for "who runs X" or "X\'s boss", and "creator", "founder", ... for "who created", "who founded", ...',
     )
     question_weight: float = Field(
         1.2, ge=0.0, le=10.0, description="Weight of the whole question against one clause in keyword ranking."

@@ -182,6 +182,9 @@ def test_clauses_are_searched_apart_without_publishers_or_dates() -> None:
         ("Who leads the interim government?", "Who leads the interim government?"),
         ("who runs tessaly marine now", "who runs tessaly marine now CEO chief executive"),  # a firm's leader
         ("Who is Tessaly Marine's boss?", "Who is Tessaly Marine's boss? CEO chief executive"),
+        ("Who created the Harbour Games?", "Who created the Harbour Games? creator"),  # "series creator Ana Petrov"
+        ("who co-founded tessaly marine", "who co-founded tessaly marine founder"),
+        ("Who wrote the harbour report?", "Who wrote the harbour report? writer author"),
     ],
 )
 def test_the_keyword_query_adds_the_other_form_of_an_acronym(question: str, searched: str) -> None:
