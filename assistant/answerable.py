@@ -510,18 +510,38 @@ def missing_attribute(reading: Reading) -> str | None:
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
     full = [v for n in named for v in variants(n)]
     called = full + [f for n in named for f in _short_forms(n)]
-    for p in reading.passages:  # the text itself names the subject: a title may be about somewhere else
-        if not (evidence.search(p.text) and any(_mentions(p.text, v) for v in full)):
+    personal = attribute in _PERSONAL  # a later chunk of an article may call the person by the surname alone
+    for p in reading.about(named, short_forms=True, articles=True) if personal else reading.passages:
+        if not evidence.search(p.text):
             continue
-        if attribute not in _PERSONAL:
-            return None
-        # a person's own: the sentence giving it names them, or follows one that does and says "he" or "she"
+        if not personal:
+            if any(_mentions(p.text, v) for v in full):  # the text itself: a title may be about somewhere else
+                return None
+            continue
+        # a person's own: the sentence giving it names them close by, or follows one that does and says "he" or "she"
         for sentence, context in _in_context(p.text):
-            if evidence.search(sentence) and any(
-                _mentions(context if pronoun_led(sentence) else sentence, v) for v in called
-            ):
+            if not evidence.search(sentence):
+                continue
+            if pronoun_led(sentence) and any(_mentions(context, v) for v in called):
+                return None
+            if any(_beside(sentence, evidence, v) for v in called):
                 return None
     return f"no passage gives the {attribute} of {subject}"
+
+
+_BESIDE = 15  # words between a person's name and the word giving their attribute ("the 26-year-old Benavidez")
+
+
+def _beside(sentence: str, evidence: re.Pattern[str], name: str) -> bool:
+    """Whether `sentence` names `name` within `_BESIDE` words of a match of `evidence`: "Cue is one of the witnesses
+    ... the deal ... pays Apple billions" gives no salary of Cue."""
+    folded = fold(sentence)
+    words = [re.escape(w) for w in _WORDS.findall(fold(name))]
+    if not words:
+        return False
+    named = [m.start() for m in re.finditer(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", folded)]
+    given = [m.start() for m in evidence.finditer(folded)]
+    return any(len(_WORDS.findall(folded[min(a, b) : max(a, b)])) <= _BESIDE for a in named for b in given)
 
 
 _AUX = r"(?:did|does|do|were|was|have|has|had|are|is|will|can|would|could)"

@@ -991,3 +991,18 @@ def test_a_verdict_asked_about_needs_a_passage_telling_it_as_given() -> None:
     assert missing_ruling(Reading("Did Judge Mara Quill find that Tessaly Marine broke the lease?", [ruled])) is None
     assert missing_ruling(Reading("Did the court rule on the lease?", [pending])) is None  # no one named as judge
     assert missing_ruling(Reading("Did Judge Mara Quill visit the port?", [pending])) is None  # no verdict asked
+
+
+def test_a_person_s_attribute_may_be_given_by_surname_in_another_chunk_of_their_article() -> None:
+    question = "How old is Omar Reyes?"
+    first = Passage(chunk_id="c1", article_id="a", title="Reyes vs Brell", text="Omar Reyes (27-0) fights on Saturday.",
+                    start=0, end=38, relevance=0.5)
+    later = Passage(chunk_id="c2", article_id="a", title="Reyes vs Brell", start=38, end=120, relevance=0.4,
+                    text="Fresh off a win in March, the 26-year-old Reyes is the favourite.")
+    assert missing_attribute(Reading(question, [first, later])) is None
+    far = Passage(chunk_id="c2", article_id="a", title="Reyes vs Brell", start=38, end=220, relevance=0.4,
+                  text="Reyes is one of the best-known fighters on a card that the promoter, who has staged shows in "
+                       "the city for two decades and more, pays $2 million to stage.")
+    assert missing_attribute(Reading("What is Omar Reyes's salary?", [first, far])) == (
+        "no passage gives the salary of Omar Reyes"  # "pays" is the promoter's, far from his name
+    )
