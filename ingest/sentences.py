@@ -6,8 +6,8 @@ import re
 
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep",
-    "inc", "co", "corp", "ltd", "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-    "oct", "nov", "dec", "mt", "ft", "fig", "approx", "est", "dept", "univ", "maj", "adm", "cmdr", "pres",
+    "inc", "co", "corp", "ltd", "bros", "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "mt", "ft", "fig", "approx", "est", "dept", "univ", "maj", "adm", "cmdr", "pres",
 }
 # End punctuation, optional closing quotes/brackets, then whitespace, then something that can start a sentence.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")

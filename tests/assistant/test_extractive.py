@@ -622,6 +622,12 @@ def test_an_irregular_past_takes_the_role_of_its_verb() -> None:
     assert answer_type_factor("Which club paid for Omar Marmoush?", sentence) == 1.0
 
 
+def test_a_line_in_capitals_is_never_quoted() -> None:
+    assert quotability("COUNTRY STAR ANA PETROV RETURNS TO THE HARBOUR STAGE AT 59") == 0.0  # a link to a story
+    assert quotability("HARBORVIEW (AP) — The council voted on Tuesday.") == 1.0  # a dateline opens a sentence
+    assert quotability("WEEK 14 ODDS") == 0.85  # three words: a headline, ranked lower but quotable
+
+
 def test_a_sentence_that_asks_ranks_below_a_pronoun_statement() -> None:
     assert quotability("Who will run the harbour?") < quotability("She will run the harbour.")
 

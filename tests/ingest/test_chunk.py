@@ -9,11 +9,13 @@ def _article(text: str) -> Article:
 
 
 def test_sentences_keep_abbreviations_and_initials() -> None:
-    text = "Dr. Smith met U.S. officials on Jan. 5. They agreed. J. R. Tolkien wrote books.\n\nNew paragraph"
+    text = ("Dr. Smith met U.S. officials on Jan. 5. They agreed. J. R. Tolkien wrote books. Super Mario Bros. Wonder "
+            "comes out Friday.\n\nNew paragraph")
     assert [text[start:end] for start, end in sentence_spans(text)] == [
         "Dr. Smith met U.S. officials on Jan. 5.",
         "They agreed.",
         "J. R. Tolkien wrote books.",
+        "Super Mario Bros. Wonder comes out Friday.",
         "New paragraph",
     ]
 
