@@ -83,6 +83,9 @@ def _titled(passage: Passage) -> str:
     return passage.text if _headline_case(passage.title) else f"{passage.title}.\n{passage.text}"
 
 
+_SHOUTED = re.compile(r"^(?=(?:\S+[ \t]+){3,}\S)[^a-zß-ÿ\n]*[A-Z][^a-zß-ÿ\n]*$", re.MULTILINE)
+
+
 class _Forms:
     """How the passages write each word: its capitalised forms away from a sentence's start, and how often it is
     written in lower case."""
@@ -95,6 +98,7 @@ class _Forms:
 
     def _read(self, text: str) -> None:
         self.text += "\n" + text
+        text = _SHOUTED.sub("", text)  # "COUNTRY STAR CRAIG MORGAN ...": a link in capitals writes no name's case
         for m in _TOKEN.finditer(text):
             word = _POSSESSIVE.sub("", m.group())
             key = word.lower()

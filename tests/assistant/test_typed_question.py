@@ -73,6 +73,12 @@ def test_lower_case_names_are_written_as_the_passages_write_them(
     assert recased(typed, retrieved, store_index) == read
 
 
+def test_a_line_in_capitals_writes_no_name_s_case(store_index: KeywordView) -> None:
+    link = Passage(chunk_id="c9", article_id="a9", title="Star returns", text="The harbour stage reopened.\nCOUNTRY STAR "
+                   "ZORAVA QUILL RETURNS TO THE HARBOUR STAGE AT 59\nThe singer Zorava Quill sang.", start=0, end=100)
+    assert recased("how old is zorava quill", [link], store_index) == "How old is Zorava Quill"  # not "ZORAVA QUILL"
+
+
 def test_a_name_the_passages_lack_is_read_from_chunks_holding_it_or_left(store_index: KeywordView) -> None:
     retrieved = [_passage(2, EXCHANGE)]
     assert recased("what did reuters report about binance", retrieved, store_index) == (
