@@ -1387,23 +1387,24 @@ _THE_ROLE = re.compile(  # "The founder ...", "The 59-year-old ..."
     r"(?:[Tt]he|[Tt]his)\s+(?:[a-z][\w-]*\s+){0,2}?(?:founder|executive|chief|boss|coach|manager|chairman|"
     r"chairwoman|president|director|minister|player|star|leader|\d+-year-old)\b"
 )
+_NEGATED = re.compile(r"\b(?:never|not|no|n['’]t)\s+(?:[\w'’]+\s+)?$", re.IGNORECASE)  # "never quit", "didn't leave"
 _LEFT_AS = {"leave": "left", "quit": "quit", "fired": "was fired", "sacked": "was sacked", "ousted": "was ousted"}
 
 
 def missing_departure(reading: Reading) -> str | None:
     """Why the passages cannot say why someone left (rule 17): the question asks why a person resigned, stepped
     down, quit, left or was fired, and no sentence of a passage about them tells of a departure ("resigned",
-    "stepped down", "ousted", ...) while naming them (by a short form too), as "He ..." right after a sentence that
-    does, or as "The founder ..." in a passage naming them. None for other questions, or a person the question does
-    not name."""
+    "stepped down", "ousted", ...; not "never quit") while naming them (by a short form too), as "He ..." right
+    after a sentence that does, or as "The founder ..." in a passage naming them. None for other questions, or a
+    person the question does not name."""
     if (asked := _names_in(reading, _WHY_LEFT, "who")) is None:
         return None
     m, who = asked
     called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
     for p in reading.about(who, short_forms=True, articles=True):
         for sentence, context in _in_context(p.text):
-            if not _LEFT.search(sentence):
-                continue
+            if not any(not _NEGATED.search(sentence, 0, m.start()) for m in _LEFT.finditer(sentence)):
+                continue  # "I have never quit being a soldier" tells of no departure
             if _THE_ROLE.match(sentence) and any(reading.names_it(p, n, short_forms=True) for n in who):
                 return None  # "The founder ... resigned from Reddit's board" in a passage naming Alexis Ohanian
             if any(_mentions(context if pronoun_led(sentence) else sentence, v) for v in called):

@@ -942,6 +942,8 @@ def test_why_someone_left_needs_a_passage_telling_of_their_departure() -> None:
     founder = passage("The founder, as you may recall, resigned from the board in 2020.", title="Ana Lima on ferries")
     assert missing_departure(Reading(question, [founder])) is None
     assert missing_departure(Reading("Why did Ana Lima buy Harbour Lines?", [stays])) is None
+    never = passage("WATCH: Ana Lima on the ferries: 'I have never quit being a sailor'")
+    assert missing_departure(Reading("Why did Ana Lima quit the navy?", [never])) == "no passage says Ana Lima quit"
 
 
 def test_why_an_act_was_done_needs_a_passage_telling_of_it() -> None:
