@@ -1490,7 +1490,8 @@ def missing_partner(reading: Reading) -> str | None:
 # yes-or-no question about a verdict, which a passage must tell as given, not as to come ("if the judge rules ...")
 _DID_RULE = re.compile(
     r"^\s*(?:did|has|have|had)\s+(?P<who>[^?]+?)\s+(?P<act>find|found|rule[d]?|decide[d]?|conclude[d]?|"
-    r"convict(?:ed)?|acquit(?:ted)?|sentence[d]?|dismiss(?:ed)?|side[d]?)\s+(?P<what>[^?]+?)\s*\??\s*$",
+    r"convict(?:ed)?|acquit(?:ted)?|sentence[d]?|dismiss(?:ed)?|side[d]?|thr(?:ow|own|ew)\s+out|toss(?:ed)?(?:\s+out)?)"
+    r"\s+(?P<what>[^?]+?)\s*\??\s*$",
     re.I,
 )
 _VERDICT = re.compile(
@@ -1507,20 +1508,29 @@ _NOT_YET = re.compile(  # "If Judge Amit Mehta rules against Google", "a ruling 
 
 def missing_ruling(reading: Reading) -> str | None:
     """Why the passages cannot say whether a verdict was given (rule 20: "no passage tells of Judge Amit Mehta
-    ruling on 'broke antitrust law'"): the question asks whether someone it names found, ruled, decided, convicted
-    or sentenced, and no sentence of a passage about them tells of a verdict ("ruled", "found", "verdict") sharing
-    a word with what the question says was decided, without a word of what is still to come ("if", "will",
-    "expected") before it. None for other questions, or a judge, court or jury the question does not name."""
-    if (asked := _names_in(reading, _DID_RULE, "who")) is None:
+    finding that Google broke antitrust law"): the question asks whether a judge, court or jury (named, or one the
+    question's names place: "the judge" of "the Snapchat fentanyl lawsuit") found, ruled, decided, convicted,
+    sentenced or threw something out, and no sentence of a passage about the question's names tells of a verdict
+    ("ruled", "found", "dismissed", "verdict") while naming the judge or a court, sharing a word with what the
+    question says was decided, without a word of what is still to come ("if", "will", "expected") before it. None
+    for other questions, or a question that names no one."""
+    m = _DID_RULE.match(reading.question)
+    if m is None or not reading.subject:
         return None
-    m, who = asked
+    who = [n for n in reading.subject if n in m.group("who")]
+    if not who and not _COURT.search(m.group("who")):
+        return None
     decided = key_words(m.group("what"), reading.subject) or _stems(_WORDS.findall(m.group("what")))
+    called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
     for p in reading.about(reading.subject, short_forms=True, articles=True):
         for sentence in [p.title, *split_sentences(p.text)]:
+            if not (_COURT.search(sentence) or any(_mentions(sentence, v) for v in called)):
+                continue  # "Perla Mendoza, a parent in the suit, found that Snap did little ...": no court's finding
             for verdict in _VERDICT.finditer(sentence):
                 if not _NOT_YET.search(sentence, 0, verdict.start()) and _shares_stem(sentence, decided):
                     return None
-    return f"no passage tells of {m.group('who')} {_DOING[m.group('act').lower()]} {m.group('what')}"
+    act = _DOING[re.sub(r"\s+", "_", m.group("act").lower())]
+    return f"no passage tells of {m.group('who')} {act} {m.group('what')}"
 
 
 _DOING = {  # a verdict's verb as the question writes it, in its -ing form
@@ -1529,9 +1539,11 @@ _DOING = {  # a verdict's verb as the question writes it, in its -ing form
         ("finding", "find found"), ("ruling", "rule ruled"), ("deciding", "decide decided"),
         ("concluding", "conclude concluded"), ("convicting", "convict convicted"), ("acquitting", "acquit acquitted"),
         ("sentencing", "sentence sentenced"), ("dismissing", "dismiss dismissed"), ("siding", "side sided"),
+        ("throwing out", "throw_out thrown_out threw_out"), ("tossing out", "toss tossed toss_out tossed_out"),
     )
     for form in forms.split()
 }
+_COURT = re.compile(r"\b(?:judges?|courts?|jur(?:y|ies|ors?)|justices?|panel|tribunal)\b", re.I)
 
 
 def _past(act: str) -> str:

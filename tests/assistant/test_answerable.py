@@ -991,7 +991,14 @@ def test_a_verdict_asked_about_needs_a_passage_telling_it_as_given() -> None:
     )
     ruled = _news("Judge Mara Quill ruled on Friday that Tessaly Marine broke its lease with the port.")
     assert missing_ruling(Reading("Did Judge Mara Quill find that Tessaly Marine broke the lease?", [ruled])) is None
-    assert missing_ruling(Reading("Did the court rule on the lease?", [pending])) is None  # no one named as judge
+    assert missing_ruling(Reading("Did the court rule on the lease?", [pending])) is None  # names no one at all
+    hearing = _news("Tessaly Marine filed a motion to dismiss the ferry lawsuit. A hearing for that motion has been "
+                    "scheduled for 18 October. Ana Lima, a parent in the suit, found that the ferry ran late.")
+    assert missing_ruling(Reading("Did the judge throw out the Tessaly Marine ferry lawsuit?", [hearing])) == (
+        "no passage tells of the judge throwing out the Tessaly Marine ferry lawsuit"  # a parent's finding is no verdict
+    )
+    thrown = _news("A judge dismissed the Tessaly Marine ferry lawsuit on 18 October.")
+    assert missing_ruling(Reading("Did the judge throw out the Tessaly Marine ferry lawsuit?", [thrown])) is None
     assert missing_ruling(Reading("Did Judge Mara Quill visit the port?", [pending])) is None  # no verdict asked
 
 
