@@ -21,7 +21,7 @@ from assistant.llm import MODES, Answerer, choose_mode, describe_answerer, make_
 from assistant.redact import register_secrets
 from assistant.refusal import refusal
 from assistant.rerank import Reranker
-from assistant.retrieve import Retriever
+from assistant.retrieve import Retriever, with_sequels
 from assistant.stream import AnswerStream
 from assistant.typed_question import recased, spell_out
 from ingest.embed import CachedEmbeddings, make_embeddings
@@ -218,7 +218,8 @@ class Assistant:
             yield answer.answer
             yield answer
             return
-        for item in answerer.stream(question, passages, vector):
+        read = with_sequels(passages, view, self.settings.retrieval.sequels)
+        for item in answerer.stream(question, read, vector):
             if isinstance(item, Answer):
                 item.passages, item.search_query = passages, question
             yield item
@@ -271,3 +272,4 @@ class Assistant:
     def as_tool(self, k: int | None = None) -> StructuredTool:
         """A `search_news(question, k)` tool for LangChain agents over `as_retriever(k)`."""
         return search_tool(self.as_retriever(k))
+

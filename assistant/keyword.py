@@ -278,6 +278,14 @@ class KeywordIndex:
                 )  # fmt: skip
         return [found[d] for d in wanted if d in found]
 
+    def following(self, passage: Passage) -> Passage | None:
+        """The chunk of `passage`'s article that comes right after it, if any."""
+        row = self._conn.execute(
+            "SELECT doc FROM docs WHERE article_id = ? AND alive = 1 AND start > ? ORDER BY start LIMIT 1",
+            (passage.article_id, passage.start),
+        ).fetchone()
+        return self.passages([row[0]])[0] if row else None
+
     def words(self, text: str) -> list[str]:
         """`text` as the index sees it: lower-cased words of two or more characters, stop words out, stemmed."""
         tokens = [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
@@ -363,6 +371,7 @@ class KeywordView:
         self.generation = index.generation
         self.meta = index.meta
         self.passages = index.passages
+        self.following = index.following
         self.has_acronym = index.has_acronym
         self.chunk_ids = index.chunk_ids
         self.article_count = index.article_count

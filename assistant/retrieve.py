@@ -37,6 +37,7 @@ from assistant.keyword import KeywordView, indexed_text, top
 from assistant.keyword_sync import indexes
 from assistant.query import QueryPart, QueryPlan, plan_query, with_aliases
 from assistant.rerank import Reranker
+from ingest.sentences import sentence_spans
 from ingest.store import Store
 from newsdesk.dates import day_ts
 from newsdesk.settings import RetrievalSettings
@@ -273,3 +274,22 @@ def interleave(rankings: Sequence[Sequence[Passage]], k: int) -> list[Passage]:
                 if len(out) == k:
                     return out
     return out
+
+
+def with_sequels(passages: list[Passage], view: KeywordView, n: int) -> list[Passage]:
+    """`passages` and, after them, the first sentence of the chunk that follows each of the first `n` in its article
+    when that chunk was not retrieved: news prose often ends a chunk on "... said he didn't pick up the phone" and
+    gives the reason at the start of the next ("It was ringing during the night, but I didn't answer it because
+    ..."). Such a sentence has the least relevance of `passages`."""
+    have = {p.chunk_id for p in passages}
+    least = min((p.relevance or 0.0 for p in passages), default=0.0)
+    out = list(passages)
+    for p in passages[:n]:
+        after = view.following(p)
+        if after is None or after.chunk_id in have or not (spans := sentence_spans(after.text)):
+            continue
+        end = spans[0][1]
+        out.append(after.model_copy(update={"text": after.text[:end], "end": after.start + end, "relevance": least}))
+        have.add(after.chunk_id)
+    return out
+

@@ -118,6 +118,11 @@ class RetrievalSettings(BaseModel):
     """How passages are found."""
 
     k: int = Field(5, ge=1, le=100, description="Passages retrieved per question.")
+    sequels: int = Field(
+        1, ge=0, le=100,
+        description="The answerer also reads the first sentence of the chunk after each of this many best passages "
+        "(a reason or a name often opens the next chunk).",
+    )
     min_relevance: float = Field(
         0.2, ge=0.0, le=1.0,
         description="The most relevant passage must reach this cosine similarity to the question, or it is refused.",

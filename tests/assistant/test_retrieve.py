@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.retrieve import Retriever, interleave
+from assistant.keyword import KeywordIndex
+from assistant.retrieve import Retriever, interleave, with_sequels
 from newsdesk.types import Passage
 from tests.data.harbour import FILLER, FOCUSED, SPREAD
 from tests.fixtures.core import make_settings
@@ -170,3 +171,20 @@ def _keyword_store(tmp_path: Path, cache_dir: Path, articles: list[tuple[str, st
     assistant = Assistant(settings)
     assistant.ingest([corpus])
     return assistant
+
+
+def test_the_answerer_also_reads_the_sentence_that_opens_the_next_chunk() -> None:
+    def chunk(start: int, text: str, relevance: float | None = None) -> Passage:
+        return Passage(chunk_id=f"a:{start}", article_id="a", title="Ferry", text=text, start=start,
+                       end=start + len(text), relevance=relevance)
+
+    first = chunk(0, "Captain Ana Lima said she did not answer the call from the harbour office.", 0.7)
+    second = chunk(77, "It was ringing at night, but I was asleep, she said. The ferry left at dawn.")
+    view = KeywordIndex.build([first, second], "test").view()
+    other = Passage(chunk_id="b:0", article_id="b", title="Port", text="The port reopened.", start=0, end=18,
+                    relevance=0.4)
+    read = with_sequels([first, other], view, 1)
+    assert [p.text for p in read] == [first.text, other.text, "It was ringing at night, but I was asleep, she said."]
+    assert read[2].relevance == 0.4 and read[2].end == 77 + len(read[2].text)  # the least relevance of the retrieved
+    assert with_sequels([first, second], view, 1) == [first, second]  # already retrieved
+    assert with_sequels([first, other], view, 0) == [first, other]
