@@ -1504,6 +1504,17 @@ _NOT_YET = re.compile(  # "If Judge Amit Mehta rules against Google", "a ruling 
     r"pending|upcoming)\b",
     re.I,
 )
+_DOING = {  # a verdict's verb as the question writes it, in its -ing form
+    form: doing
+    for doing, forms in (
+        ("finding", "find found"), ("ruling", "rule ruled"), ("deciding", "decide decided"),
+        ("concluding", "conclude concluded"), ("convicting", "convict convicted"), ("acquitting", "acquit acquitted"),
+        ("sentencing", "sentence sentenced"), ("dismissing", "dismiss dismissed"), ("siding", "side sided"),
+        ("throwing out", "throw_out thrown_out threw_out"), ("tossing out", "toss tossed toss_out tossed_out"),
+    )
+    for form in forms.split()
+}
+_COURT = re.compile(r"\b(?:judges?|courts?|jur(?:y|ies|ors?)|justices?|panel|tribunal)\b", re.I)
 
 
 def missing_ruling(reading: Reading) -> str | None:
@@ -1531,19 +1542,6 @@ def missing_ruling(reading: Reading) -> str | None:
                     return None
     act = _DOING[re.sub(r"\s+", "_", m.group("act").lower())]
     return f"no passage tells of {m.group('who')} {act} {m.group('what')}"
-
-
-_DOING = {  # a verdict's verb as the question writes it, in its -ing form
-    form: doing
-    for doing, forms in (
-        ("finding", "find found"), ("ruling", "rule ruled"), ("deciding", "decide decided"),
-        ("concluding", "conclude concluded"), ("convicting", "convict convicted"), ("acquitting", "acquit acquitted"),
-        ("sentencing", "sentence sentenced"), ("dismissing", "dismiss dismissed"), ("siding", "side sided"),
-        ("throwing out", "throw_out thrown_out threw_out"), ("tossing out", "toss tossed toss_out tossed_out"),
-    )
-    for form in forms.split()
-}
-_COURT = re.compile(r"\b(?:judges?|courts?|jur(?:y|ies|ors?)|justices?|panel|tribunal)\b", re.I)
 
 
 def _past(act: str) -> str:

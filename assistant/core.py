@@ -272,4 +272,3 @@ class Assistant:
     def as_tool(self, k: int | None = None) -> StructuredTool:
         """A `search_news(question, k)` tool for LangChain agents over `as_retriever(k)`."""
         return search_tool(self.as_retriever(k))
-

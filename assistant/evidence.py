@@ -486,7 +486,7 @@ def _key(word: str) -> str:
 def _answers(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> list[tuple[Entity, int, int]]:
     """The entities of `text` that can answer: of the asked labels, not given by the question (a name half of whose
     words the question gives is its subject or a namesake: "Aino Vantablack" for a question about "Aino
-    Quillfeather"; a list the model reads as one name, "Meltwater, Jørn Lyseggen", counts part by part), a date
+    Quillfeather"; a list the model reads as one name, "Gimlet and Parcast", counts part by part), a date
     with a year when a year is asked,
     each with the offsets of the part that answers."""
     asked = {_key(w) for w in _WORD.findall(question)}
