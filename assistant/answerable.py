@@ -480,8 +480,13 @@ def _mentions(text: str, name: str) -> bool:
 
 
 def _mentions_folded(folded: str, name: str) -> bool:
+    return (pattern := _name_pattern(name)) is not None and pattern.search(folded) is not None
+
+
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """`name` as folded text writes it, its words apart by any spacing or punctuation; None for a name of no word."""
     words = [re.escape(w) for w in _WORDS.findall(fold(name))]
-    return bool(words) and re.search(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", folded) is not None
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])") if words else None
 
 
 def _measure_evidence(attribute: str) -> re.Pattern[str]:
@@ -509,7 +514,7 @@ def missing_attribute(reading: Reading) -> str | None:
         named = named[-1:]  # "Gogoro CEO Horace Luke": the attribute is the last name's, the others place it
     evidence = _ATTRIBUTE_EVIDENCE.get(attribute) or _measure_evidence(attribute)
     full = [v for n in named for v in variants(n)]
-    called = full + [f for n in named for f in _short_forms(n)]
+    called = _called(named)
     personal = attribute in _PERSONAL  # a later chunk of an article may call the person by the surname alone
     for p in reading.about(named, short_forms=True, articles=True) if personal else reading.passages:
         if not evidence.search(p.text):
@@ -535,11 +540,10 @@ _BESIDE = 15  # words between a person's name and the word giving their attribut
 def _beside(sentence: str, evidence: re.Pattern[str], name: str) -> bool:
     """Whether `sentence` names `name` within `_BESIDE` words of a match of `evidence`: "Cue is one of the witnesses
     ... the deal ... pays Apple billions" gives no salary of Cue."""
-    folded = fold(sentence)
-    words = [re.escape(w) for w in _WORDS.findall(fold(name))]
-    if not words:
+    if (pattern := _name_pattern(name)) is None:
         return False
-    named = [m.start() for m in re.finditer(r"(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])", folded)]
+    folded = fold(sentence)
+    named = [m.start() for m in pattern.finditer(folded)]
     given = [m.start() for m in evidence.finditer(folded)]
     return any(len(_WORDS.findall(folded[min(a, b) : max(a, b)])) <= _BESIDE for a in named for b in given)
 
@@ -590,6 +594,11 @@ def _short_forms(name: str) -> list[str]:
         return []
     person = any(e.label == "PERSON" and name in e.text for e in entities(name))
     return [words[-1] if person else words[0]]
+
+
+def _called(names: Sequence[str]) -> list[str]:
+    """What an article calls any of `names`: their `variants`, then their short forms after a first mention."""
+    return [v for n in names for v in variants(n)] + [f for n in names for f in _short_forms(n)]
 
 
 def names_it(text: str, name: str) -> bool:
@@ -1400,7 +1409,7 @@ def missing_departure(reading: Reading) -> str | None:
     if (asked := _names_in(reading, _WHY_LEFT, "who")) is None:
         return None
     m, who = asked
-    called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
+    called = _called(who)
     for p in reading.about(who, short_forms=True, articles=True):
         for sentence, context in _in_context(p.text):
             if not any(not _NEGATED.search(sentence, 0, m.start()) for m in _LEFT.finditer(sentence)):
@@ -1532,8 +1541,8 @@ def missing_ruling(reading: Reading) -> str | None:
     if not who and not _COURT.search(m.group("who")):
         return None
     decided = key_words(m.group("what"), reading.subject) or _stems(_WORDS.findall(m.group("what")))
-    called = [v for n in who for v in variants(n)] + [f for n in who for f in _short_forms(n)]
-    for p in reading.about(reading.subject, short_forms=True, articles=True):
+    called = _called(who)
+    for p in reading.about(short_forms=True, articles=True):
         for sentence in [p.title, *split_sentences(p.text)]:
             if not (_COURT.search(sentence) or any(_mentions(sentence, v) for v in called)):
                 continue  # "Perla Mendoza, a parent in the suit, found that Snap did little ...": no court's finding

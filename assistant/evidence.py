@@ -28,6 +28,7 @@ from newsdesk.text import (
     WEEKDAYS,
     phrasal_verbs,
     pronoun_led,
+    shouted,
 )
 from newsdesk.types import Passage
 
@@ -195,7 +196,7 @@ def quotability(sentence: str) -> float:
     fragment without an end mark (a headline) or a name alone ("Finally, Caroline Ellison."); 0 for a line written
     all in capitals (a link to another story or a cross-head: "COUNTRY STAR CRAIG MORGAN REENLISTS IN ARMY RESERVE
     AT 59"), which is never quoted."""
-    if _SHOUTED.match(sentence):
+    if shouted(sentence):
         return 0.0
     if sentence.rstrip().endswith("?"):
         return ASKING
@@ -206,8 +207,6 @@ def quotability(sentence: str) -> float:
     return 1.0
 
 
-# Four words or more and no lower-case letter: page furniture, not prose
-_SHOUTED = re.compile(r"^(?=(?:\S+\s+){3,}\S)(?=.*[A-Z].*[A-Z])[^a-zß-ÿ]+$")
 # A name with a lead-in and nothing said of it: "Finally, Caroline Ellison." (no lower-case word, no number)
 _LABEL = re.compile(r"^\W*(?:[A-Z][\w'’.-]*,?\s+){0,4}[A-Z][\w'’-]*[.!]?$")
 

@@ -292,4 +292,3 @@ def with_sequels(passages: list[Passage], view: KeywordView, n: int) -> list[Pas
         out.append(after.model_copy(update={"text": after.text[:end], "end": after.start + end, "relevance": least}))
         have.add(after.chunk_id)
     return out
-

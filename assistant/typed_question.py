@@ -17,7 +17,7 @@ from assistant.keyword import KeywordView
 from assistant.query import publisher_name
 from ingest.embed import common_words
 from ingest.sentences import is_abbreviation
-from newsdesk.text import STOP_WORDS
+from newsdesk.text import STOP_WORDS, shouted
 from newsdesk.types import Passage
 
 # Shorthand of chat and sports pages, written in lower case; an upper-case "TD" or "ISP" is an alias instead
@@ -83,9 +83,6 @@ def _titled(passage: Passage) -> str:
     return passage.text if _headline_case(passage.title) else f"{passage.title}.\n{passage.text}"
 
 
-_SHOUTED = re.compile(r"^(?=(?:\S+[ \t]+){3,}\S)[^a-zß-ÿ\n]*[A-Z][^a-zß-ÿ\n]*$", re.MULTILINE)
-
-
 class _Forms:
     """How the passages write each word: its capitalised forms away from a sentence's start, and how often it is
     written in lower case."""
@@ -98,7 +95,8 @@ class _Forms:
 
     def _read(self, text: str) -> None:
         self.text += "\n" + text
-        text = _SHOUTED.sub("", text)  # "COUNTRY STAR CRAIG MORGAN ...": a link in capitals writes no name's case
+        # "COUNTRY STAR CRAIG MORGAN ...": a link in capitals writes no name's case
+        text = "\n".join("" if shouted(line) else line for line in text.split("\n"))
         for m in _TOKEN.finditer(text):
             word = _POSSESSIVE.sub("", m.group())
             key = word.lower()

@@ -119,6 +119,16 @@ _EXPLETIVE_IT = re.compile(
 )
 
 
+# Four words or more and no lower-case letter: a link to another story or a cross-head ("COUNTRY STAR CRAIG MORGAN
+# REENLISTS IN ARMY RESERVE AT 59"), page furniture rather than prose
+_SHOUTED = re.compile(r"^(?=(?:\S+\s+){3,}\S)(?=.*[A-Z].*[A-Z])[^a-zß-ÿ]+$")
+
+
+def shouted(line: str) -> bool:
+    """Whether `line` is written all in capitals, four words or more (`_SHOUTED`)."""
+    return bool(_SHOUTED.match(line))
+
+
 def pronoun_led(sentence: str) -> bool:
     """Whether the sentence's subject is a bare pronoun ("He said ...", "It was ..."), which needs its referent; not
     an "it" that stands for the rest of the sentence ("It's always cool to see ...")."""
