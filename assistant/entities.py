@@ -72,10 +72,15 @@ def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
             if len(_memo) + len(todo) > _MEMO_MAX:
                 _memo.clear()
             for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
-                found = (Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+                found = (Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents if e.text not in _TERMS)
                 _memo[text] = tuple(part for e in found for part in _split_officer(_as_money(e)))
             _split_lists(todo)
         return [_memo[t] for t in texts]
+
+
+# Acronyms the model often reads as a firm or a place ("Spotify looks to AI", "CFO Paul Vogel said"): a technology's
+# or an officer's title, terms rather than names.
+_TERMS = frozenset("AI A.I. AGI VR EV EVs NFT NFTs LLM LLMs IPO GPU GPUs CEO CFO COO CTO CMO CIO".split())
 
 
 def _split_lists(texts: Sequence[str]) -> None:

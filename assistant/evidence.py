@@ -225,6 +225,10 @@ _FIRM_NOUNS = frozenset(
     "newspaper paper publisher broadcaster retailer manufacturer maker carmaker chipmaker automaker provider operator"
     " carrier regulator lender distributor supplier insurer computer processor server sponsor competitor".split()
 )
+_BODY_NOUNS = frozenset(  # what "which ..." asks for when it asks for a company, a team or an outlet: not a person
+    "company companies firm firms startup startups studio studios team teams club clubs network networks brand "
+    "brands bank banks agency agencies outlet outlets label labels".split()
+)
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
@@ -348,6 +352,8 @@ def _named(rest: str) -> frozenset[str]:
             return _PLACES
         if w in TITLE_WORDS or w in _PEOPLE_NOUNS or (len(w) > 4 and w.endswith(_PEOPLE) and w not in _FIRM_NOUNS):
             return PERSON
+        if w in _FIRM_NOUNS or w in _BODY_NOUNS:
+            return NAMED - PERSON
     return NAMED
 
 
@@ -922,14 +928,29 @@ def relevance(
     (`PASSAGE_SHARE`): "Judge Amit Mehta, presiding over the case, ..." shares one word with "Who is the judge in
     the US v. Google trial?", its passage many."""
     cosine = vectors @ np.asarray(question_vector, dtype=np.float32)
-    q_words = {stem(w) for w in content_words(question)}
-    words = [{stem(w) for w in content_words(c.text)} | _acronyms_of(question, c.text) for c in cands]
+    q_words = _plain_stems(question)
+    words = [_plain_stems(c.text) | _acronyms_of(question, c.text) for c in cands]
     n = len(cands)
     idf = {w: math.log(1 + n / (1 + sum(w in ws for ws in words))) for w in q_words}
     total = sum(idf.values()) or 1.0
     own = [0.6 * float(cos) + 0.4 * sum(idf[w] for w in q_words & ws) / total for cos, ws in zip(cosine, words)]
     share = PASSAGE_SHARE
     return [(1 - share) * r + share * (c.passage.relevance or 0.0) for r, c in zip(own, cands)]
+
+
+# Words that ask and answer alike, each group read as its first word's stem: people ask about a "whole career" or a
+# "movie", news writes "his entire career" and "the film".
+_PLAIN = {
+    stem(word): stem(group.split()[0])
+    for group in ("whole entire", "big large huge", "movie film", "kid kids child children", "car vehicle",
+                  "close closed shut shutter shuttered")
+    for word in group.split()
+}
+
+
+def _plain_stems(text: str) -> set[str]:
+    """The stems of `text`'s content words, each word of a `_PLAIN` group as its group's first."""
+    return {_PLAIN.get(s, s) for s in map(stem, content_words(text))}
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}s?\b")
