@@ -317,7 +317,10 @@ def answer_type(question: str) -> AnswerType | None:
             roles |= _acts(question)  # "In which city was X born?": born there, rarely "the city of ..."
         return AnswerType(NAMED, _named(question.strip()[m.start("noun") :]), roles, title=title, noun=m.group("noun"))
     if q.startswith("where "):
-        return AnswerType(NAMED, _PLACES)
+        # the place stands beside what is asked ("an Atlanta-based startup") or beside the subject's name ("the Las
+        # Vegas TwitchCon"), not merely in the sentence ("held in Anaheim" of another convention)
+        named = frozenset(stem(_key(w)) for n in subject_names(question) for w in _PART.findall(n))
+        return AnswerType(NAMED, _PLACES, _acts(question) | named)
     if _WHEN.match(q) or _ASKS_UNIT.search(q):
         unit = m.group("unit") if (m := _ASKS_UNIT.search(q)) else "time"
         return AnswerType(WHEN, WHEN, _acts(question), unit=unit)

@@ -436,6 +436,10 @@ def test_the_individual_and_who_reported_it_are_no_role() -> None:
         ("Which podcast studios did Spotify shut down?", "Spotify looks to AI for its podcasting.", NO_ANSWER),
         ("Which podcast studios did Spotify shut down?", "CFO Paul Vogel said podcasting will pay.", OTHER_LABEL),
         ("Which podcast studios did Spotify shut down?", "Its podcast studios Gimlet and Parcast closed.", 1.0),
+        # where: a place beside what the question asks about ("based") or beside its subject's name
+        ("Where is the payments startup Rainforest based?", "Rainforest, an Atlanta-based startup, grew.", 1.0),
+        ("Where is the payments startup Rainforest based?", "Its CEO spoke at a conference in Boston.", OFF_ROLE),
+        ("Where was TwitchCon held this year?", "Fans said they hated the Las Vegas TwitchCon.", 1.0),
         # a name read across a comma is read part by part: a firm, then its founder
         ("Who founded Meltwater?", "It is run by the founder and chairman of Meltwater, Jørn Lyseggen.", 1.0),
         # a title of two or more words is held whole: another "chief" or another "minister" is another role
