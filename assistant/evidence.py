@@ -104,7 +104,8 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
 
 
 _CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|given|as a result|reasons?|after|follow(?:s|ed|ing)|amid|cited|"
+    r"\b(?:because|due to|owing to|thanks to|as a result|reasons?|after|follow(?:s|ed|ing)|amid|cited|"
+    r"(?<!was\s)(?<!were\s)(?<!been\s)(?<!is\s)(?<!be\s)(?<!ha[sd]\s)given|"  # "given the storm", not "was given"
     r"citing(?!\s+(?:(?:un)?named\s+|anonymous\s+|several\s+|two\s+|three\s+)?(?:sources?|people|persons?|"
     r"officials?|insiders?|a\s+(?:source|person|spokes\w+)))|"
     r"blamed|in order to|led to|result of|accus\w*|alleg\w*|breach\w*|forc(?:ed|ing)|prompt(?:ed|ing)|"
@@ -164,10 +165,16 @@ def asked(question: str) -> str:
     return _CITED_FIRST.sub("", question, count=1)
 
 
+# "What was Gary Wang's reason for ...", "What reasons has X given for ...", "what reason did the board give ...".
+_REASON_ASKED = re.compile(
+    r"^what(?:['’]s|\s+(?:is|was|are|were))?\s+(?:(?!(?:did|does|do)\b)[\w'’-]+\s+){0,4}?reasons?\b"
+)
+
+
 def asks_why(question: str) -> bool:
-    """Whether the question asks for a reason ("Why ...", "What caused ...", "For what reason ...")."""
+    """Whether the question asks for a reason ("Why ...", "What caused ...", "What was X's reason for ...")."""
     q = asked(question).lower().lstrip()
-    return q.startswith(_WHY)
+    return q.startswith(_WHY) or _REASON_ASKED.match(q) is not None
 
 
 def asks_reason_or_way(question: str) -> bool:

@@ -36,6 +36,7 @@ from assistant.evidence import (
     answer_type_factors,
     asks_name,
     asks_way,
+    asks_why,
     candidates,
     held_now,
     names_subject,
@@ -737,6 +738,16 @@ def test_a_why_question_takes_the_purpose_of_what_it_asks_about() -> None:
         "Quell kept the money left over from the sale.",  # "left over" is what remains
     ):
         assert answer_type_factor("Why did Marta Quell quit the harbour board?", unrelated) == NO_ANSWER
+
+
+def test_asked_what_someone_s_reason_was_the_answer_gives_a_cause() -> None:
+    question = "What was Ona Berg's reason for cooperating with the harbour board?"
+    assert asks_why(question) and asks_why("what reason did the board give for pushing Quell out")
+    assert not asks_why("What did the reasons say?")
+    assert answer_type_factor(question, "Berg was cooperating because she didn't want to go to jail.") == 1.0
+    # "was given under" an agreement is no cause; "given the storm" is
+    assert answer_type_factor(question, "Her testimony was given under a cooperation agreement.") == NO_ANSWER
+    assert answer_type_factor(question, "Given the storm, Berg stayed in port.") == 1.0
 
 
 def test_a_sentence_with_the_words_the_question_quotes_ranks_above_one_without() -> None:
