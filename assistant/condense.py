@@ -21,6 +21,10 @@ Without one (extractive mode) a rule-based rewrite resolves the ways a follow-up
   follow-up, else that whole question. After "why did everton get a points deduction" a stray name in the answer
   ("Manchester City") is not what "it" means.
 
+A question typed with capitals that names nothing, after one that named something, gets that subject in
+parentheses too ("How long is the contract?" after "How much is Shohei Ohtani's contract with the Dodgers worth?");
+one typed all in lower case may name something without capitals ("who is the ceo of openai") and is left alone.
+
 A pronoun after a name in the same question refers to that name, so such a question is left as it is. Earlier
 follow-ups are resolved first, in order, so a chain of follow-ups keeps its subject. A question that does not refer
 back is returned unchanged.
@@ -155,7 +159,7 @@ def _rewrite_one(question: str, earlier: Sequence[Turn]) -> str:
         name = _person_referent(earlier)
         if name:
             rewritten, resolved = _substitute(question, name), True
-    if _leans_back(rewritten, words, resolved):
+    if _leans_back(rewritten, words, resolved) or _names_nothing_after_names(rewritten, earlier):
         context = _context(earlier)
         if context and context.lower() not in rewritten.lower():  # not "who did Ana Lima buy it from (Ana Lima)"
             rewritten = f"{rewritten} ({context})"
@@ -231,6 +235,15 @@ def _leans_back(question: str, words: Sequence[str], resolved: bool) -> bool:
     if (_WHAT_ABOUT.match(q) or _CONJUNCTION.match(q)) and not _is_full_question(q):
         return True
     return not resolved and len(content_words(question)) < 2
+
+
+def _names_nothing_after_names(question: str, earlier: Sequence[Turn]) -> bool:
+    """Whether the question, typed with capitals, names nothing while the one before it wrote a name in capitals:
+    "How old is the prime minister?" after "Who leads Mali's interim government?" asks about Mali's. (A question
+    typed in lower case, "who is the ceo of openai", may name something all the same, so it is left as it is.)"""
+    before = next((q for q, _ in reversed(earlier) if q.strip()), "")
+    typed_cased = question.strip()[:1].isupper()
+    return typed_cased and not name_phrases(question) and bool(name_phrases(_CARRIED.sub("", before.strip())))
 
 
 def _is_full_question(question: str) -> bool:

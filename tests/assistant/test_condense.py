@@ -132,6 +132,17 @@ def test_a_title_is_no_referent_and_and_who_asks_who() -> None:
     assert condense("When was that?", history) == "When was that? (Dana Whitlock)"  # not "(CEO)"
 
 
+def test_a_follow_up_that_names_nothing_after_one_that_named_something_leans_back() -> None:
+    history = [("How much is Ana Lima's contract with Tessaly Marine worth?", "It is worth $2 million. [1]")]
+    assert condense("How long is the contract?", history) == "How long is the contract? (Ana Lima; Tessaly Marine)"
+    assert condense("Who leads Lumen Robotics?", history) == "Who leads Lumen Robotics?"  # it names its own subject
+    # typed in lower case, a question may name something all the same ("openai"): it is left as it is
+    assert condense("who is the ceo of openai", history) == "who is the ceo of openai"
+    # after a question that named nothing, there is nothing to carry
+    history = [("Who leads the interim government?", "Ba N'Daou leads it. [1]")]
+    assert condense("How old is the prime minister?", history) == "How old is the prime minister?"
+
+
 def test_a_chain_of_follow_ups_keeps_its_subject() -> None:
     history = [
         (SEED_QUESTION, SEED_ANSWER),
