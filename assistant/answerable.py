@@ -829,11 +829,15 @@ def missing_kind(reading: Reading) -> str | None:
     head, priced = _priced(question, subject)
     if head:  # "How much does a sports betting license cost?": a sum beside "license", not beside "bettors"
         keys = _stems([head])
+    # a deal between two named parties ("How much did Mamamia pay to buy Shameless Media?"): the sum is theirs
+    parties = kind == "sum of money" and len(subject) == 2 and _names_act(question, ("buy", "sell"))
     candidates = []
     for p in about:
         for sentence, context in [(p.title, p.title), *_in_context(p.text)]:
             if head:  # the thing priced is named in the sentence, or in the one before when this one prices
                 context = context if _PRICES.search(sentence) else sentence
+            if parties and not all(names_it(context, n) for n in subject):
+                continue  # "How much did Mamamia pay for Shameless Media?": a sum one party spent on something else
             if any(_mentions(sentence, n) for n in priced) or (
                 _names_act(context, keys) if keys else any(_mentions(sentence, n) for n in subject)
             ):

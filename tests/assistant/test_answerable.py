@@ -553,6 +553,19 @@ def test_a_price_paid_may_be_written_as_a_purchase_in_any_currency() -> None:
     )
 
 
+def test_a_price_paid_between_two_named_parties_names_both() -> None:
+    question = "How much did Odile Marchetti pay to buy Tessaly Marine?"
+    story = _news(
+        "Tessaly Marine began as a weekend project. In those days its founders were self-funded, buying their own"
+        " tools and spending just $70 on flyers."
+    )
+    assert missing_kind(Reading(question, [story])) == (
+        "no passage about Odile Marchetti or Tessaly Marine gives a sum of money for “pay”, “buy”"
+    )
+    deal = _news("Tessaly Marine was sold last year. Odile Marchetti paid $70 million for it.")
+    assert missing_kind(Reading(question, [deal])) is None  # the sentence before names the other party
+
+
 def test_a_later_chunk_of_an_article_about_the_subject_is_about_it_too() -> None:
     question = "How much in gold bars did investigators find at Sen. Bob Menendez's home?"
     first = _news("Sen. Bob Menendez pleaded not guilty on Wednesday.").model_copy(update={"chunk_id": "a:0"})
