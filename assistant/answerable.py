@@ -670,7 +670,9 @@ _KIND_QUESTIONS = (
     ("date", re.compile(r"^(?:since\s+)?(?:when\b|(?:in|on|by)?\s*what\s+(?:year|date|day|month)\b)", re.I)),
     ("sum of money", re.compile(r"^how\s+much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|earn|earned|charge|"
                                 r"charged|sell|sold|raise|raised|worth|price|fee|fine|fined)\b", re.I)),
-    ("sum of money", re.compile(r"^what\s+(?:did|does|do|will|would)\s+.+?\s+(?:pay|spend|charge)\s+for\b", re.I)),
+    ("sum of money", re.compile(  # "What did X pay for Y?", "What did the Chargers pay Giff Smith?", "What did X pay?"
+        r"^what\s+(?:did|does|do|will|would)\s+.+?\s+(?:pay|spend|charge)(?:\s+for\b|\s+(?-i:[A-Z])|\W*$)", re.I
+    )),
     ("sum of money", re.compile(  # "What transfer fee did X pay ...?"
         r"^what\s+(?:[a-z]+\s+)?(?:fee|price|fine|salary|wage|bid)\s+(?:did|does|do|will|would)\s", re.I
     )),

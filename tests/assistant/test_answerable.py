@@ -483,6 +483,8 @@ def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
         ("How much did the Saltmarsh repairs cost?", "sum of money"),
         ("What did Tessaly Marine pay for the Port Venn yard?", "sum of money"),
         ("What transfer fee did Lakeside FC pay for Omar Reyes?", "sum of money"),
+        ("What did Lakeside FC pay Omar Reyes?", "sum of money"),  # paid to someone, named
+        ("What did Lakeside FC pay attention to?", None),
         ("What fee structure did the harbour board choose?", None),
         ("How much rain fell on Harborview?", "amount"),
         ("Which bakery chain sponsors Lakeside Stadium?", "organisation"),
