@@ -527,11 +527,16 @@ def missing_attribute(reading: Reading) -> str | None:
         for sentence, context in _in_context(p.text):
             if not evidence.search(sentence):
                 continue
-            if pronoun_led(sentence) and any(_mentions(context, v) for v in called):
+            if (pronoun_led(sentence) or _AGED.match(sentence)) and any(_mentions(context, v) for v in called):
                 return None
             if any(_beside(sentence, evidence, v) for v in called):
                 return None
     return f"no passage gives the {attribute} of {subject}"
+
+
+# A sentence whose subject is the person by their age, after one that names them: "Kane was far from impressive in
+# the Big Apple. Regardless, the 35-year-old is ready to get back on the ice."
+_AGED = re.compile(r"^(?:[\w'’]+,\s+)?the\s+\d{1,3}-year-old\b", re.IGNORECASE)
 
 
 _BESIDE = 15  # words between a person's name and the word giving their attribute ("the 26-year-old Benavidez")

@@ -548,8 +548,8 @@ def _names_unit(text: str, unit: str) -> bool:
     shorter than a year."""
     if unit == "duration":
         return bool({_key(w) for w in _PART.findall(text)} & _DURATION)
-    if unit == "age":  # "33", "78 years old", not "24 to 48 hours"
-        return not {_key(w) for w in _PART.findall(text)} & (_DURATION - _YEARS)
+    if unit == "age":  # "33", "78 years old", not "24 to 48 hours" nor a year or a season ("2023-24")
+        return not {_key(w) for w in _PART.findall(text)} & (_DURATION - _YEARS) and not _YEAR.search(text)
     if unit == "time":
         return not _length_of_time(text)
     if unit == "year":

@@ -1030,3 +1030,6 @@ def test_a_person_s_attribute_may_be_given_by_surname_in_another_chunk_of_their_
     assert missing_attribute(Reading("What is Omar Reyes's salary?", [first, far])) == (
         "no passage gives the salary of Omar Reyes"  # "pays" is the promoter's, far from his name
     )
+    aged = Passage(chunk_id="c2", article_id="a", title="Reyes vs Brell", start=38, end=150, relevance=0.4,
+                   text="Reyes was far from impressive in March. Regardless, the 35-year-old is ready to fight.")
+    assert missing_attribute(Reading(question, [first, aged])) is None  # the person by their age, after their name

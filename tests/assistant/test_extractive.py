@@ -616,6 +616,7 @@ def test_how_old_asks_for_an_age_not_a_length_of_time() -> None:
     question = "How old was Marta Quell when she retired?"
     assert answer_type_factor(question, "Quell retired at age 33 after a knee injury.") == 1.0
     assert answer_type_factor(question, "Quell retired within 24 to 48 hours of the injury.") == NO_ANSWER
+    assert answer_type_factor("How old is Omar Reyes?", "Reyes hopes to sign for the 2023-24 season.") == NO_ANSWER
 
 
 def test_a_successor_is_written_as_one_anywhere_in_the_sentence() -> None:
