@@ -964,6 +964,9 @@ def missing_role(reading: Reading) -> str | None:
     ]
     # The role of the subject, not of another firm the article names ("Pie Insurance appoints ... as CFO" in a roundup)
     for sentence, found in zip(holding, entities_of(holding)):
+        held = pronoun_led(sentence) or any(e.label == "PERSON" and not _within_subject(e.text, subject) for e in found)
+        if not held:
+            continue  # "The author is President & Head, Nuvama Wealth": the role, held by no one named
         if any(names_it(sentence, n) for n in subject) or not any(
             e.label == "ORG" and not _within_subject(e.text, subject) for e in found
         ):

@@ -694,6 +694,11 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     assert missing_role(Reading("Who is the new head coach of Tessaly Marine?", [yard])) == (
         "no passage about Tessaly Marine names its head coach"
     )
+    # the role held by no one named: an author's line at the foot of a column
+    byline = _news("Skippers should spread their savings. The author is President & Head, Tessaly Marine")
+    assert missing_role(Reading("Who is the president of Tessaly Marine?", [byline])) == (
+        "no passage about Tessaly Marine names its president"
+    )
 
 
 def test_a_sum_asked_in_a_currency_needs_a_passage_writing_one_in_it() -> None:
