@@ -10,7 +10,9 @@ Without one (extractive mode) a rule-based rewrite resolves the ways a follow-up
   held left out) ranked by how close they stand, within the answer's sentences, to the previous question's key
   words. "Who leads the interim government?" answered with "... appointed ... Colonel Major Ba N'Daou as Mali's
   interim president" turns "Who did he appoint as prime minister?" into "Who did Colonel Major Ba N'Daou appoint
-  as prime minister?". When the previous question named a person and did not ask "who", that person is meant.
+  as prime minister?". When the previous question named a person and did not ask "who", that person is meant, also
+  when it was typed in lower case and the answer writes the name ("how old is he" after "where did patrick kane
+  grow up" asks about Patrick Kane, not the "Stanley Cup" the answer mentions).
   Possessives become "<name>'s". Refusals are skipped when looking back.
 - any other reference back (it, its, they, them, their, this, these, those, there, the same), an unresolved
   personal pronoun, or an elliptical fragment ("And in 2021?", "What about Niger?") keeps its wording and gets the
@@ -40,7 +42,7 @@ from typing import Any
 from assistant.evidence import content_words
 from assistant.prompts import fill, load_prompt
 from assistant.refusal import REFUSAL
-from newsdesk.text import CALENDAR_WORDS, TITLE_WORDS, one_line, without_markers
+from newsdesk.text import CALENDAR_WORDS, STOP_WORDS, TITLE_WORDS, one_line, without_markers
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +277,7 @@ def _person_referent(earlier: Sequence[Turn]) -> str | None:
     """The person the latest informative turn was about (see the module docstring), or None."""
     for user, reply in reversed(earlier):
         asks_who = _asks_who(user)
-        named_in_question = [n for n in name_phrases(user) if len(n.split()) > 1]
+        named_in_question = [n for n in name_phrases(user) if len(n.split()) > 1] or _typed_lower(user, reply)
         if named_in_question and not asks_who:
             return named_in_question[0]
         if not reply or reply.strip() == REFUSAL:
@@ -286,6 +288,31 @@ def _person_referent(earlier: Sequence[Turn]) -> str | None:
         if named_in_question:
             return named_in_question[0]
     return None
+
+
+def _typed_lower(question: str, reply: str) -> list[str]:
+    """The names the question wrote in lower case that the answer writes as names, in full as the question gives
+    them ("Patrick Kane" for "where did patrick kane grow up" answered "... potential landing spots for Kane")."""
+    words = [t for t in _TOKEN.findall(question) if t[0].isalpha()]
+    low = [w.lower() for w in words]
+    out = []
+    text = without_markers(reply)
+    opening = [t for t in _TOKEN.findall(text) if _is_capitalised(t) and t.lower() not in STOP_WORDS]  # "Kane grew"
+    for name in [*name_phrases(text), *opening]:
+        parts = name.lower().split()
+        for i in range(len(low) - len(parts) + 1):
+            if low[i : i + len(parts)] == parts and all(w.islower() for w in words[i : i + len(parts)]):
+                # a surname the answer gives alone: with the first name before it ("patrick kane")
+                first = i - 1 if len(parts) == 1 and i and not _asks_or_joins(low[i - 1]) else i
+                full = " ".join(w.capitalize() for w in words[first : i + len(parts)])
+                if full not in out:
+                    out.append(full)
+    return out
+
+
+def _asks_or_joins(word: str) -> bool:
+    """Whether a lower-case word is a question word, an auxiliary or a joining word, not part of a name."""
+    return word in _STOPLIKE or word in STOP_WORDS or bool(_QUESTION_START.fullmatch(word))
 
 
 def _closest_name(answer: str, question: str, people: bool = True) -> str | None:

@@ -143,6 +143,13 @@ def test_a_follow_up_that_names_nothing_after_one_that_named_something_leans_bac
     assert condense("How old is the prime minister?", history) == "How old is the prime minister?"
 
 
+def test_a_person_named_in_lower_case_is_the_referent_in_full() -> None:
+    history = [("where did ana lima grow up", "The three-time champion grew up in Port Venn, where Lima still trains. [1]")]
+    assert condense("how old is she", history) == "how old is Ana Lima"  # not "Port Venn"
+    history = [("where did lima grow up", "Lima grew up in Port Venn. [1]")]
+    assert condense("how old is she", history) == "how old is Lima"
+
+
 def test_a_chain_of_follow_ups_keeps_its_subject() -> None:
     history = [
         (SEED_QUESTION, SEED_ANSWER),
