@@ -919,6 +919,11 @@ _WHO_HOLDS = re.compile(
 )
 _ROLE_JOINS = frozenset({"and", "&"})
 _ANY_LEADER = frozenset({"head", "chief", "boss", "leader"})  # "head of Alameda Research": its CEO, or its president
+_LEADER = re.compile(  # the words that give a leader's post: "chief executive", "director", "heads", "led by"
+    r"\b(?:ceo|chief|head(?:s|ed)?|boss|leader|leads|led|runs|president|chair(?:man|woman|person)?|director|"
+    r"founder|co-founder|commissioner|chancellor|secretary|minister|governor|captain|coach)\b",
+    re.IGNORECASE,
+)
 
 
 def _chief_of_a_field(words: Sequence[str]) -> bool:
@@ -940,8 +945,9 @@ def missing_role(reading: Reading) -> str | None:
     role = m.group("role") or m.group("role_of")
     words = [w for w in role.split() if w.lower() not in _ROLE_JOINS]
     titled = words and (all(w.lower() in TITLE_WORDS for w in words) or _chief_of_a_field(words))
-    if not titled or {w.lower() for w in words} <= _ANY_LEADER:
-        return None  # "the prime minister of Mali's transitional government": no role; "head": any title fills it
+    if not titled:
+        return None  # "the prime minister of Mali's transitional government": no role
+    leader = {w.lower() for w in words} <= _ANY_LEADER  # "head": any leader's title fills it
     owner = q[m.start("owner") : m.end("owner") + 2] if m.group("owner") else m.group("owner_of")  # "Discogs'"
     subject = [n for n in reading.subject if n in owner]
     # Named in full first: a short form ("Keep" for "Keep Labs") also opens sentences of other articles.
@@ -957,7 +963,8 @@ def missing_role(reading: Reading) -> str | None:
         sentence
         for p in about
         for sentence in [p.title, *split_sentences(p.text)]
-        if _abbreviates(sentence, role)
+        if (leader and _LEADER.search(sentence))
+        or _abbreviates(sentence, role)
         or any(re.search(rf"\b{re.escape(w)}s?\b", sentence) for w in words if w.isupper())
         or any(_mentions(sentence, phrase) for phrase in spelled)
         or (keys and all(_holds(sentence, [k]) for k in keys))

@@ -672,6 +672,10 @@ def test_the_holder_of_a_role_needs_a_passage_about_the_subject_naming_the_role(
     cto = _news("Tessaly Marine hired Dana Whitlock as chief technology officer.")
     assert missing_role(Reading("Who is Tessaly Marine's CTO?", [yard, cto])) is None
     assert missing_role(Reading("Who is the head of Tessaly Marine?", [yard])) is None  # any title may fill "head"
+    critics = _news("Dana Whitlock, a journalist, said that Tessaly Marine is overrated.")
+    assert missing_role(Reading("Who is the head of Tessaly Marine?", [critics])) == (
+        "no passage about Tessaly Marine names its head"  # no leader's title at all
+    )
     assert missing_role(Reading("Who is Tessaly Marine's welding foreman?", [yard])) is None  # not a title
     other = _news("Kestrel Yards' CTO, Ilse Brandt, spoke after Tessaly Marine's launch.", title="Kestrel Yards")
     assert missing_role(Reading("Who is Tessaly Marine’s CTO?", [yard, other])) is None  # both named: the answerer judges
