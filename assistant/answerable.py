@@ -1033,6 +1033,8 @@ _THING_QUESTIONS = (
     re.compile(rf"^(?i:how\s+much)\s+{_THING}\s+{_AUX}\s"),
     re.compile(rf"^(?i:what)\s+{_THING}\s+(?:did|does|do|has|have|had|will|would)\s"),
     re.compile(rf"^(?i:what(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+the)\s+{_THING}\s+(?:of|for|at|in)\s"),
+    # "Who was the referee for ...?": a person by what they did there (a title is rule 14's: "Who is the CEO of ...")
+    re.compile(rf"^(?i:who(?:['’]s|\s+is|\s+was|\s+are|\s+were)\s+the)\s+{_THING}\s+(?:of|for|at|in)\s"),
 )
 # Heads that name a kind of answer rather than a thing an article writes ("What year ...", "What is the name of ...").
 _KIND_HEADS = frozenset(
@@ -1042,7 +1044,8 @@ _KIND_HEADS = frozenset(
 # Things news writes with either word ("sales of $2bn" is a revenue).
 _SAME_THINGS = tuple(frozenset(_stems(g.split())) for g in (
     "revenue revenues sales turnover", "price cost costs priced", "valuation valued worth", "salary pay paid wage earn",
-    "fee paid", "score won beat lost drew", "funding raised", "severance payout",
+    "fee paid", "score won beat lost drew", "funding raised", "severance payout", "winner win won victor champion",
+    "owner own owns owned", "author wrote written writer", "manager managed boss", "scorer scored",
 ))
 
 
@@ -1058,7 +1061,8 @@ def asked_thing(question: str) -> str | None:
             if not words or words[0] in STOP_WORDS:
                 return None
             # "prize money": the word that says which money
-            return next((w for w in reversed(words) if w not in _KIND_HEADS | STOP_WORDS), None)
+            head = next((w for w in reversed(words) if w not in _KIND_HEADS | STOP_WORDS), None)
+            return None if head in TITLE_WORDS else head
     return None
 
 

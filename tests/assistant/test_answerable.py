@@ -779,6 +779,13 @@ def test_the_thing_asked_for_must_be_in_a_passage_about_the_subject() -> None:
     cagr = _news("Tessaly Marine expects a CAGR of 12% for ferry traffic.")  # an acronym of the question's words
     assert missing_thing(Reading("What annual growth rate does Tessaly Marine forecast?", [cagr])) is None
     assert missing_thing(Reading("What valuation did the round reach?", [round_])) is None  # names no one
+    # "Who was the referee for ...?" asks for a person by what they did; a title is rule 14's
+    match = _news("Tessaly Marine won a friendly with Harbour FC 3-1. Ana Lima scored twice for Tessaly Marine.")
+    assert missing_thing(Reading("Who was the referee for the Tessaly Marine friendly?", [match])) == (
+        "no passage about Tessaly Marine mentions a referee"
+    )
+    assert missing_thing(Reading("Who was the winner of the Tessaly Marine friendly?", [match])) is None  # "won"
+    assert asked_thing("Who is the CEO of Tessaly Marine?") is None
     # another firm's valuation in a passage about the subject is not the subject's
     other = _news("Tessaly Marine raised €20 million. Rival Kestrel Yards raised at a €90 million valuation.")
     assert missing_thing(Reading(question, [other])) == "no passage about Tessaly Marine mentions a valuation"
