@@ -687,7 +687,8 @@ _KIND_QUESTIONS = (
         r"award|awarded|get|got|receive|received)\b|^how\s+many\s+stars\b", re.I
     )),
     ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
-                           r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club)\b", re.I)),
+                           r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club|church|parish|"
+                           r"school|college|university|hospital|studio|network|agency)\b", re.I)),
 )
 _KIND_LABELS = {
     "date": WHEN,

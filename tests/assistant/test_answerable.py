@@ -489,6 +489,7 @@ def test_a_count_needs_a_sentence_that_counts_what_the_question_asks() -> None:
         ("How much rain fell on Harborview?", "amount"),
         ("Which bakery chain sponsors Lakeside Stadium?", "organisation"),
         ("Which party does Ana Petrov represent?", "organisation"),
+        ("Which parish is Fr. Dan Mercer the pastor of?", "organisation"),
         ("What score did the Harbor Times give the ferry app?", "rating"),
         ("How many stars did the Saltmarsh diner get?", "rating"),
         ("What was the score of the Harbour Cup final?", None),  # a game's score, not a review's verdict
