@@ -90,6 +90,7 @@ from newsdesk.text import (
     CALENDAR_WORDS,
     NAME_CONNECTORS,
     NAME_RUN,
+    ORGANISATION_NOUNS,
     STOP_WORDS,
     SUCCESSION,
     TITLE_WORDS,
@@ -686,9 +687,7 @@ _KIND_QUESTIONS = (
         r"^(?:what|which)\s+(?:score|rating|grade|mark|verdict)\s+(?:did|does|do|has|have)\s.*\b(?:give|given|gave|"
         r"award|awarded|get|got|receive|received)\b|^how\s+many\s+stars\b", re.I
     )),
-    ("organisation", re.compile(r"^(?:which|what)\s+(?:\w+\s+)?(?:company|firm|business|chain|brand|startup|bank|"
-                           r"retailer|maker|manufacturer|carmaker|investor|fund|group|party|team|club|church|parish|"
-                           r"school|college|university|hospital|studio|network|agency)\b", re.I)),
+    ("organisation", re.compile(rf"^(?:which|what)\s+(?:\w+\s+)?(?:{'|'.join(sorted(ORGANISATION_NOUNS))})\b", re.I)),
 )
 _KIND_LABELS = {
     "date": WHEN,

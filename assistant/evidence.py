@@ -21,6 +21,7 @@ from newsdesk.text import (
     MONTHS,
     NAME_CONNECTORS,
     NAME_RUN,
+    ORGANISATION_NOUNS,
     STOP_WORDS,
     SUCCESSION,
     SUCCESSION_WORDS,
@@ -232,10 +233,7 @@ _FIRM_NOUNS = frozenset(
     "newspaper paper publisher broadcaster retailer manufacturer maker carmaker chipmaker automaker provider operator"
     " carrier regulator lender distributor supplier insurer computer processor server sponsor competitor".split()
 )
-_BODY_NOUNS = frozenset(  # what "which ..." asks for when it asks for a company, a team or an outlet: not a person
-    "company companies firm firms startup startups studio studios team teams club clubs network networks brand "
-    "brands bank banks agency agencies outlet outlets label labels".split()
-)
+_ORGANISATIONS = frozenset(stem(w) for w in ORGANISATION_NOUNS | _FIRM_NOUNS)  # "studios" as "studio"
 # "What was the final score ...", "What annual growth rate ...", "What is X's annual recurring revenue?": a score, a
 # percentage, a sum of money or a number.
 _WHAT_MEASURE = re.compile(
@@ -362,7 +360,7 @@ def _named(rest: str) -> frozenset[str]:
             return _PLACES
         if w in TITLE_WORDS or w in _PEOPLE_NOUNS or (len(w) > 4 and w.endswith(_PEOPLE) and w not in _FIRM_NOUNS):
             return PERSON
-        if w in _FIRM_NOUNS or w in _BODY_NOUNS:
+        if stem(w) in _ORGANISATIONS:
             return NAMED - PERSON
     return NAMED
 

@@ -28,24 +28,35 @@ from assistant.evaluate import EvalSetup, evaluate, format_report, load_qa, stor
 QUESTIONS = Path(__file__).resolve().parent / "questions" / "multihop_natural.jsonl"
 
 
-def main() -> None:
-    """Ask every question of the set against the store and print the per-type table (or the JSON report)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=QUESTIONS)
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """`--store` (the benchmark corpus's store) and `--llm` (the answerer), as every answer bench takes them."""
     parser.add_argument("--store", type=Path, default=Path("/tmp/bench-store"), help="Store holding the corpus.")
-    parser.add_argument("--k", type=int, default=10, help="Passages retrieved per question for the retrieval figures.")
     parser.add_argument(
         "--llm", choices=["extractive", "local", "openai"], help="Answerer (default: settings llm.mode)."
     )
-    parser.add_argument("--lower-case", action="store_true", help="Ask every question in lower case.")
-    parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
-    args = parser.parse_args()
 
+
+def bench_assistant(args: argparse.Namespace) -> Assistant:
+    """An Assistant on `args.store` (embedded, never a server) answering with `args.llm` when given."""
     settings = load_settings()
     settings.store.path, settings.store.host = args.store, None
     if args.llm:
         settings.llm.mode = args.llm
-    assistant = Assistant(settings)
+    return Assistant(settings)
+
+
+def main() -> None:
+    """Ask every question of the set against the store and print the per-type table (or the JSON report)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", nargs="?", type=Path, default=QUESTIONS)
+    add_store_options(parser)
+    parser.add_argument("--k", type=int, default=10, help="Passages retrieved per question for the retrieval figures.")
+    parser.add_argument("--lower-case", action="store_true", help="Ask every question in lower case.")
+    parser.add_argument("--json", action="store_true", help="Print the whole report as JSON.")
+    args = parser.parse_args()
+
+    assistant = bench_assistant(args)
+    settings = assistant.settings
     tokens, overlap = store_chunking(assistant.store(), settings.ingest)
     setup = EvalSetup(
         store=str(args.store), k=args.k, chunk_tokens=tokens, chunk_overlap=overlap, answer_k=settings.retrieval.k

@@ -20,8 +20,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from assistant import Assistant, load_settings
+from assistant import Assistant
 from assistant.evaluate import contains_gold, first_sentence
+from bench.answers import add_store_options, bench_assistant
 
 CONVERSATIONS = Path(__file__).resolve().parent / "questions" / "multihop_follow_ups.jsonl"
 FIGURES = ("first", "anywhere", "alone_first", "alone_anywhere", "refused", "turn_one")
@@ -69,18 +70,11 @@ def main() -> None:
     """Ask every conversation against the store and print the table (or the JSON report)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("conversations", nargs="?", type=Path, default=CONVERSATIONS)
-    parser.add_argument("--store", type=Path, default=Path("/tmp/bench-store"), help="Store holding the corpus.")
-    parser.add_argument(
-        "--llm", choices=["extractive", "local", "openai"], help="Answerer (default: settings llm.mode)."
-    )
+    add_store_options(parser)
     parser.add_argument("--json", action="store_true", help="Print every conversation's figures as JSON.")
     args = parser.parse_args()
 
-    settings = load_settings()
-    settings.store.path, settings.store.host = args.store, None
-    if args.llm:
-        settings.llm.mode = args.llm
-    assistant = Assistant(settings)
+    assistant = bench_assistant(args)
     with args.conversations.open(encoding="utf-8") as f:
         conversations = [json.loads(line) for line in f if line.strip()]
     rows = [score(assistant, c) for c in conversations]

@@ -26,6 +26,12 @@ TITLE_WORDS = frozenset(
 """Lower-cased titles and roles written capitalised before or inside a name ("Judge Amit Mehta", "French Foreign
 Minister Jean-Yves Le Drian"), which are not the name."""
 
+ORGANISATION_NOUNS = frozenset(
+    """company firm business chain brand startup bank retailer maker manufacturer carmaker investor fund group party
+    team club church parish school college university hospital studio network agency outlet label""".split()
+)
+"""Nouns for an organisation: "Which company ...", "Which podcast studios ..." ask for a name, and not a person's."""
+
 NAME_CONNECTORS = frozenset("of and the for & de du la von van".split())
 """Lower-case words that join the words of one name ("University of New Hampshire", "Procter & Gamble")."""
 
