@@ -682,19 +682,20 @@ _SAID_ON = re.compile(
 _FROM = re.compile(r"\b(?:since|from)\s+(?:(?:the|early|late|mid)[\s-]+)?\W?$", re.IGNORECASE)
 
 
-def _fit(question: str, kind: AnswerType, text: str, ents: Sequence[Entity]) -> float:
-    """How well the sentence's best answer fits `kind`: 1.0 for one of the preferred labels in the role asked
-    about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role (or in another title; for "Who
-    replaced X?", `OFF_SUCCESSION` in a sentence with no word for a successor; a name right after the preposition
-    the question ends on holds the role: `_stranded`), for an amount `PART_ROLE` up to 1.0 by the share of the
-    question's words beside it, `NO_ANSWER` without one."""
+def _fit(
+    question: str, kind: AnswerType, text: str, answers: Sequence[tuple[Entity, int, int]], prep: str | None
+) -> float:
+    """How well the sentence's best answer (of `answers`, as `_answers` gives them) fits `kind`: 1.0 for one of the
+    preferred labels in the role asked about, `OTHER_LABEL` for another label, `OFF_ROLE` for one outside the role
+    (or in another title; for "Who replaced X?", `OFF_SUCCESSION` in a sentence with no word for a successor; a name
+    right after the preposition the question ends on, `prep`, holds the role: `_stranded`), for an amount
+    `PART_ROLE` up to 1.0 by the share of the question's words beside it, `NO_ANSWER` without one."""
     best = NO_ANSWER
     since = bool(kind.labels & WHEN and _SINCE.match(question.strip()))
     reach = NEAR_ROLE + max(0, len(kind.title) - 1)  # a title's words all count as one ("now interim CEO")
     succession = {stem(_key(w)) for w in _PART.findall(text)} if kind.successor else set()
     elsewhere = bool(kind.roles) and not kind.successor and _role_elsewhere(question, text, kind.roles)
-    prep = _stranded(question) if kind.labels & NAMED else None
-    for e, start, end in _answers(question, kind, text, ents):
+    for e, start, end in answers:
         if since and not _FROM.search(text, 0, start):
             continue  # "Since when ...?" asks where something began: "since 2002", not "the 2023 list"
         said = _SAID_ON.search(text, max(0, start - 40), start) if e.label in WHEN else None
@@ -771,7 +772,9 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
             found = [_with_named_kind(kind.noun, kind, t, ents) for t, ents in zip(texts, found)]
         if "PERSON" in kind.preferred:
             found = _with_surnames(texts, found)
-        fits = [_fit(question, kind, t, ents) for t, ents in zip(texts, found)]
+        answers = [_answers(question, kind, t, ents) for t, ents in zip(texts, found)]
+        prep = _stranded(question) if kind.labels & NAMED else None
+        fits = [_fit(question, kind, t, a, prep) for t, a in zip(texts, answers)]
         if kind.labels == AMOUNT and (thing := counted_thing(asked(question))):  # "157,000 ... speakers"
             counts = counting(thing)
             counted = _without_if_any_with([bool(counts.search(t)) for t in texts], UNCOUNTED)
@@ -780,11 +783,8 @@ def _kind_factors(question: str, texts: Sequence[str]) -> list[float]:
                 counted = [c * w for c, w in zip(counted, _without_if_any_with(
                     [bool(wholly.search(t)) for t in texts], PART_COUNTED))]
             fits = [f * c for f, c in zip(fits, counted)]
-        if kind.labels & NAMED and (prep := _stranded(question)):
-            after = [
-                any(_right_after(t, start, prep) for _, start, _ in _answers(question, kind, t, ents))
-                for t, ents in zip(texts, found)
-            ]
+        if prep:
+            after = [any(_right_after(t, start, prep) for _, start, _ in a) for t, a in zip(texts, answers)]
             fits = [f * a for f, a in zip(fits, _without_if_any_with(after, NOT_AFTER))]
         return [f * p for f, p in zip(fits, _pinned(question, texts))]
     q = question.lower()
